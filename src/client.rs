@@ -1,0 +1,491 @@
+//! `LogClient`: sends encoded batches with the answer classification and retry policy of
+//! protocol §4. The producer's workers call [`Client::deliver`] too, so there is one
+//! implementation of auth, transport and retry.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use crate::auth::TokenCache;
+use crate::config::{AuthMode, ClientConfig};
+use crate::encode::{self, EncodedBatch};
+use crate::error::{Error, ErrorKind, Result};
+use crate::log_item::LogItem;
+use crate::profile::{classify_code, CodeClass};
+use crate::response::Response;
+use crate::sign;
+use crate::transport::{Answer, Request, Transport};
+
+/// How one attempt ended.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    Success(Response),
+    /// Final: no retry can change the outcome.
+    Final(Error),
+    /// The service refused the token (`LTS_8007`).
+    TokenRejected(Error),
+    /// Transient: worth another attempt. `status` is the HTTP status if there was an answer.
+    Retry {
+        error: Error,
+        status: Option<u16>,
+    },
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Classifies an HTTP answer to put-logs (protocol §4, in its order).
+pub(crate) fn classify(answer: &Answer) -> Verdict {
+    let status = answer.status;
+    let transient_status = status >= 500 || status == 429;
+    match Response::parse(&answer.body) {
+        Some(resp) if resp.is_success() => Verdict::Success(resp),
+        Some(resp) => {
+            let class = classify_code(&resp.error);
+            let error = Error::new(
+                ErrorKind::Server,
+                format!(
+                    "the service answered {} (HTTP {status}): {}",
+                    if resp.error.is_empty() {
+                        "an error"
+                    } else {
+                        &resp.error
+                    },
+                    resp.message
+                ),
+            )
+            .with_response(resp);
+            match class {
+                Some(CodeClass::Retry | CodeClass::Throttled) => Verdict::Retry {
+                    error,
+                    status: Some(status),
+                },
+                Some(CodeClass::TokenInvalid) => Verdict::TokenRejected(error),
+                Some(CodeClass::Fail) => Verdict::Final(error),
+                // A code the table does not know: fall back on the HTTP status.
+                None if transient_status => Verdict::Retry {
+                    error,
+                    status: Some(status),
+                },
+                None => Verdict::Final(error),
+            }
+        }
+        None if transient_status => Verdict::Retry {
+            error: Error::new(
+                ErrorKind::Network,
+                format!(
+                    "HTTP {status} without an LTS answer: {:?}",
+                    snippet(&answer.body)
+                ),
+            ),
+            status: Some(status),
+        },
+        None => Verdict::Final(Error::new(
+            ErrorKind::Server,
+            format!(
+                "unparseable answer (HTTP {status}): {:?}",
+                snippet(&answer.body)
+            ),
+        )),
+    }
+}
+
+/// Limits of one delivery: extra attempts and an optional overall deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryLimits {
+    pub retries: u32,
+    pub deadline: Option<Instant>,
+}
+
+/// The end of a delivery and how many requests it took.
+#[derive(Debug)]
+pub struct Delivery {
+    pub result: Result<Response>,
+    pub attempts: u32,
+}
+
+/// A connection to LTS: config, keep-alive pool and token. Share it between threads.
+pub struct Client {
+    config: Arc<ClientConfig>,
+    transport: Transport,
+    tokens: TokenCache<Error>,
+}
+
+impl Client {
+    /// Builds a client; in token mode fetches the token now (with the retry policy for
+    /// transient failures; a refusal is `Auth` at once).
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        let client = Client::unconnected(config);
+        if client.config.auth_mode == AuthMode::Token {
+            let limits = RetryLimits {
+                retries: client.config.retries,
+                deadline: None,
+            };
+            client
+                .with_retries(limits, &mut |_| match client.token() {
+                    Ok(_) => Verdict::Success(Response {
+                        status_code: 0,
+                        message: String::new(),
+                        error: String::new(),
+                    }),
+                    Err(v) => v,
+                })
+                .result?;
+        }
+        Ok(client)
+    }
+
+    /// Builds a client without any network I/O: the token is fetched on first use.
+    pub fn unconnected(config: ClientConfig) -> Client {
+        let transport = Transport::new(config.request_timeout, &config.user_agent);
+        let tokens = TokenCache::new(config.profile.token_renew_percent);
+        Client {
+            config: Arc::new(config),
+            transport,
+            tokens,
+        }
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// One token call. Refusals are final (`Auth`); transient failures can be retried.
+    fn fetch_token(&self) -> std::result::Result<(String, Duration), Verdict> {
+        let cfg = &*self.config;
+        let body = b"{}";
+        let eop = sign::sign_now(&cfg.access_key, cfg.secret_key.expose(), "", body);
+        let url = cfg.endpoint.url(&cfg.profile.token_path);
+        let headers = [
+            ("Content-Type", "application/json"),
+            (sign::REQUEST_ID_HEADER, eop.request_id.as_str()),
+            (sign::DATE_HEADER, eop.date.as_str()),
+            (sign::AUTHORIZATION_HEADER, eop.authorization.as_str()),
+        ];
+        let answer = self
+            .transport
+            .post(&Request {
+                url: &url,
+                headers: &headers,
+                body,
+            })
+            .map_err(|f| transport_failure(&url, f))?;
+        let refused = |why: String| {
+            Verdict::Final(Error::new(
+                ErrorKind::Auth,
+                format!("token call refused: {why}"),
+            ))
+        };
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
+        let resp = Response::parse(&answer.body);
+        match (resp, parsed) {
+            (Some(r), Some(v)) if r.is_success() => {
+                let obj = v.get("returnObj");
+                let token = obj.and_then(|o| o.get("token")).and_then(|t| t.as_str());
+                let expire_ms = obj
+                    .and_then(|o| o.get("expireTime"))
+                    .and_then(|t| t.as_i64());
+                match (token, expire_ms) {
+                    (Some(t), Some(exp)) if !t.is_empty() => {
+                        let life_ms = (exp - crate::util::now_ms()).max(0) as u64;
+                        Ok((t.to_owned(), Duration::from_millis(life_ms)))
+                    }
+                    _ => Err(refused(format!(
+                        "the answer has no returnObj.token/expireTime (HTTP {})",
+                        answer.status
+                    ))),
+                }
+            }
+            (Some(r), _) => match classify_code(&r.error) {
+                Some(CodeClass::Retry | CodeClass::Throttled) => Err(Verdict::Retry {
+                    error: Error::new(
+                        ErrorKind::Network,
+                        format!(
+                            "token call: the service answered {}: {}",
+                            r.error, r.message
+                        ),
+                    )
+                    .with_response(r),
+                    status: Some(answer.status),
+                }),
+                _ => Err(refused(format!(
+                    "{} (HTTP {}): {}",
+                    if r.error.is_empty() {
+                        "error"
+                    } else {
+                        &r.error
+                    },
+                    answer.status,
+                    r.message
+                ))),
+            },
+            _ => match classify(&answer) {
+                v @ Verdict::Retry { .. } => Err(v),
+                _ => Err(refused(format!(
+                    "unexpected answer (HTTP {}): {:?}",
+                    answer.status,
+                    snippet(&answer.body)
+                ))),
+            },
+        }
+    }
+
+    fn token(&self) -> std::result::Result<Arc<str>, Verdict> {
+        // The cache shares a failure with the threads that waited for it, so it needs a
+        // clonable error; a retryable failure travels as a Network error and is rebuilt here.
+        self.tokens
+            .get(|| {
+                self.fetch_token().map_err(|v| match v {
+                    Verdict::Retry { error, .. } => error,
+                    Verdict::Final(e) | Verdict::TokenRejected(e) => e,
+                    Verdict::Success(_) => Error::new(ErrorKind::Internal, "token fetch"),
+                })
+            })
+            .map_err(|e| match e.kind {
+                ErrorKind::Auth => Verdict::Final(e),
+                _ => Verdict::Retry {
+                    error: e,
+                    status: None,
+                },
+            })
+    }
+
+    fn attempt_put(
+        &self,
+        url: &str,
+        batch: &EncodedBatch,
+        batch_id: &str,
+        query: &str,
+    ) -> (Verdict, Option<Arc<str>>) {
+        let cfg = &*self.config;
+        let p = &cfg.profile;
+        let raw_size = batch.raw_size.to_string();
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("Content-Type", "application/x-protobuf"),
+            (&p.compress_type_header, batch.compression.header_value()),
+            (&p.raw_size_header, &raw_size),
+            (&p.batch_id_header, batch_id),
+        ];
+        let token;
+        let eop;
+        match cfg.auth_mode {
+            AuthMode::Token => {
+                token = match self.token() {
+                    Ok(t) => t,
+                    Err(v) => return (v, None),
+                };
+                headers.push((&p.token_header, &token));
+            }
+            AuthMode::Eop => {
+                token = Arc::from("");
+                eop = sign::sign_now(&cfg.access_key, cfg.secret_key.expose(), query, &batch.body);
+                headers.push((sign::REQUEST_ID_HEADER, &eop.request_id));
+                headers.push((sign::DATE_HEADER, &eop.date));
+                headers.push((sign::AUTHORIZATION_HEADER, &eop.authorization));
+            }
+        }
+        let verdict = match self.transport.post(&Request {
+            url,
+            headers: &headers,
+            body: &batch.body,
+        }) {
+            Ok(answer) => classify(&answer),
+            Err(f) => transport_failure(url, f),
+        };
+        (verdict, Some(token))
+    }
+
+    /// Runs attempts until one is final, applying backoff, the no-retry list, the one
+    /// token renewal on `LTS_8007`, the retry count and the deadline.
+    fn with_retries(
+        &self,
+        limits: RetryLimits,
+        attempt: &mut dyn FnMut(u32) -> Verdict,
+    ) -> Delivery {
+        let cfg = &*self.config;
+        let mut attempts = 0u32;
+        let mut retried = 0u32;
+        let mut renewed = false;
+        loop {
+            attempts += 1;
+            let error = match attempt(attempts) {
+                Verdict::Success(r) => {
+                    return Delivery {
+                        result: Ok(r),
+                        attempts,
+                    }
+                }
+                Verdict::Final(e) => {
+                    return Delivery {
+                        result: Err(e),
+                        attempts,
+                    }
+                }
+                Verdict::TokenRejected(e) => {
+                    if cfg.auth_mode == AuthMode::Token && !renewed {
+                        renewed = true;
+                        continue;
+                    }
+                    let e = Error {
+                        kind: ErrorKind::Auth,
+                        message: format!("{} (authentication refused)", e.message),
+                        response: e.response,
+                    };
+                    return Delivery {
+                        result: Err(e),
+                        attempts,
+                    };
+                }
+                Verdict::Retry { error, status } => {
+                    let no_retry =
+                        status.is_some_and(|s| cfg.no_retry_status_codes.contains(&i32::from(s)));
+                    if no_retry || retried >= limits.retries {
+                        return Delivery {
+                            result: Err(error),
+                            attempts,
+                        };
+                    }
+                    error
+                }
+            };
+            let pause = backoff(&cfg.profile, retried);
+            if let Some(deadline) = limits.deadline {
+                if Instant::now() + pause >= deadline {
+                    let mut e = error;
+                    e.message = format!("{} (delivery deadline reached)", e.message);
+                    return Delivery {
+                        result: Err(e),
+                        attempts,
+                    };
+                }
+            }
+            std::thread::sleep(pause);
+            retried += 1;
+        }
+    }
+
+    /// Sends one encoded batch with its batch id (the same on every retry).
+    pub fn deliver(
+        &self,
+        project: &str,
+        unit: &str,
+        batch: &EncodedBatch,
+        batch_id: &str,
+        limits: RetryLimits,
+    ) -> Delivery {
+        let p = &self.config.profile;
+        let query = sign::canonical_query(&[(&p.project_param, project), (&p.unit_param, unit)]);
+        let url = format!("{}?{query}", self.config.endpoint.url(&p.put_path));
+        self.with_retries(limits, &mut |_| {
+            let (verdict, token) = self.attempt_put(&url, batch, batch_id, &query);
+            if let (Verdict::TokenRejected(_), Some(t)) = (&verdict, &token) {
+                self.tokens.invalidate(t);
+            }
+            verdict
+        })
+    }
+
+    /// The seed SDK's `put_logs`: validate, encode, send with retries. `Ok` only when the
+    /// service answered `statusCode` 0.
+    pub fn put_logs(&self, project: &str, unit: &str, items: &[&LogItem]) -> Result<Response> {
+        if project.is_empty() {
+            return Err(Error::invalid_argument("log_project is empty"));
+        }
+        if unit.is_empty() {
+            return Err(Error::invalid_argument("log_unit is empty"));
+        }
+        let batch = encode::encode(items, self.config.compression)?;
+        let batch_id = crate::util::uuid_v4();
+        let limits = RetryLimits {
+            retries: self.config.retries,
+            deadline: None,
+        };
+        let delivery = self.deliver(project, unit, &batch, &batch_id, limits);
+        delivery.result.map_err(|mut e| {
+            if matches!(e.kind, ErrorKind::Network | ErrorKind::Timeout) && delivery.attempts > 1 {
+                e.message = format!("{} (after {} attempts)", e.message, delivery.attempts);
+            }
+            e
+        })
+    }
+}
+
+fn transport_failure(url: &str, f: crate::transport::Failure) -> Verdict {
+    let kind = if f.timed_out {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Network
+    };
+    // The URL carries no secret (tokens and signatures travel in headers).
+    Verdict::Retry {
+        error: Error::new(kind, format!("no answer from {url}: {}", f.reason)),
+        status: None,
+    }
+}
+
+/// Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^n)].
+pub(crate) fn backoff(p: &crate::profile::Profile, retry: u32) -> Duration {
+    let ceiling = p
+        .backoff_base_ms
+        .saturating_mul(1u64 << retry.min(30))
+        .min(p.backoff_cap_ms);
+    Duration::from_millis(rand::thread_rng().gen_range(0..=ceiling))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn kind(v: Verdict) -> &'static str {
+        match v {
+            Verdict::Success(_) => "success",
+            Verdict::Final(_) => "final",
+            Verdict::TokenRejected(_) => "token",
+            Verdict::Retry { .. } => "retry",
+        }
+    }
+
+    #[test]
+    fn classification_follows_protocol_order() {
+        let err = |code: &str| format!(r#"{{"statusCode":-1,"message":"m","error":"{code}"}}"#);
+        assert_eq!(
+            kind(classify(&answer(
+                200,
+                r#"{"statusCode":0,"message":"SUCCESS","error":""}"#
+            ))),
+            "success"
+        );
+        // The code decides whatever the HTTP status.
+        assert_eq!(kind(classify(&answer(200, &err("LTS_8000")))), "retry");
+        assert_eq!(kind(classify(&answer(503, &err("LTS_8011")))), "final");
+        assert_eq!(kind(classify(&answer(429, &err("LTS_8016")))), "retry");
+        assert_eq!(kind(classify(&answer(401, &err("LTS_8007")))), "token");
+        assert_eq!(kind(classify(&answer(502, &err("LTS_18000")))), "retry");
+        // No JSON: 5xx and 429 are transient, the rest final.
+        assert_eq!(kind(classify(&answer(502, "<html>"))), "retry");
+        assert_eq!(kind(classify(&answer(429, ""))), "retry");
+        assert_eq!(kind(classify(&answer(404, "nope"))), "final");
+        assert_eq!(kind(classify(&answer(200, "garbage"))), "final");
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let p = crate::profile::Profile::default();
+        for n in 0..40 {
+            let ceiling = (100u64 << n.min(30)).min(10_000);
+            assert!(backoff(&p, n) <= Duration::from_millis(ceiling));
+        }
+    }
+}

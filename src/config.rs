@@ -1,0 +1,235 @@
+//! `ClientConfig` (the seed SDK's) and the endpoint rules of protocol §0.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::encode::Compression;
+use crate::error::{Error, Result};
+use crate::profile::Profile;
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// AK/SK traded for a temporary token, sent in a header (the default).
+    Token,
+    /// Every put EOP-signed with AK/SK; no token call.
+    Eop,
+}
+
+/// A scheme, host, optional port and optional path prefix, without a trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    base: String,
+}
+
+impl Endpoint {
+    /// `scheme://host[:port][/prefix]`; a bare host means `https://host`.
+    pub fn parse(text: &str) -> Result<Endpoint> {
+        let bad = |why: &str| Error::invalid_argument(format!("invalid endpoint {text:?}: {why}"));
+        let text_trimmed = text.trim();
+        if text_trimmed.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if text_trimmed
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(bad("it contains spaces or control characters"));
+        }
+        let (scheme, rest) = match text_trimmed.split_once("://") {
+            Some((s, r)) => (s.to_ascii_lowercase(), r),
+            None => ("https".to_owned(), text_trimmed),
+        };
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("the scheme must be http or https"));
+        }
+        if rest.contains(['?', '#', '@']) {
+            return Err(bad("it may not hold a query, a fragment or credentials"));
+        }
+        let rest = rest.trim_end_matches('/');
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty() || host.starts_with(':') {
+            return Err(bad("it has no host"));
+        }
+        Ok(Endpoint {
+            base: format!("{scheme}://{rest}"),
+        })
+    }
+
+    /// The URL of a path (which starts with `/`) under this endpoint.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.base
+    }
+}
+
+/// A secret that never prints and is overwritten when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // SAFETY: zero bytes are valid UTF-8; volatile writes keep the wipe from being elided.
+        unsafe {
+            for b in self.0.as_bytes_mut() {
+                std::ptr::write_volatile(b, 0);
+            }
+        }
+    }
+}
+
+/// Everything a client needs; cloned by the client so the caller may drop its copy.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoint: Endpoint,
+    pub access_key: String,
+    pub secret_key: Secret,
+    pub log_project: String,
+    pub request_timeout: Duration,
+    pub compression: Compression,
+    pub user_agent: String,
+    /// Extra attempts after the first.
+    pub retries: u32,
+    /// HTTP statuses that are never retried.
+    pub no_retry_status_codes: Vec<i32>,
+    pub auth_mode: AuthMode,
+    pub profile: Profile,
+}
+
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
+pub const DEFAULT_RETRIES: u32 = 3;
+/// The most extra attempts a config accepts; beyond it a caller's bug, not a policy.
+pub const MAX_RETRIES: u32 = 100;
+
+pub fn default_user_agent() -> String {
+    format!("lts-sdk-c/{}", crate::VERSION)
+}
+
+impl ClientConfig {
+    pub fn new(
+        endpoint: &str,
+        access_key: &str,
+        secret_key: &str,
+        log_project: &str,
+    ) -> Result<Self> {
+        let endpoint = Endpoint::parse(endpoint)?;
+        if access_key.is_empty() {
+            return Err(Error::invalid_argument("access_key is empty"));
+        }
+        if secret_key.is_empty() {
+            return Err(Error::invalid_argument("secret_key is empty"));
+        }
+        Ok(ClientConfig {
+            endpoint,
+            access_key: access_key.to_owned(),
+            secret_key: Secret::new(secret_key),
+            log_project: log_project.to_owned(),
+            request_timeout: Duration::from_millis(u64::from(DEFAULT_REQUEST_TIMEOUT_MS)),
+            compression: Compression::Lz4,
+            user_agent: default_user_agent(),
+            retries: DEFAULT_RETRIES,
+            no_retry_status_codes: Vec::new(),
+            auth_mode: AuthMode::Token,
+            profile: Profile::default(),
+        })
+    }
+
+    pub fn set_request_timeout_ms(&mut self, ms: u32) -> Result<()> {
+        if ms == 0 {
+            return Err(Error::invalid_argument(
+                "request timeout must be at least 1 ms",
+            ));
+        }
+        self.request_timeout = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    pub fn set_compress_type(&mut self, name: &str) -> Result<()> {
+        self.compression = Compression::parse(name).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "unknown compress type {name:?}: use \"lz4\" or \"none\""
+            ))
+        })?;
+        Ok(())
+    }
+
+    pub fn set_user_agent(&mut self, ua: &str) -> Result<()> {
+        if ua.is_empty() || ua.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid_argument(
+                "user agent must be non-empty and free of control characters",
+            ));
+        }
+        self.user_agent = ua.to_owned();
+        Ok(())
+    }
+
+    pub fn set_retries(&mut self, retries: u32) -> Result<()> {
+        if retries > MAX_RETRIES {
+            return Err(Error::invalid_argument(format!(
+                "retries {retries} is over the maximum of {MAX_RETRIES}"
+            )));
+        }
+        self.retries = retries;
+        Ok(())
+    }
+
+    pub fn add_no_retry_status_code(&mut self, status: i32) -> Result<()> {
+        if !(100..=599).contains(&status) {
+            return Err(Error::invalid_argument(format!(
+                "{status} is not an HTTP status (100..=599)"
+            )));
+        }
+        if !self.no_retry_status_codes.contains(&status) {
+            self.no_retry_status_codes.push(status);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        let u = |s: &str| Endpoint::parse(s).unwrap().url("/v1/x");
+        assert_eq!(u("lts.example.com"), "https://lts.example.com/v1/x");
+        assert_eq!(u("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/v1/x");
+        assert_eq!(u("HTTPS://h:1/pre/fix/"), "https://h:1/pre/fix/v1/x");
+        for bad in [
+            "",
+            "ftp://h",
+            "http://",
+            "http:///x",
+            "h?x=1",
+            "a b",
+            "http://u@h",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = ClientConfig::new("h", "ak", "super-secret-sk", "p").unwrap();
+        assert!(!format!("{c:?}").contains("super-secret-sk"));
+    }
+}

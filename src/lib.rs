@@ -1,0 +1,33 @@
+//! liblts: the native core of the CTyun Cloud Log Service (LTS) SDK.
+//!
+//! The Rust API here is what the C ABI in [`ffi`] exposes; the C header (`include/lts.h`) is
+//! the primary documentation for users.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod encode;
+pub mod error;
+pub mod ffi;
+pub mod log_item;
+pub mod profile;
+pub mod response;
+pub mod sign;
+pub mod transport;
+pub mod util;
+
+/// The OTLP logs messages of `proto/logs.proto`, generated at build time.
+#[allow(clippy::all)]
+pub mod otlp {
+    include!(concat!(env!("OUT_DIR"), "/opentelemetry.proto.logs.v1.rs"));
+}
+
+/// This library's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub use client::{Client, Delivery, RetryLimits};
+pub use config::{AuthMode, ClientConfig};
+pub use encode::{Compression, EncodedBatch};
+pub use error::{Error, ErrorKind, Result};
+pub use log_item::{LogItem, Value};
+pub use response::Response;

@@ -1,0 +1,122 @@
+//! HTTP over ureq + rustls: one agent per client (keep-alive pool), request timeout,
+//! HTTPS roots, no redirects. It moves bytes and says what happened; classifying the
+//! answer is the client's job.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest answer body read; anything longer is not an LTS answer.
+const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+
+/// An HTTP answer: status and body, whatever the status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// No answer: the reason, and whether it was a timeout.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub timed_out: bool,
+    pub reason: String,
+}
+
+/// A request: where, which headers, which body.
+pub struct Request<'a> {
+    pub url: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+#[derive(Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+    user_agent: String,
+}
+
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+fn is_timeout(err: &ureq::Transport) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    err.to_string().contains("timed out")
+}
+
+fn read_body(resp: ureq::Response) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    resp.into_reader()
+        .take(MAX_ANSWER_BYTES)
+        .read_to_end(&mut body)?;
+    Ok(body)
+}
+
+impl Transport {
+    pub fn new(timeout: Duration, user_agent: &str) -> Self {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(timeout)
+            .redirects(0)
+            .tls_config(tls_config())
+            .try_proxy_from_env(true)
+            .max_idle_connections_per_host(64)
+            .build();
+        Transport {
+            agent,
+            user_agent: user_agent.to_owned(),
+        }
+    }
+
+    /// POSTs a body with a Content-Length (never chunked) on a kept-alive connection.
+    pub fn post(&self, req: &Request<'_>) -> Result<Answer, Failure> {
+        let mut r = self
+            .agent
+            .post(req.url)
+            .set("User-Agent", &self.user_agent)
+            .set("Connection", "keep-alive");
+        for (k, v) in req.headers {
+            r = r.set(k, v);
+        }
+        let resp = match r.send_bytes(req.body) {
+            Ok(resp) => resp,
+            Err(ureq::Error::Status(_, resp)) => resp,
+            Err(ureq::Error::Transport(t)) => {
+                return Err(Failure {
+                    timed_out: is_timeout(&t),
+                    reason: t.to_string(),
+                })
+            }
+        };
+        let status = resp.status();
+        match read_body(resp) {
+            Ok(body) => Ok(Answer { status, body }),
+            Err(e) => Err(Failure {
+                timed_out: matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ),
+                reason: format!("reading the answer (HTTP {status}) failed: {e}"),
+            }),
+        }
+    }
+}
