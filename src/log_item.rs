@@ -181,6 +181,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::approx_constant)] // the seed page's own literal
     fn the_seed_pages_own_bad_key_is_refused_by_name() {
         let mut item = LogItem::new();
         let err = item

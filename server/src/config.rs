@@ -1,0 +1,89 @@
+//! What an `lts-local` instance accepts: listen address, credentials, projects, limits.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The pair accepted when no credentials are configured (local development only).
+pub const DEFAULT_ACCESS_KEY: &str = "lts-local-ak";
+pub const DEFAULT_SECRET_KEY: &str = "lts-local-sk";
+
+/// Write quotas per second (protocol §4): 0 disables a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    pub project_bytes: u64,
+    pub project_requests: u64,
+    pub unit_bytes: u64,
+    pub unit_requests: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            project_bytes: 200 * 1024 * 1024,
+            project_requests: 1000,
+            unit_bytes: 100 * 1024 * 1024,
+            unit_requests: 500,
+        }
+    }
+}
+
+impl Quotas {
+    pub fn unlimited() -> Self {
+        Quotas {
+            project_bytes: 0,
+            project_requests: 0,
+            unit_bytes: 0,
+            unit_requests: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Must be a loopback address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Accepted AK → SK. Empty means the default pair.
+    pub credentials: BTreeMap<String, String>,
+    /// Known projects and, for each, its units (empty = any unit). `None` = any project.
+    pub projects: Option<BTreeMap<String, Vec<String>>>,
+    pub token_ttl: Duration,
+    /// Accepted difference between a request's `Eop-date` and the server's clock.
+    pub max_clock_skew: Duration,
+    pub quotas: Quotas,
+    /// Append-only JSON-lines file of stored logs; read back at start. `None`: memory only.
+    pub data_file: Option<PathBuf>,
+    /// Verify and count, store nothing (benchmarks).
+    pub sink: bool,
+    /// How long a stored batch id is remembered to answer its repeats.
+    pub dedup_window: Duration,
+    /// Request records kept for `/_lts/requests` (oldest dropped first).
+    pub request_log_capacity: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            credentials: BTreeMap::new(),
+            projects: None,
+            token_ttl: Duration::from_secs(30 * 60),
+            max_clock_skew: Duration::from_secs(15 * 60),
+            quotas: Quotas::default(),
+            data_file: None,
+            sink: false,
+            dedup_window: Duration::from_secs(60 * 60),
+            request_log_capacity: 100_000,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn secret_for(&self, access_key: &str) -> Option<&str> {
+        if self.credentials.is_empty() {
+            return (access_key == DEFAULT_ACCESS_KEY).then_some(DEFAULT_SECRET_KEY);
+        }
+        self.credentials.get(access_key).map(String::as_str)
+    }
+}
