@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod encode;
 pub mod error;
+#[macro_use]
 pub mod ffi;
 pub mod log_item;
 pub mod profile;
@@ -31,3 +32,10 @@ pub use encode::{Compression, EncodedBatch};
 pub use error::{Error, ErrorKind, Result};
 pub use log_item::{LogItem, Value};
 pub use response::Response;
+
+/// Runs `f` inside the FFI panic boundary; lets tests prove a panic turns into
+/// `LTS_ERR_INTERNAL` (or NULL) instead of unwinding.
+#[doc(hidden)]
+pub fn ffi_boundary_for_tests<R: ffi::boundary::PanicValue>(f: impl FnOnce() -> R) -> R {
+    ffi_boundary! { f() }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, the committed header against a fresh generation, the Rust
+# unit and integration tests against lts-local, and the C tests under valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LTS_REQUIRE_VALGRIND=${LTS_REQUIRE_VALGRIND:-1}
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "==> include/lts.h is what cbindgen generates"
+cargo run -q -p xtask -- gen-header --verify
+
+echo "==> cargo test (Rust, lts-local, and C programs under valgrind)"
+cargo test --workspace

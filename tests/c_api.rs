@@ -1,0 +1,204 @@
+//! C programs against the built library: the header compiles as C (two translation units)
+//! and as C++ with warnings as errors; the C API test and the example run under valgrind
+//! against lts-local and the server holds what they sent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use lts_local::ServerConfig;
+
+const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory holding liblts.so / liblts.a for this test's profile, built fresh once.
+fn lib_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // target/<profile>
+        let release = dir.file_name().unwrap() == "release";
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "liblts", "--lib"])
+            .current_dir(root());
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("cargo runs");
+        assert!(status.success(), "building liblts failed");
+        assert!(
+            dir.join("liblts.so").exists(),
+            "no liblts.so in {}",
+            dir.display()
+        );
+        dir
+    })
+}
+
+fn out_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn compile(compiler: &str, flags: &[&str], sources: &[&str], out: &str, link: bool) -> PathBuf {
+    let out = out_dir().join(out);
+    let mut cmd = Command::new(compiler);
+    cmd.args(flags).arg("-I").arg(root().join("include"));
+    for s in sources {
+        cmd.arg(root().join(s));
+    }
+    cmd.arg("-o").arg(&out);
+    if link {
+        let lib = lib_dir();
+        cmd.arg(format!("-L{}", lib.display()))
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .args(["-llts", "-lpthread"]);
+    }
+    let result = cmd.output().expect("the C compiler runs");
+    assert!(
+        result.status.success(),
+        "{compiler} {sources:?} failed:\n{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
+fn valgrind_available() -> bool {
+    let found = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("LTS_REQUIRE_VALGRIND").is_some() {
+        panic!("LTS_REQUIRE_VALGRIND is set but valgrind is not installed");
+    }
+    found
+}
+
+/// Runs a program (under valgrind when available: any error or leak fails it).
+fn run(program: &Path, env: &[(&str, String)]) -> String {
+    let mut cmd = if valgrind_available() {
+        let mut c = Command::new("valgrind");
+        c.args([
+            "--quiet",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--track-origins=yes",
+        ])
+        .arg(program);
+        c
+    } else {
+        eprintln!(
+            "valgrind not found: running {} without it",
+            program.display()
+        );
+        Command::new(program)
+    };
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the program runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{} exited with {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        program.display(),
+        out.status.code()
+    );
+    stdout
+}
+
+fn dead_endpoint() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn the_header_compiles_as_c_from_two_units_and_as_cpp() {
+    let exe = compile(
+        "cc",
+        C_FLAGS,
+        &["tests/c/header_tu1.c", "tests/c/header_tu2.c"],
+        "header_c",
+        true,
+    );
+    run(&exe, &[]);
+    let cpp = compile(
+        "c++",
+        &["-std=c++11", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+        &["tests/c/header_cpp.cpp"],
+        "header_cpp",
+        true,
+    );
+    run(&cpp, &[]);
+}
+
+#[test]
+fn the_c_api_contract_holds_under_valgrind() {
+    let server = common::server_with(|c: &mut ServerConfig| {
+        c.projects = Some([("proj".to_owned(), vec!["unit-a".to_owned()])].into());
+    });
+    let exe = compile("cc", C_FLAGS, &["tests/c/api_test.c"], "api_test", true);
+    let out = run(
+        &exe,
+        &[
+            ("LTS_ENDPOINT", server.url()),
+            ("LTS_DEAD_ENDPOINT", dead_endpoint()),
+        ],
+    );
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    // 3 logs once, then 4 threads x 20 puts of 1 log.
+    assert_eq!(
+        server.state().logs(Some("proj"), Some("unit-a")).len(),
+        3 + 80
+    );
+}
+
+#[test]
+#[allow(clippy::approx_constant)] // the seed page's own literal
+fn the_put_logs_example_sends_what_the_seed_page_sends() {
+    let server = common::server();
+    let exe = compile("cc", C_FLAGS, &["examples-c/put_logs.c"], "put_logs", true);
+    let out = run(
+        &exe,
+        &[
+            ("LTS_ENDPOINT", server.url()),
+            ("LTS_PROJECT", "demo-project".into()),
+            ("LTS_UNIT", "demo-unit".into()),
+            ("LTS_SEND_TIMES", "5".into()),
+        ],
+    );
+    assert!(
+        out.contains("refused as documented: invalid content key \"area:\""),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches(r#"{"statusCode":0,"message":"SUCCESS","error":""}"#)
+            .count(),
+        5,
+        "{out}"
+    );
+    let logs = server.state().logs(Some("demo-project"), Some("demo-unit"));
+    assert_eq!(logs.len(), 50);
+    for log in &logs {
+        assert_eq!(log["origin_msg"], "C sdk test oriMessage");
+        assert_eq!(
+            log["contents"],
+            serde_json::json!({"level": "info", "area": 3.1415926})
+        );
+        assert_eq!(log["labels"], serde_json::json!({"user_tag": "string"}));
+    }
+}
