@@ -202,3 +202,60 @@ fn the_put_logs_example_sends_what_the_seed_page_sends() {
         assert_eq!(log["labels"], serde_json::json!({"user_tag": "string"}));
     }
 }
+
+#[test]
+#[allow(clippy::approx_constant)] // the seed page's own literal
+fn an_independent_decoder_reads_back_what_c_sent() {
+    let capture = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("capture-independent");
+    let _ = std::fs::remove_dir_all(&capture);
+    let server = common::server_with(|c: &mut ServerConfig| c.capture_dir = Some(capture.clone()));
+    let exe = compile(
+        "cc",
+        C_FLAGS,
+        &["examples-c/put_logs.c"],
+        "put_logs_capture",
+        true,
+    );
+    run(
+        &exe,
+        &[
+            ("LTS_ENDPOINT", server.url()),
+            ("LTS_SEND_TIMES", "2".into()),
+        ],
+    );
+    let out = Command::new("python3")
+        .arg(root().join("tests/independent_decoder.py"))
+        .arg(&capture)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let decoded = decoded.as_array().unwrap();
+    let stored = server.state().logs(None, None);
+    assert_eq!(decoded.len(), 20);
+    assert_eq!(stored.len(), 20);
+    for (d, s) in decoded.iter().zip(&stored) {
+        assert_eq!(
+            d["body"],
+            serde_json::json!(["string", "C sdk test oriMessage"])
+        );
+        assert_eq!(
+            d["contents"],
+            serde_json::json!([["level", "string", "info"], ["area", "double", 3.1415926]])
+        );
+        assert_eq!(
+            d["labels"],
+            serde_json::json!([["user_tag", "string", "string"]])
+        );
+        assert_eq!(
+            d["scope"],
+            serde_json::json!({"name": "liblts", "version": lts::VERSION})
+        );
+        assert_eq!(d["time_unix_nano"], s["time_unix_nano"]);
+        assert_eq!(d["batch_id"], s["batch_id"]);
+    }
+}

@@ -325,3 +325,54 @@ fn the_profile_changes_what_goes_on_the_wire() {
     assert_eq!(err.kind, ErrorKind::Server);
     assert!(server.state().logs(None, None).is_empty());
 }
+
+#[test]
+fn requests_reuse_one_kept_alive_connection() {
+    let server = server();
+    let client = Client::new(config(&server)).unwrap();
+    for _ in 0..10 {
+        put(&client, 1).unwrap();
+    }
+    let stats = server.state().stats_json();
+    assert_eq!(stats["requests"], 11);
+    assert_eq!(
+        stats["connections"], 1,
+        "token call and ten puts on one connection"
+    );
+}
+
+#[test]
+fn threads_hitting_an_expired_token_renew_it_once() {
+    let server = server();
+    let client = std::sync::Arc::new(Client::new(config(&server)).unwrap());
+    put(&client, 1).unwrap();
+    server
+        .state()
+        .tokens
+        .lock()
+        .unwrap()
+        .values_mut()
+        .for_each(|t| t.expires_ms = 0);
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let c = client.clone();
+            std::thread::spawn(move || {
+                (0..5).for_each(|_| {
+                    put(&c, 1).unwrap();
+                })
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let reqs = server.state().requests_json(0);
+    let tokens = reqs["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "token")
+        .count();
+    assert_eq!(tokens, 2, "the first token and exactly one renewal");
+    assert_eq!(server.state().logs(None, None).len(), 1 + 40);
+}

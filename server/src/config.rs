@@ -60,6 +60,9 @@ pub struct ServerConfig {
     pub dedup_window: Duration,
     /// Request records kept for `/_lts/requests` (oldest dropped first).
     pub request_log_capacity: usize,
+    /// Save every authenticated put body exactly as received (`N.bin`) with its headers
+    /// (`N.json`), for checking the wire format with an independent decoder.
+    pub capture_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +78,7 @@ impl Default for ServerConfig {
             sink: false,
             dedup_window: Duration::from_secs(60 * 60),
             request_log_capacity: 100_000,
+            capture_dir: None,
         }
     }
 }

@@ -117,6 +117,7 @@ fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         let Ok(stream) = stream else { continue };
         let _ = stream.set_nodelay(true);
         let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+        shared.state.connections.fetch_add(1, Ordering::Relaxed);
         if let Ok(clone) = stream.try_clone() {
             lock(&shared.conns).insert(id, clone);
         }

@@ -31,6 +31,7 @@ USAGE: lts-local [OPTIONS]
   --quota-unit-requests N    requests per second per unit [default: 500]
   --no-quotas                switch all quotas off
   --port-file FILE           write the bound port to FILE once listening
+  --capture-dir DIR          save each put body as received (N.bin) with its headers (N.json)
   -h, --help                 print this help
 
 Control interface (loopback only), on the same port:
@@ -114,6 +115,7 @@ fn parse_args(args: Vec<String>) -> Result<(ServerConfig, Option<PathBuf>), Stri
             "--quota-unit-requests" => cfg.quotas.unit_requests = num(&flag, value(&flag)?)?,
             "--no-quotas" => cfg.quotas = Quotas::unlimited(),
             "--port-file" => port_file = Some(PathBuf::from(value(&flag)?)),
+            "--capture-dir" => cfg.capture_dir = Some(PathBuf::from(value(&flag)?)),
             other => return Err(format!("unknown option {other:?}")),
         }
     }

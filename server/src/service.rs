@@ -284,6 +284,17 @@ fn put_logs_inner(
         return fail(rec, reject(code, "injected throttling"));
     }
 
+    let described = json!({
+        "project": rec.project, "unit": rec.unit, "batch_id": rec.batch_id,
+        "compress": req.header(&profile.compress_type_header),
+        "raw_size": req.header(&profile.raw_size_header),
+    });
+    if let Err(e) = state.capture(described, &req.body) {
+        return fail(
+            rec,
+            reject("LTS_8000", format!("capturing the body failed: {e}")),
+        );
+    }
     if let Err(r) = check_target(state, &rec.project, &rec.unit) {
         return fail(rec, r);
     }

@@ -69,6 +69,9 @@ pub struct State {
     pub stored_batches: AtomicU64,
     pub duplicate_batches: AtomicU64,
     pub raw_bytes: AtomicU64,
+    captured: AtomicU64,
+    /// Connections accepted so far (keep-alive reuse shows as few connections).
+    pub connections: AtomicU64,
 }
 
 impl State {
@@ -112,7 +115,20 @@ impl State {
             stored_batches: AtomicU64::new(0),
             duplicate_batches: AtomicU64::new(0),
             raw_bytes: AtomicU64::new(0),
+            captured: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
         })
+    }
+
+    /// Saves a put body and the headers that describe it into the capture directory.
+    pub fn capture(&self, headers: serde_json::Value, body: &[u8]) -> std::io::Result<()> {
+        let Some(dir) = &self.config.capture_dir else {
+            return Ok(());
+        };
+        let n = self.captured.fetch_add(1, Ordering::Relaxed);
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join(format!("{n:06}.bin")), body)?;
+        std::fs::write(dir.join(format!("{n:06}.json")), headers.to_string())
     }
 
     pub fn is_duplicate(&self, batch_id: &str) -> bool {
@@ -264,6 +280,7 @@ impl State {
             "duplicate_batches": self.duplicate_batches.load(Ordering::Relaxed),
             "raw_bytes": self.raw_bytes.load(Ordering::Relaxed),
             "requests": lock(&self.requests).0,
+            "connections": self.connections.load(Ordering::Relaxed),
             "sink": self.config.sink,
         })
     }
