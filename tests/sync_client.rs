@@ -376,3 +376,18 @@ fn threads_hitting_an_expired_token_renew_it_once() {
     assert_eq!(tokens, 2, "the first token and exactly one renewal");
     assert_eq!(server.state().logs(None, None).len(), 1 + 40);
 }
+
+#[test]
+fn an_https_endpoint_speaking_plain_http_fails_the_handshake_as_a_network_error() {
+    let server = server();
+    let https = server.url().replace("http://", "https://");
+    let mut cfg = lts::ClientConfig::new(&https, "ak", "sk", "proj").unwrap();
+    cfg.set_retries(0).unwrap();
+    let err = Client::new(cfg).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Network, "{}", err.message);
+    assert!(
+        err.message.starts_with(&format!("no answer from {https}")),
+        "{}",
+        err.message
+    );
+}

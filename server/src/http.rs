@@ -104,6 +104,14 @@ impl Connection {
             if self.pending.len() > MAX_HEAD_BYTES {
                 return Ok(Incoming::Bad("request head too large".into()));
             }
+            // Refuse bytes that cannot start an HTTP request (a TLS handshake sent to this
+            // plain-HTTP port, say) at once, instead of waiting for a head that never ends.
+            if !self.pending.is_empty() {
+                let mut probe = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                if let Err(e) = httparse::Request::new(&mut probe).parse(&self.pending) {
+                    return Ok(Incoming::Bad(format!("not an HTTP request: {e}")));
+                }
+            }
             if self.fill()? == 0 {
                 return if self.pending.is_empty() {
                     Ok(Incoming::Closed)

@@ -6,7 +6,10 @@
  * with unit "unit-a" and accepts the default key pair) and LTS_DEAD_ENDPOINT (nothing
  * listens there). Prints "N passed, N failed" and exits non-zero on any failure.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +254,49 @@ static void test_threads(void) {
     lts_client_free(client);
 }
 
+/* Handles do not survive fork(): in the child they refuse with INVALID_STATE, and freeing
+ * them there is allowed. The parent's handles keep working. */
+static void test_fork(void) {
+    lts_client *client = make_client(endpoint, "lts-local-sk", LTS_OK);
+    lts_client_config *cfg = NULL;
+    lts_log_item *item = make_item(1);
+    CHECK(lts_client_config_new(endpoint, "lts-local-ak", "lts-local-sk", "proj", &cfg) == LTS_OK);
+    if (!client || !cfg) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        const lts_log_item *list[1] = {item};
+        lts_response *resp = NULL;
+        if (lts_put_logs(client, "proj", "unit-a", list, 1, &resp) != LTS_ERR_INVALID_STATE) bad |= 1;
+        if (strstr(lts_last_error_message(), "fork") == NULL) bad |= 2;
+        if (lts_client_config_set_retries(cfg, 2) != LTS_ERR_INVALID_STATE) bad |= 4;
+        if (lts_log_item_set_origin_msg(item, "child") != LTS_ERR_INVALID_STATE) bad |= 8;
+        lts_client *child_client = NULL;
+        if (lts_client_new(cfg, &child_client) != LTS_ERR_INVALID_STATE || child_client) bad |= 16;
+        /* Objects made in the child work as usual. */
+        lts_log_item *fresh = NULL;
+        if (lts_log_item_new(&fresh) != LTS_OK || lts_log_item_set_origin_msg(fresh, "x") != LTS_OK) bad |= 32;
+        lts_log_item_free(fresh);
+        lts_client_free(client);
+        lts_client_config_free(cfg);
+        lts_log_item_free(item);
+        _exit(bad);
+    }
+    CHECK(pid > 0);
+    int status = -1;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) fprintf(stderr, "  child checks failed: mask %d\n", WEXITSTATUS(status));
+    /* The parent is unaffected. */
+    const lts_log_item *list[1] = {item};
+    lts_response *resp = NULL;
+    CHECK(lts_put_logs(client, "proj", "unit-a", list, 1, &resp) == LTS_OK);
+    lts_response_free(resp);
+    lts_client_free(client);
+    lts_client_config_free(cfg);
+    lts_log_item_free(item);
+}
+
 int main(void) {
     endpoint = getenv("LTS_ENDPOINT");
     dead_endpoint = getenv("LTS_DEAD_ENDPOINT");
@@ -265,6 +311,7 @@ int main(void) {
     test_put_logs();
     test_failures();
     test_threads();
+    test_fork();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
