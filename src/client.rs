@@ -102,6 +102,15 @@ pub struct RetryLimits {
     pub deadline: Option<Instant>,
 }
 
+/// Waits between attempts; returns false when the delivery should stop retrying (the
+/// producer is closing). The sync client simply sleeps.
+pub type Pause<'a> = &'a dyn Fn(Duration) -> bool;
+
+fn sleep(d: Duration) -> bool {
+    std::thread::sleep(d);
+    true
+}
+
 /// The end of a delivery and how many requests it took.
 #[derive(Debug)]
 pub struct Delivery {
@@ -127,7 +136,7 @@ impl Client {
                 deadline: None,
             };
             client
-                .with_retries(limits, &mut |_| match client.token() {
+                .with_retries(limits, &sleep, &mut |_| match client.token() {
                     Ok(_) => Verdict::Success(Response {
                         status_code: 0,
                         message: String::new(),
@@ -305,6 +314,7 @@ impl Client {
     fn with_retries(
         &self,
         limits: RetryLimits,
+        pause: Pause<'_>,
         attempt: &mut dyn FnMut(u32) -> Verdict,
     ) -> Delivery {
         let cfg = &*self.config;
@@ -353,9 +363,9 @@ impl Client {
                     error
                 }
             };
-            let pause = backoff(&cfg.profile, retried);
+            let wait = backoff(&cfg.profile, retried);
             if let Some(deadline) = limits.deadline {
-                if Instant::now() + pause >= deadline {
+                if Instant::now() + wait >= deadline {
                     let mut e = error;
                     e.message = format!("{} (delivery deadline reached)", e.message);
                     return Delivery {
@@ -364,7 +374,12 @@ impl Client {
                     };
                 }
             }
-            std::thread::sleep(pause);
+            if !pause(wait) {
+                return Delivery {
+                    result: Err(error),
+                    attempts,
+                };
+            }
             retried += 1;
         }
     }
@@ -377,11 +392,12 @@ impl Client {
         batch: &EncodedBatch,
         batch_id: &str,
         limits: RetryLimits,
+        pause: Pause<'_>,
     ) -> Delivery {
         let p = &self.config.profile;
         let query = sign::canonical_query(&[(&p.project_param, project), (&p.unit_param, unit)]);
         let url = format!("{}?{query}", self.config.endpoint.url(&p.put_path));
-        self.with_retries(limits, &mut |_| {
+        self.with_retries(limits, pause, &mut |_| {
             let (verdict, token) = self.attempt_put(&url, batch, batch_id, &query);
             if let (Verdict::TokenRejected(_), Some(t)) = (&verdict, &token) {
                 self.tokens.invalidate(t);
@@ -405,7 +421,7 @@ impl Client {
             retries: self.config.retries,
             deadline: None,
         };
-        let delivery = self.deliver(project, unit, &batch, &batch_id, limits);
+        let delivery = self.deliver(project, unit, &batch, &batch_id, limits, &sleep);
         delivery.result.map_err(|mut e| {
             if matches!(e.kind, ErrorKind::Network | ErrorKind::Timeout) && delivery.attempts > 1 {
                 e.message = format!("{} (after {} attempts)", e.message, delivery.attempts);

@@ -1,11 +1,15 @@
 //! Log items → OTLP `LogsData` protobuf → (optionally) one raw LZ4 block (protocol §3).
+//!
+//! Records are serialized once, straight into the buffer of their label group, so a
+//! producer batch grows by appending bytes; the envelope (resources, scopes, length
+//! prefixes) is written when the batch is finished. The sync client and the producer both
+//! build requests with [`BatchBuilder`]. prost's generated types are used to *decode*
+//! (lts-local, tests), which cross-checks this encoder.
 
-use prost::Message;
+use once_cell::sync::Lazy;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::{LogItem, Value};
-use crate::otlp::{any_value, AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData};
-use crate::otlp::{Resource, ResourceLogs, ScopeLogs};
 use crate::profile::{MAX_REQUEST_BYTES, MAX_REQUEST_LOGS};
 
 /// The scope every `ScopeLogs` names.
@@ -46,26 +50,162 @@ pub struct EncodedBatch {
     pub log_count: usize,
 }
 
-fn any_value(v: &Value) -> AnyValue {
-    AnyValue {
-        value: Some(match v {
-            Value::Str(s) => any_value::Value::StringValue(s.clone()),
-            Value::Int(i) => any_value::Value::IntValue(*i),
-            Value::Double(d) => any_value::Value::DoubleValue(*d),
-        }),
+// --- protobuf wire primitives -------------------------------------------------------------
+
+const LEN: u8 = 2;
+const I64: u8 = 1;
+const VARINT: u8 = 0;
+
+fn tag(field: u8, wire: u8) -> u8 {
+    (field << 3) | wire
+}
+
+pub(crate) fn varint_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Size of a length-delimited field holding `len` bytes (tag + length + bytes).
+fn field_len(len: usize) -> usize {
+    1 + varint_len(len as u64) + len
+}
+
+fn put_bytes_field(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
+    out.push(tag(field, LEN));
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+// --- messages ------------------------------------------------------------------------------
+
+/// `AnyValue` content length.
+fn any_value_len(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => field_len(s.len()),
+        Value::Int(i) => 1 + varint_len(*i as u64),
+        Value::Double(_) => 9,
     }
 }
 
-fn key_values(list: &[(String, Value)]) -> Vec<KeyValue> {
-    list.iter()
-        .map(|(k, v)| KeyValue {
-            key: k.clone(),
-            value: Some(any_value(v)),
-        })
-        .collect()
+fn put_any_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Str(s) => put_bytes_field(out, 1, s.as_bytes()),
+        Value::Int(i) => {
+            out.push(tag(3, VARINT));
+            put_varint(out, *i as u64);
+        }
+        Value::Double(d) => {
+            out.push(tag(4, I64));
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+    }
 }
 
-type Labels<'a> = &'a [(String, Value)];
+fn key_value_len(k: &str, v: &Value) -> usize {
+    field_len(k.len()) + field_len(any_value_len(v))
+}
+
+/// Writes `KeyValue`s as repeated field `field` of the enclosing message.
+fn put_key_values(out: &mut Vec<u8>, field: u8, list: &[(String, Value)]) {
+    for (k, v) in list {
+        out.push(tag(field, LEN));
+        put_varint(out, key_value_len(k, v) as u64);
+        put_bytes_field(out, 1, k.as_bytes());
+        out.push(tag(2, LEN));
+        put_varint(out, any_value_len(v) as u64);
+        put_any_value(out, v);
+    }
+}
+
+fn log_record_len(item: &LogItem) -> usize {
+    let ts = item.timestamp_ns().unwrap_or(0);
+    let mut n = if ts != 0 { 9 } else { 0 };
+    if let Some(m) = item.origin_msg() {
+        n += field_len(field_len(m.len()));
+    }
+    n + item
+        .contents()
+        .iter()
+        .map(|(k, v)| field_len(key_value_len(k, v)))
+        .sum::<usize>()
+}
+
+/// Appends one `LogRecord` as a `ScopeLogs.log_records` field (tag, length, message).
+fn put_record_field(out: &mut Vec<u8>, item: &LogItem) {
+    out.push(tag(2, LEN));
+    put_varint(out, log_record_len(item) as u64);
+    let ts = item.timestamp_ns().unwrap_or(0);
+    if ts != 0 {
+        out.push(tag(1, I64));
+        out.extend_from_slice(&(ts as u64).to_le_bytes());
+    }
+    if let Some(m) = item.origin_msg() {
+        out.push(tag(5, LEN));
+        put_varint(out, field_len(m.len()) as u64);
+        put_bytes_field(out, 1, m.as_bytes());
+    }
+    put_key_values(out, 6, item.contents());
+}
+
+/// The `InstrumentationScope` every batch names, encoded once.
+static SCOPE: Lazy<Vec<u8>> = Lazy::new(|| {
+    let mut s = Vec::new();
+    put_bytes_field(&mut s, 1, SCOPE_NAME.as_bytes());
+    put_bytes_field(&mut s, 2, crate::VERSION.as_bytes());
+    s
+});
+
+// --- batches -------------------------------------------------------------------------------
+
+/// The logs of one label set: the encoded `Resource` and the encoded records.
+#[derive(Debug, Clone)]
+struct Group {
+    labels: Vec<(String, Value)>,
+    resource: Vec<u8>,
+    records: Vec<u8>,
+    count: usize,
+}
+
+impl Group {
+    fn new(labels: &[(String, Value)]) -> Group {
+        let mut resource = Vec::new();
+        put_key_values(&mut resource, 1, labels);
+        Group {
+            labels: labels.to_vec(),
+            resource,
+            records: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Length of this group's `ResourceLogs` message.
+    fn resource_logs_len(&self) -> usize {
+        let scope_logs = field_len(SCOPE.len()) + self.records.len();
+        field_len(self.resource.len()) + field_len(scope_logs)
+    }
+
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(tag(1, LEN));
+        put_varint(out, self.resource_logs_len() as u64);
+        put_bytes_field(out, 1, &self.resource);
+        out.push(tag(2, LEN));
+        put_varint(out, (field_len(SCOPE.len()) + self.records.len()) as u64);
+        put_bytes_field(out, 1, &SCOPE);
+        out.extend_from_slice(&self.records);
+    }
+}
 
 fn same_labels(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
     a.len() == b.len()
@@ -74,54 +214,98 @@ fn same_labels(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
             .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
 }
 
-fn record(item: &LogItem) -> LogRecord {
-    LogRecord {
-        time_unix_nano: item.timestamp_ns().unwrap_or(0) as u64,
-        body: item.origin_msg().map(|m| AnyValue {
-            value: Some(any_value::Value::StringValue(m.to_owned())),
-        }),
-        attributes: key_values(item.contents()),
-        ..Default::default()
-    }
+/// Logs grouped by identical label lists (first-seen order), already serialized.
+#[derive(Debug, Clone, Default)]
+pub struct BatchBuilder {
+    groups: Vec<Group>,
+    count: usize,
 }
 
-/// Maps items onto OTLP: logs with identical label lists share one `ResourceLogs`, in
-/// first-seen order, each with one `ScopeLogs` naming this library.
-pub fn logs_data(items: &[&LogItem]) -> LogsData {
-    // Few distinct label sets in practice, so a linear search (newest first) is enough.
-    let mut groups: Vec<(Labels<'_>, Vec<LogRecord>)> = Vec::new();
-    for item in items {
-        let labels = item.labels();
-        let rec = record(item);
-        match groups
-            .iter_mut()
-            .rev()
-            .find(|(l, _)| same_labels(l, labels))
+impl BatchBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serializes `items` into their groups. Items must be complete (see [`check_items`]).
+    pub fn from_items(items: &[&LogItem]) -> Self {
+        let mut b = BatchBuilder::new();
+        for item in items {
+            b.push(item);
+        }
+        b
+    }
+
+    fn group_for(&mut self, labels: &[(String, Value)]) -> &mut Group {
+        // Few distinct label sets in practice: search newest first.
+        match self
+            .groups
+            .iter()
+            .rposition(|g| same_labels(&g.labels, labels))
         {
-            Some((_, recs)) => recs.push(rec),
-            None => groups.push((labels, vec![rec])),
+            Some(i) => &mut self.groups[i],
+            None => {
+                self.groups.push(Group::new(labels));
+                self.groups.last_mut().expect("just pushed")
+            }
         }
     }
-    LogsData {
-        resource_logs: groups
-            .into_iter()
-            .map(|(labels, log_records)| ResourceLogs {
-                resource: Some(Resource {
-                    attributes: key_values(labels),
-                    dropped_attributes_count: 0,
-                }),
-                scope_logs: vec![ScopeLogs {
-                    scope: Some(InstrumentationScope {
-                        name: SCOPE_NAME.into(),
-                        version: crate::VERSION.into(),
-                        ..Default::default()
-                    }),
-                    log_records,
-                    schema_url: String::new(),
-                }],
-                schema_url: String::new(),
-            })
-            .collect(),
+
+    pub fn push(&mut self, item: &LogItem) {
+        let g = self.group_for(item.labels());
+        put_record_field(&mut g.records, item);
+        g.count += 1;
+        self.count += 1;
+    }
+
+    /// Moves `other`'s logs in after this builder's, merging groups with equal labels.
+    pub fn append(&mut self, other: BatchBuilder) {
+        for g in other.groups {
+            let mine = self.group_for(&g.labels);
+            mine.records.extend_from_slice(&g.records);
+            mine.count += g.count;
+        }
+        self.count += other.count;
+    }
+
+    pub fn log_count(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The exact length of the `LogsData` this builder would produce.
+    pub fn raw_size(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| field_len(g.resource_logs_len()))
+            .sum()
+    }
+
+    /// The `LogsData` bytes.
+    pub fn to_logs_data(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.raw_size());
+        for g in &self.groups {
+            g.put(&mut out);
+        }
+        out
+    }
+
+    /// The request body.
+    pub fn finish(&self, compression: Compression) -> EncodedBatch {
+        let raw = self.to_logs_data();
+        let raw_size = raw.len();
+        let body = match compression {
+            Compression::Lz4 => lz4_flex::block::compress(&raw),
+            Compression::None => raw,
+        };
+        EncodedBatch {
+            body,
+            raw_size,
+            compression,
+            log_count: self.count,
+        }
     }
 }
 
@@ -146,41 +330,47 @@ pub fn check_items(items: &[&LogItem]) -> Result<()> {
         .try_for_each(|(i, item)| item.check_complete(i))
 }
 
+/// Refuses a batch over [`MAX_REQUEST_BYTES`] raw bytes.
+pub fn check_raw_size(raw_size: usize, limit: usize) -> Result<()> {
+    if raw_size > limit {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("{raw_size} raw bytes; at most {limit} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
 /// Encodes one request body. Refuses (before any network I/O) empty or incomplete input and
 /// requests over [`MAX_REQUEST_LOGS`] logs or [`MAX_REQUEST_BYTES`] raw bytes.
 pub fn encode(items: &[&LogItem], compression: Compression) -> Result<EncodedBatch> {
     check_items(items)?;
-    let data = logs_data(items);
-    let raw_size = data.encoded_len();
-    if raw_size > MAX_REQUEST_BYTES {
-        return Err(Error::new(
-            ErrorKind::TooLarge,
-            format!("request of {raw_size} raw bytes; at most {MAX_REQUEST_BYTES} are allowed"),
-        ));
-    }
-    let raw = data.encode_to_vec();
-    let body = match compression {
-        Compression::Lz4 => lz4_flex::block::compress(&raw),
-        Compression::None => raw,
-    };
-    Ok(EncodedBatch {
-        body,
-        raw_size,
-        compression,
-        log_count: items.len(),
-    })
+    let builder = BatchBuilder::from_items(items);
+    check_raw_size(builder.raw_size(), MAX_REQUEST_BYTES)
+        .map_err(|e| Error::new(e.kind, format!("request of {}", e.message)))?;
+    Ok(builder.finish(compression))
+}
+
+/// The same logs as prost's generated types (for tests and tools that want structs).
+pub fn logs_data(items: &[&LogItem]) -> crate::otlp::LogsData {
+    use prost::Message;
+    crate::otlp::LogsData::decode(BatchBuilder::from_items(items).to_logs_data().as_slice())
+        .expect("the encoder writes valid LogsData")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otlp::{any_value, AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData};
+    use crate::otlp::{Resource, ResourceLogs, ScopeLogs};
+    use prost::Message;
 
     fn item(ts: i64, msg: &str, labels: &[(&str, Value)]) -> LogItem {
         let mut it = LogItem::new();
         it.set_timestamp_ns(ts).unwrap();
         it.set_origin_msg(msg).unwrap();
         it.push_content("level", Value::Str("info".into())).unwrap();
-        it.push_content("n", Value::Int(ts)).unwrap();
+        it.push_content("n", Value::Int(ts - 3)).unwrap();
         it.push_content("pi", Value::Double(3.25)).unwrap();
         for (k, v) in labels {
             it.push_label(k, v.clone()).unwrap();
@@ -188,14 +378,75 @@ mod tests {
         it
     }
 
+    /// The mapping of protocol §3 written with prost's types, independently of the encoder.
+    fn reference(items: &[&LogItem]) -> LogsData {
+        let av = |v: &Value| AnyValue {
+            value: Some(match v {
+                Value::Str(s) => any_value::Value::StringValue(s.clone()),
+                Value::Int(i) => any_value::Value::IntValue(*i),
+                Value::Double(d) => any_value::Value::DoubleValue(*d),
+            }),
+        };
+        let kvs = |l: &[(String, Value)]| -> Vec<KeyValue> {
+            l.iter()
+                .map(|(k, v)| KeyValue {
+                    key: k.clone(),
+                    value: Some(av(v)),
+                })
+                .collect()
+        };
+        type Groups = Vec<(Vec<(String, Value)>, Vec<LogRecord>)>;
+        let mut groups: Groups = Vec::new();
+        for it in items {
+            let rec = LogRecord {
+                time_unix_nano: it.timestamp_ns().unwrap() as u64,
+                body: Some(av(&Value::Str(it.origin_msg().unwrap().into()))),
+                attributes: kvs(it.contents()),
+                ..Default::default()
+            };
+            match groups.iter_mut().find(|(l, _)| same_labels(l, it.labels())) {
+                Some((_, r)) => r.push(rec),
+                None => groups.push((it.labels().to_vec(), vec![rec])),
+            }
+        }
+        LogsData {
+            resource_logs: groups
+                .into_iter()
+                .map(|(l, log_records)| ResourceLogs {
+                    resource: Some(Resource {
+                        attributes: kvs(&l),
+                        dropped_attributes_count: 0,
+                    }),
+                    scope_logs: vec![ScopeLogs {
+                        scope: Some(InstrumentationScope {
+                            name: SCOPE_NAME.into(),
+                            version: crate::VERSION.into(),
+                            ..Default::default()
+                        }),
+                        log_records,
+                        schema_url: String::new(),
+                    }],
+                    schema_url: String::new(),
+                })
+                .collect(),
+        }
+    }
+
     #[test]
-    fn groups_by_identical_labels_in_first_seen_order() {
+    fn matches_prost_byte_for_byte_and_groups_labels_in_first_seen_order() {
         let a = item(1, "a", &[("user_tag", Value::Str("x".into()))]);
         let b = item(2, "b", &[]);
         let c = item(3, "c", &[("user_tag", Value::Str("x".into()))]);
-        let d = item(4, "d", &[("user_tag", Value::Int(1))]);
-        let data = logs_data(&[&a, &b, &c, &d]);
-        let msgs: Vec<Vec<u64>> = data
+        let d = item(4, "d", &[("user_tag", Value::Int(-1))]);
+        let e = item(5, &"long ".repeat(100), &[("w", Value::Double(-0.0))]);
+        let items = [&a, &b, &c, &d, &e];
+        let builder = BatchBuilder::from_items(&items);
+        let bytes = builder.to_logs_data();
+        let want = reference(&items);
+        assert_eq!(bytes, want.encode_to_vec(), "same bytes as prost");
+        assert_eq!(builder.raw_size(), bytes.len());
+        assert_eq!(LogsData::decode(bytes.as_slice()).unwrap(), want);
+        let times: Vec<Vec<u64>> = want
             .resource_logs
             .iter()
             .map(|rl| {
@@ -206,23 +457,23 @@ mod tests {
                     .collect()
             })
             .collect();
-        assert_eq!(msgs, vec![vec![1, 3], vec![2], vec![4]]);
-        let rl = &data.resource_logs[0];
-        assert_eq!(rl.resource.as_ref().unwrap().attributes[0].key, "user_tag");
-        assert!(data.resource_logs[1]
-            .resource
-            .as_ref()
-            .unwrap()
-            .attributes
-            .is_empty());
-        let scope = rl.scope_logs[0].scope.as_ref().unwrap();
-        assert_eq!(
-            (scope.name.as_str(), scope.version.as_str()),
-            ("liblts", crate::VERSION)
-        );
-        let rec = &rl.scope_logs[0].log_records[0];
-        let keys: Vec<&str> = rec.attributes.iter().map(|kv| kv.key.as_str()).collect();
-        assert_eq!(keys, ["level", "n", "pi"]);
+        assert_eq!(times, vec![vec![1, 3], vec![2], vec![4], vec![5]]);
+    }
+
+    #[test]
+    fn appending_builders_equals_building_at_once() {
+        let items: Vec<LogItem> = (1..30)
+            .map(|i| item(i, "m", &[("g", Value::Int(i % 3))]))
+            .collect();
+        let refs: Vec<&LogItem> = items.iter().collect();
+        let mut merged = BatchBuilder::new();
+        for chunk in refs.chunks(7) {
+            merged.append(BatchBuilder::from_items(chunk));
+        }
+        let whole = BatchBuilder::from_items(&refs);
+        assert_eq!(merged.to_logs_data(), whole.to_logs_data());
+        assert_eq!(merged.log_count(), 29);
+        assert_eq!(merged.raw_size(), whole.raw_size());
     }
 
     #[test]
@@ -231,8 +482,7 @@ mod tests {
         let e = encode(&[&a], Compression::Lz4).unwrap();
         let raw = lz4_flex::block::decompress(&e.body, e.raw_size).unwrap();
         assert_eq!(raw.len(), e.raw_size);
-        let back = LogsData::decode(raw.as_slice()).unwrap();
-        assert_eq!(back, logs_data(&[&a]));
+        assert_eq!(LogsData::decode(raw.as_slice()).unwrap(), reference(&[&a]));
         let n = encode(&[&a], Compression::None).unwrap();
         assert_eq!(n.body, raw);
     }
@@ -257,9 +507,17 @@ mod tests {
         let mut big = LogItem::new();
         big.set_timestamp_ns(1).unwrap();
         big.set_origin_msg(&"x".repeat(MAX_REQUEST_BYTES)).unwrap();
-        assert_eq!(
-            encode(&[&big], Compression::None).unwrap_err().kind,
-            ErrorKind::TooLarge
-        );
+        let err = encode(&[&big], Compression::None).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooLarge);
+        assert!(err.message.contains("raw bytes"), "{}", err.message);
+    }
+
+    #[test]
+    fn varints() {
+        for v in [0u64, 1, 127, 128, 16383, 16384, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            assert_eq!(out.len(), varint_len(v));
+        }
     }
 }

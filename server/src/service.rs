@@ -240,14 +240,15 @@ fn put_logs_inner(
         rec.outcome = "dropped";
         return Reply::Drop;
     }
+    // One fault per request, in this order, so armed faults are used up one at a time.
     let (delay, fail_now, drop_before, drop_after, throttle) = {
+        use crate::faults::take;
         let mut f = lock(&state.faults);
-        let fail_now =
-            crate::faults::take(&mut f.fail_next).then_some((f.fail_status, f.fail_json));
-        let drop_before = crate::faults::take(&mut f.drop_before_store);
-        let drop_after = !drop_before && crate::faults::take(&mut f.drop_after_store);
+        let fail_now = take(&mut f.fail_next).then_some((f.fail_status, f.fail_json));
+        let drop_before = fail_now.is_none() && take(&mut f.drop_before_store);
+        let drop_after = fail_now.is_none() && !drop_before && take(&mut f.drop_after_store);
         let throttle =
-            (fail_now.is_none() && !drop_before && crate::faults::take(&mut f.throttle_next))
+            (fail_now.is_none() && !drop_before && !drop_after && take(&mut f.throttle_next))
                 .then(|| f.throttle_code.clone());
         (f.delay_ms, fail_now, drop_before, drop_after, throttle)
     };

@@ -1,0 +1,127 @@
+//! `ProducerConfig` (the seed SDK's) and its limits.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::profile::{MAX_REQUEST_BYTES, MAX_REQUEST_LOGS};
+
+/// Where send results are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackMode {
+    /// One library thread per producer runs callbacks, one at a time.
+    Thread,
+    /// Results wait until the application polls for them on its own thread.
+    Poll,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// A batch closes when its raw (uncompressed protobuf) size would pass this.
+    pub batch_size_bytes: usize,
+    /// A batch closes when it holds this many logs.
+    pub batch_count: usize,
+    /// A batch closes this long after its first log arrived.
+    pub linger: Duration,
+    pub worker_count: usize,
+    /// Cap on the raw bytes of logs accepted and not yet reported.
+    pub buffer_bytes: usize,
+    /// How long `send` may wait for room under the cap (0: fail at once).
+    pub max_block: Duration,
+    pub callback_mode: CallbackMode,
+    /// How long a batch may take, retries included, before it fails.
+    pub delivery_timeout: Duration,
+}
+
+pub const DEFAULT_BATCH_SIZE: usize = 512 * 1024;
+pub const DEFAULT_BATCH_COUNT: usize = 4096;
+pub const DEFAULT_LINGER_MS: u32 = 2000;
+pub const MIN_LINGER_MS: u32 = 100;
+pub const DEFAULT_WORKERS: usize = 8;
+pub const MAX_WORKERS: usize = 256;
+pub const DEFAULT_BUFFER_BYTES: usize = 100 * 1024 * 1024;
+pub const DEFAULT_DELIVERY_TIMEOUT_MS: u32 = 10 * 60 * 1000;
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            batch_size_bytes: DEFAULT_BATCH_SIZE,
+            batch_count: DEFAULT_BATCH_COUNT,
+            linger: Duration::from_millis(u64::from(DEFAULT_LINGER_MS)),
+            worker_count: DEFAULT_WORKERS,
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            max_block: Duration::ZERO,
+            callback_mode: CallbackMode::Thread,
+            delivery_timeout: Duration::from_millis(u64::from(DEFAULT_DELIVERY_TIMEOUT_MS)),
+        }
+    }
+}
+
+fn out_of_range(what: &str, value: impl std::fmt::Display, range: &str) -> Error {
+    Error::invalid_argument(format!("{what} {value} is out of range ({range})"))
+}
+
+impl ProducerConfig {
+    pub fn set_batch_size_bytes(&mut self, bytes: usize) -> Result<()> {
+        if !(1..=MAX_REQUEST_BYTES).contains(&bytes) {
+            return Err(out_of_range("batch size", bytes, "1..=5 MiB"));
+        }
+        self.batch_size_bytes = bytes;
+        Ok(())
+    }
+
+    pub fn set_batch_count(&mut self, count: u32) -> Result<()> {
+        if !(1..=MAX_REQUEST_LOGS as u32).contains(&count) {
+            return Err(out_of_range("batch count", count, "1..=40960"));
+        }
+        self.batch_count = count as usize;
+        Ok(())
+    }
+
+    pub fn set_linger_ms(&mut self, ms: u32) -> Result<()> {
+        if ms < MIN_LINGER_MS {
+            return Err(out_of_range("linger", format!("{ms} ms"), ">= 100 ms"));
+        }
+        self.linger = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    pub fn set_worker_count(&mut self, n: u32) -> Result<()> {
+        if !(1..=MAX_WORKERS as u32).contains(&n) {
+            return Err(out_of_range("worker count", n, "1..=256"));
+        }
+        self.worker_count = n as usize;
+        Ok(())
+    }
+
+    pub fn set_buffer_bytes(&mut self, bytes: usize) -> Result<()> {
+        if bytes == 0 {
+            return Err(out_of_range("buffer size", bytes, ">= 1"));
+        }
+        self.buffer_bytes = bytes;
+        Ok(())
+    }
+
+    pub fn set_max_block_ms(&mut self, ms: u32) -> Result<()> {
+        self.max_block = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    pub fn set_delivery_timeout_ms(&mut self, ms: u32) -> Result<()> {
+        if ms == 0 {
+            return Err(out_of_range("delivery timeout", "0 ms", ">= 1 ms"));
+        }
+        self.delivery_timeout = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    /// Checks the settings against each other (each setter checked its own range).
+    pub fn check(&self) -> Result<()> {
+        if self.buffer_bytes < self.batch_size_bytes {
+            return Err(Error::invalid_argument(format!(
+                "buffer size {} is smaller than the batch size {}: a full batch could never be buffered",
+                self.buffer_bytes, self.batch_size_bytes
+            )));
+        }
+        Ok(())
+    }
+}

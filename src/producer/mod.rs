@@ -1,0 +1,692 @@
+//! The asynchronous Producer: `send` copies logs into per-(project, unit) batches and
+//! returns; workers deliver batches with the sync client's machinery (encode, auth,
+//! transport, retry); every accepted send's callback runs exactly once.
+//!
+//! A batch's life: open in the [`accumulator`] → closed on size, count or linger → queued for
+//! a worker (and listed in the registry) → reported by whoever claims it first: the worker
+//! with the service's outcome, or `close` with `Closed` when its time runs out.
+
+pub mod accumulator;
+pub mod config;
+pub mod memory;
+pub mod result;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::client::{Client, RetryLimits};
+use crate::config::ClientConfig;
+use crate::encode::{check_items, BatchBuilder};
+use crate::error::{Error, ErrorKind, Result};
+use crate::log_item::LogItem;
+use accumulator::{Accumulator, Batch, Part};
+pub use config::{CallbackMode, ProducerConfig};
+use memory::MemoryCap;
+pub use result::{Callback, SendResult};
+use result::{Event, Results};
+
+const CREATED: u8 = 0;
+const RUNNING: u8 = 1;
+const CLOSING: u8 = 2;
+const CLOSED: u8 = 3;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Counters of a producer's life (raw bytes are uncompressed protobuf bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub logs_accepted: u64,
+    pub logs_sent: u64,
+    pub logs_failed: u64,
+    pub logs_refused: u64,
+    pub bytes_accepted: u64,
+    pub bytes_sent: u64,
+    pub buffered_bytes: u64,
+    pub inflight_batches: u64,
+    pub retries: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    logs_accepted: AtomicU64,
+    logs_sent: AtomicU64,
+    logs_failed: AtomicU64,
+    logs_refused: AtomicU64,
+    bytes_accepted: AtomicU64,
+    bytes_sent: AtomicU64,
+    inflight_batches: AtomicU64,
+    retries: AtomicU64,
+}
+
+enum Work {
+    Batch(u64, Arc<Batch>),
+    Stop,
+}
+
+struct Shared {
+    config: ProducerConfig,
+    state: AtomicU8,
+    /// Filled by `add_client` until `start`, then frozen so `send` reads it without a lock.
+    pending_clients: Mutex<HashMap<String, Arc<Client>>>,
+    clients: OnceLock<HashMap<String, Arc<Client>>>,
+    acc: Mutex<Accumulator>,
+    /// Wakes the linger timer: a batch opened, or the producer is closing.
+    acc_changed: Condvar,
+    mover_stop: AtomicBool,
+    memory: MemoryCap,
+    work_tx: Sender<Work>,
+    work_rx: Receiver<Work>,
+    /// Batches between the accumulator and their reported result.
+    registry: Mutex<HashMap<u64, Arc<Batch>>>,
+    next_batch: AtomicU64,
+    results: Results,
+    /// Set when close runs out of time: pauses between retries end at once.
+    abort: Mutex<bool>,
+    abort_changed: Condvar,
+    live_workers: Mutex<usize>,
+    workers_done: Condvar,
+    counters: Counters,
+}
+
+#[derive(Default)]
+struct Threads {
+    mover: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
+    callbacks: Option<JoinHandle<()>>,
+}
+
+/// The asynchronous producer. Share it between threads (`send` takes `&self`).
+pub struct Producer {
+    shared: Arc<Shared>,
+    threads: Mutex<Threads>,
+    pid: u32,
+}
+
+impl Shared {
+    fn id(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as usize
+    }
+
+    fn dispatch(&self, batches: Vec<Batch>) {
+        for b in batches {
+            let id = self.next_batch.fetch_add(1, Ordering::Relaxed);
+            let b = Arc::new(b);
+            lock(&self.registry).insert(id, b.clone());
+            // The receiver lives in `self`, so the channel cannot be disconnected here.
+            let _ = self.work_tx.send(Work::Batch(id, b));
+        }
+    }
+
+    /// Waits between attempts; false once close has run out of time.
+    fn pause(&self, d: Duration) -> bool {
+        let deadline = Instant::now() + d;
+        let mut aborted = lock(&self.abort);
+        while !*aborted {
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            aborted = self
+                .abort_changed
+                .wait_timeout(aborted, deadline - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        false
+    }
+
+    /// Reports a batch's outcome to each of its sends, unless someone already did. The sends
+    /// stay locked until every result is queued, so `close` (which claims under the same
+    /// lock) cannot end the result stream while a worker is still queueing.
+    fn complete(
+        &self,
+        id: u64,
+        batch: &Batch,
+        outcome: std::result::Result<crate::Response, Error>,
+        attempts: u32,
+    ) {
+        let mut guard = lock(&batch.sends);
+        let Some(sends) = guard.take() else { return };
+        let n = batch.builder.log_count() as u64;
+        match &outcome {
+            Ok(_) => {
+                self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
+                self.counters
+                    .bytes_sent
+                    .fetch_add(batch.reserved as u64, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        let (error, status_code, error_code, message) = match outcome {
+            Ok(r) => (None, r.status_code, r.error, r.message),
+            Err(e) => {
+                let (status, code) = e
+                    .response
+                    .map(|r| (r.status_code, r.error))
+                    .unwrap_or((-1, String::new()));
+                (Some(e.kind), status, code, e.message)
+            }
+        };
+        for s in sends {
+            if let Some(cb) = s.callback {
+                let r = SendResult {
+                    error,
+                    status_code,
+                    error_code: error_code.clone(),
+                    message: message.clone(),
+                    log_count: s.log_count,
+                    attempts,
+                };
+                let _ = self.results.tx.send(Event::Result(cb, r));
+            }
+        }
+        lock(&self.registry).remove(&id);
+        self.memory.release(batch.reserved);
+        drop(guard);
+    }
+
+    fn mover_loop(&self) {
+        let mut acc = lock(&self.acc);
+        loop {
+            if self.mover_stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let now = Instant::now();
+            let (closed, next) = acc.expire(now);
+            if !closed.is_empty() {
+                drop(acc);
+                self.dispatch(closed);
+                acc = lock(&self.acc);
+                continue;
+            }
+            acc = match next {
+                Some(t) => self
+                    .acc_changed
+                    .wait_timeout(acc, t.saturating_duration_since(now))
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0),
+                None => self
+                    .acc_changed
+                    .wait(acc)
+                    .unwrap_or_else(|p| p.into_inner()),
+            };
+        }
+    }
+
+    fn worker_loop(&self) {
+        let clients = self
+            .clients
+            .get()
+            .expect("workers start after the clients are frozen");
+        while let Ok(Work::Batch(id, batch)) = self.work_rx.recv() {
+            if lock(&batch.sends).is_none() {
+                continue; // reported by close already
+            }
+            let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let client = &clients[&batch.project];
+                let encoded = batch.builder.finish(client.config().compression);
+                let limits = RetryLimits {
+                    retries: u32::MAX,
+                    deadline: Some(batch.ready_at + self.config.delivery_timeout),
+                };
+                self.counters
+                    .inflight_batches
+                    .fetch_add(1, Ordering::Relaxed);
+                let d = client.deliver(
+                    &batch.project,
+                    &batch.unit,
+                    &encoded,
+                    &batch.batch_id,
+                    limits,
+                    &|p| self.pause(p),
+                );
+                self.counters
+                    .inflight_batches
+                    .fetch_sub(1, Ordering::Relaxed);
+                d
+            }));
+            match delivered {
+                Ok(d) => {
+                    self.counters
+                        .retries
+                        .fetch_add(u64::from(d.attempts.saturating_sub(1)), Ordering::Relaxed);
+                    self.complete(id, &batch, d.result, d.attempts);
+                }
+                Err(_) => {
+                    let e = Error::new(
+                        ErrorKind::Internal,
+                        "internal error while sending this batch (a bug in liblts)",
+                    );
+                    self.complete(id, &batch, Err(e), 0);
+                }
+            }
+        }
+    }
+
+    fn callback_loop(self: &Arc<Self>) {
+        let id = self.id();
+        while let Ok(Event::Result(cb, r)) = self.results.rx.recv() {
+            result::run_callback(id, cb, &r);
+        }
+    }
+}
+
+/// Ends a worker's life in the count close waits on, even if the worker unwinds.
+struct WorkerExit<'a>(&'a Shared);
+
+impl Drop for WorkerExit<'_> {
+    fn drop(&mut self) {
+        let mut live = lock(&self.0.live_workers);
+        *live -= 1;
+        self.0.workers_done.notify_all();
+    }
+}
+
+impl Producer {
+    pub fn new(config: ProducerConfig) -> Result<Producer> {
+        config.check()?;
+        let (work_tx, work_rx) = crossbeam_channel::unbounded();
+        let shared = Arc::new(Shared {
+            acc: Mutex::new(Accumulator::new(
+                config.batch_size_bytes,
+                config.batch_count,
+                config.linger,
+            )),
+            memory: MemoryCap::new(config.buffer_bytes),
+            config,
+            state: AtomicU8::new(CREATED),
+            pending_clients: Mutex::new(HashMap::new()),
+            clients: OnceLock::new(),
+            acc_changed: Condvar::new(),
+            mover_stop: AtomicBool::new(false),
+            work_tx,
+            work_rx,
+            registry: Mutex::new(HashMap::new()),
+            next_batch: AtomicU64::new(0),
+            results: Results::new(),
+            abort: Mutex::new(false),
+            abort_changed: Condvar::new(),
+            live_workers: Mutex::new(0),
+            workers_done: Condvar::new(),
+            counters: Counters::default(),
+        });
+        Ok(Producer {
+            shared,
+            threads: Mutex::new(Threads::default()),
+            pid: std::process::id(),
+        })
+    }
+
+    pub fn config(&self) -> &ProducerConfig {
+        &self.shared.config
+    }
+
+    /// Registers the client for `config.log_project` (the seed SDK's `build_clients`). No
+    /// network I/O: workers fetch tokens when they first send.
+    pub fn add_client(&self, config: ClientConfig) -> Result<()> {
+        if self.shared.state.load(Ordering::SeqCst) != CREATED {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "clients must be added before the producer starts",
+            ));
+        }
+        let project = config.log_project.clone();
+        if project.is_empty() {
+            return Err(Error::invalid_argument(
+                "the client config has no log project to be keyed by",
+            ));
+        }
+        let mut clients = lock(&self.shared.pending_clients);
+        if clients.contains_key(&project) {
+            return Err(Error::invalid_argument(format!(
+                "a client for log project {project:?} was already added"
+            )));
+        }
+        clients.insert(project, Arc::new(Client::unconnected(config)));
+        Ok(())
+    }
+
+    /// Starts the threads: one linger timer, `worker_count` workers, and in thread mode one
+    /// callback thread.
+    pub fn start(&self) -> Result<()> {
+        let mut threads = lock(&self.threads);
+        if self.shared.state.load(Ordering::SeqCst) != CREATED {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "the producer was already started or closed",
+            ));
+        }
+        let clients = std::mem::take(&mut *lock(&self.shared.pending_clients));
+        let _ = self.shared.clients.set(clients);
+        let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(f)
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Internal,
+                        format!("cannot start a producer thread: {e}"),
+                    )
+                })
+        };
+        let s = self.shared.clone();
+        threads.mover = Some(spawn(
+            "lts-linger".into(),
+            Box::new(move || s.mover_loop()),
+        )?);
+        *lock(&self.shared.live_workers) = self.shared.config.worker_count;
+        for i in 0..self.shared.config.worker_count {
+            let s = self.shared.clone();
+            let h = spawn(
+                format!("lts-worker-{i}"),
+                Box::new(move || {
+                    let _exit = WorkerExit(&s);
+                    s.worker_loop();
+                }),
+            );
+            match h {
+                Ok(h) => threads.workers.push(h),
+                Err(e) => {
+                    *lock(&self.shared.live_workers) -= 1;
+                    return Err(e);
+                }
+            }
+        }
+        if self.shared.config.callback_mode == CallbackMode::Thread {
+            let s = self.shared.clone();
+            threads.callbacks = Some(spawn(
+                "lts-callbacks".into(),
+                Box::new(move || s.callback_loop()),
+            )?);
+        }
+        self.shared.state.store(RUNNING, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Accepts logs for delivery and returns at once (waiting only up to `max_block` for
+    /// room under the memory cap). On `Ok`, `callback` runs exactly once with the outcome;
+    /// on `Err` it never runs.
+    pub fn send(
+        &self,
+        project: &str,
+        unit: &str,
+        items: &[&LogItem],
+        callback: Option<Callback>,
+    ) -> Result<()> {
+        let r = self.send_inner(project, unit, items, callback);
+        if r.is_err() {
+            self.shared
+                .counters
+                .logs_refused
+                .fetch_add(items.len() as u64, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn send_inner(
+        &self,
+        project: &str,
+        unit: &str,
+        items: &[&LogItem],
+        callback: Option<Callback>,
+    ) -> Result<()> {
+        let sh = &*self.shared;
+        match sh.state.load(Ordering::Acquire) {
+            CREATED => {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "the producer is not started",
+                ))
+            }
+            RUNNING => {}
+            _ => return Err(Error::new(ErrorKind::Closed, "the producer is closed")),
+        }
+        let clients = sh.clients.get().expect("set at start");
+        if !clients.contains_key(project) {
+            return Err(Error::invalid_argument(format!(
+                "no client was added for log project {project:?}"
+            )));
+        }
+        if unit.is_empty() {
+            return Err(Error::invalid_argument("log_unit is empty"));
+        }
+        check_items(items)?;
+        if items.len() > sh.config.batch_count {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} logs in one send; the batch count is {}",
+                    items.len(),
+                    sh.config.batch_count
+                ),
+            ));
+        }
+        let builder = BatchBuilder::from_items(items);
+        let raw_size = builder.raw_size();
+        if raw_size > sh.config.batch_size_bytes {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{raw_size} raw bytes in one send; the batch size is {}",
+                    sh.config.batch_size_bytes
+                ),
+            ));
+        }
+        if !sh.memory.reserve(raw_size, sh.config.max_block) {
+            return Err(Error::new(
+                ErrorKind::BufferFull,
+                format!(
+                    "the producer's buffer of {} bytes is full ({} in use, {raw_size} needed)",
+                    sh.config.buffer_bytes,
+                    sh.memory.used()
+                ),
+            ));
+        }
+        let mut acc = lock(&sh.acc);
+        // Checked again under the lock close drains with, so no send slips in after the flush.
+        if sh.state.load(Ordering::Acquire) != RUNNING {
+            drop(acc);
+            sh.memory.release(raw_size);
+            return Err(Error::new(ErrorKind::Closed, "the producer is closed"));
+        }
+        let part = Part {
+            builder,
+            raw_size,
+            callback,
+        };
+        let (closed, opened) = acc.append(project, unit, part, Instant::now());
+        drop(acc);
+        if opened {
+            sh.acc_changed.notify_one();
+        }
+        sh.dispatch(closed);
+        sh.counters
+            .logs_accepted
+            .fetch_add(items.len() as u64, Ordering::Relaxed);
+        sh.counters
+            .bytes_accepted
+            .fetch_add(raw_size as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout`
+    /// for the first. Returns how many ran.
+    pub fn poll(&self, max: usize, timeout: Duration) -> Result<usize> {
+        if self.shared.config.callback_mode != CallbackMode::Poll {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "poll is for producers in poll callback mode",
+            ));
+        }
+        if self.shared.state.load(Ordering::SeqCst) == CLOSED || max == 0 {
+            return Ok(0);
+        }
+        Ok(result::serve(self.shared.id(), &self.shared.results.rx, max, timeout).0)
+    }
+
+    pub fn stats(&self) -> Stats {
+        let c = &self.shared.counters;
+        Stats {
+            logs_accepted: c.logs_accepted.load(Ordering::Relaxed),
+            logs_sent: c.logs_sent.load(Ordering::Relaxed),
+            logs_failed: c.logs_failed.load(Ordering::Relaxed),
+            logs_refused: c.logs_refused.load(Ordering::Relaxed),
+            bytes_accepted: c.bytes_accepted.load(Ordering::Relaxed),
+            bytes_sent: c.bytes_sent.load(Ordering::Relaxed),
+            buffered_bytes: self.shared.memory.used() as u64,
+            inflight_batches: c.inflight_batches.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// True while this thread is running one of this producer's callbacks.
+    pub fn in_callback(&self) -> bool {
+        result::in_callback_of(self.shared.id())
+    }
+
+    /// Stops intake, sends everything, runs every callback, joins every thread. With a
+    /// timeout, what is not delivered by then is reported `Closed` and the result is a
+    /// `Timeout` error. A second close returns `Ok`.
+    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
+        if self.in_callback() {
+            return Err(Error::new(
+                ErrorKind::Reentrant,
+                "close called from inside one of this producer's callbacks",
+            ));
+        }
+        let sh = &self.shared;
+        let mut threads = lock(&self.threads);
+        match sh.state.load(Ordering::SeqCst) {
+            RUNNING => {}
+            CREATED => {
+                sh.state.store(CLOSED, Ordering::SeqCst);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        // Stop intake and flush, under the lock sends append with.
+        let rest = {
+            let mut acc = lock(&sh.acc);
+            sh.state.store(CLOSING, Ordering::SeqCst);
+            sh.mover_stop.store(true, Ordering::SeqCst);
+            acc.drain()
+        };
+        sh.acc_changed.notify_all();
+        sh.dispatch(rest);
+        if let Some(m) = threads.mover.take() {
+            let _ = m.join();
+        }
+        for _ in 0..threads.workers.len() {
+            let _ = sh.work_tx.send(Work::Stop);
+        }
+        let mut finished = true;
+        {
+            let mut live = lock(&sh.live_workers);
+            while *live > 0 {
+                match deadline {
+                    None => {
+                        live = sh
+                            .workers_done
+                            .wait(live)
+                            .unwrap_or_else(|p| p.into_inner())
+                    }
+                    Some(d) => {
+                        let now = Instant::now();
+                        if now >= d {
+                            finished = false;
+                            break;
+                        }
+                        live = sh
+                            .workers_done
+                            .wait_timeout(live, d - now)
+                            .map(|(g, _)| g)
+                            .unwrap_or_else(|p| p.into_inner().0);
+                    }
+                }
+            }
+        }
+        let mut unsent = (0u64, 0usize);
+        if !finished {
+            *lock(&sh.abort) = true;
+            sh.abort_changed.notify_all();
+            let left: Vec<(u64, Arc<Batch>)> = lock(&sh.registry)
+                .iter()
+                .map(|(id, b)| (*id, b.clone()))
+                .collect();
+            for (id, b) in left {
+                let logs = b.builder.log_count() as u64;
+                let e = Error::new(
+                    ErrorKind::Closed,
+                    "the producer was closed before this batch could be sent",
+                );
+                if lock(&b.sends).is_some() {
+                    unsent = (unsent.0 + logs, unsent.1 + 1);
+                }
+                sh.complete(id, &b, Err(e), 0);
+            }
+        }
+        // Every result is queued now; run the rest of the callbacks before returning.
+        match sh.config.callback_mode {
+            CallbackMode::Thread => {
+                let _ = sh.results.tx.send(Event::End);
+                if let Some(cb) = threads.callbacks.take() {
+                    let _ = cb.join();
+                }
+            }
+            CallbackMode::Poll => {
+                let id = sh.id();
+                while let Ok(ev) = sh.results.rx.try_recv() {
+                    if let Event::Result(cb, r) = ev {
+                        result::run_callback(id, cb, &r);
+                    }
+                }
+            }
+        }
+        // Workers still inside a request (bounded by its timeout) are left to finish on
+        // their own; whatever they learn is dropped, as their batches were reported.
+        for w in threads.workers.drain(..) {
+            if finished || w.is_finished() {
+                let _ = w.join();
+            }
+        }
+        sh.state.store(CLOSED, Ordering::SeqCst);
+        if finished {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "close ran out of time: {} logs in {} batches were not sent; their callbacks reported LTS_ERR_CLOSED",
+                    unsent.0, unsent.1
+                ),
+            ))
+        }
+    }
+
+    /// True once close has finished.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.load(Ordering::SeqCst) == CLOSED
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            // A forked child: the threads are the parent's and do not exist here, and their
+            // locks may be held forever. Touch nothing; the memory is the child's to lose.
+            std::mem::forget(std::mem::take(&mut *lock(&self.threads)));
+            return;
+        }
+        let _ = self.close(Some(Duration::ZERO));
+    }
+}
