@@ -44,6 +44,16 @@
 #define LTS_AUTH_EOP 1
 
 /**
+ * Default: one library thread per producer runs callbacks, one at a time.
+ */
+#define LTS_CALLBACK_THREAD 0
+
+/**
+ * Results wait until the application calls lts_producer_poll on its own thread.
+ */
+#define LTS_CALLBACK_POLL 1
+
+/**
  * The ABI version. Wrappers that load the library at run time compare it with the one
  * they were written for. It changes whenever an existing signature or struct changes.
  */
@@ -68,15 +78,87 @@ typedef struct lts_client_config lts_client_config;
 typedef struct lts_log_item lts_log_item;
 
 /**
+ * The asynchronous producer. Thread-safe: any number of threads may send at once.
+ */
+typedef struct lts_producer lts_producer;
+
+/**
+ * A producer configuration. Used by one thread at a time; lts_producer_new copies it, so
+ * it may be freed right after.
+ */
+typedef struct lts_producer_config lts_producer_config;
+
+/**
  * The service's answer. Immutable: any number of threads may read it at once.
  */
 typedef struct lts_response lts_response;
+
+/**
+ * The outcome of one lts_producer_send call, given to its callback. Valid only during the
+ * callback: copy what you need to keep.
+ */
+typedef struct lts_send_result lts_send_result;
 
 /**
  * A call's outcome: `LTS_OK` (0) or one of the `LTS_ERR_*` codes. Values are stable and
  * never reused.
  */
 typedef int32_t lts_result;
+
+/**
+ * Called once per accepted send with its outcome.
+ *
+ * @param user_data  what was given to lts_producer_send, untouched.
+ * @param result     valid only during the call; read it with the lts_send_result_* functions.
+ *
+ * Thread: in LTS_CALLBACK_THREAD mode, on the producer's one callback thread (never two at
+ * once for one producer); in LTS_CALLBACK_POLL mode, on the thread calling lts_producer_poll
+ * or lts_producer_close.
+ * A callback MUST return quickly (it holds up every later callback), MUST NOT unwind (no C++
+ * exception, no longjmp), MUST NOT call lts_producer_close / lts_producer_safe_close (they
+ * return LTS_ERR_REENTRANT) or lts_producer_free on its own producer (refused: the error is
+ * recorded and nothing happens). It may call lts_producer_send.
+ */
+typedef void (*lts_send_callback)(void *user_data, const struct lts_send_result *result);
+
+/**
+ * A producer's counters, filled by lts_producer_get_stats. Set `struct_size` to
+ * `sizeof(lts_producer_stats)` before the call: later versions may add fields at the end, and
+ * only the fields that fit in `struct_size` are written. Bytes are raw (uncompressed) bytes.
+ */
+typedef struct lts_producer_stats {
+  uint32_t struct_size;
+  /**
+   * Logs in accepted send calls.
+   */
+  uint64_t logs_accepted;
+  /**
+   * Logs the service accepted.
+   */
+  uint64_t logs_sent;
+  /**
+   * Logs whose batch failed (including those reported LTS_ERR_CLOSED by close).
+   */
+  uint64_t logs_failed;
+  /**
+   * Logs in refused send calls.
+   */
+  uint64_t logs_refused;
+  uint64_t bytes_accepted;
+  uint64_t bytes_sent;
+  /**
+   * Bytes accepted and not yet reported (what the buffer cap limits).
+   */
+  uint64_t buffered_bytes;
+  /**
+   * Batches inside a request or a retry right now.
+   */
+  uint64_t inflight_batches;
+  /**
+   * Requests made beyond each batch's first.
+   */
+  uint64_t retries;
+} lts_producer_stats;
 
 /**
  * Success.
@@ -164,13 +246,13 @@ extern "C" {
  *          LTS_ERR_INVALID_STATE (config made before fork()).
  * @remark Free with lts_client_free.
  */
-lts_result lts_client_new(const lts_client_config *config, lts_client **out);
+lts_result lts_client_new(const struct lts_client_config *config, struct lts_client **out);
 
 /**
  * Frees a client and closes its connections. NULL does nothing. Free each client once,
  * after every call on it has returned. In a forked child it only releases memory.
  */
-void lts_client_free(lts_client *client);
+void lts_client_free(struct lts_client *client);
 
 /**
  * Sends logs now, in one request, and waits for the answer (the seed SDK's `put_logs`).
@@ -194,12 +276,12 @@ void lts_client_free(lts_client *client);
  *   LTS_ERR_INVALID_STATE     the client was made before fork().
  * On failure the detail is in lts_last_error_message().
  */
-lts_result lts_put_logs(lts_client *client,
+lts_result lts_put_logs(struct lts_client *client,
                         const char *log_project,
                         const char *log_unit,
-                        const lts_log_item *const *items,
+                        const struct lts_log_item *const *items,
                         size_t count,
-                        lts_response **out);
+                        struct lts_response **out);
 
 /**
  * Makes a client configuration with the defaults: request timeout 30000 ms, compression
@@ -220,26 +302,27 @@ lts_result lts_client_config_new(const char *endpoint,
                                  const char *access_key,
                                  const char *secret_key,
                                  const char *log_project,
-                                 lts_client_config **out);
+                                 struct lts_client_config **out);
 
 /**
  * Sets the timeout of one HTTP request, in milliseconds (default 30000; must be > 0).
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL config, 0 ms); the config is unchanged on error.
  */
-lts_result lts_client_config_set_request_timeout_ms(lts_client_config *c,
+lts_result lts_client_config_set_request_timeout_ms(struct lts_client_config *c,
                                                     uint32_t ms);
 
 /**
  * Sets the body compression: "lz4" (default) or "none".
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, unknown type).
  */
-lts_result lts_client_config_set_compress_type(lts_client_config *c, const char *compress_type);
+lts_result lts_client_config_set_compress_type(struct lts_client_config *c,
+                                               const char *compress_type);
 
 /**
  * Sets the User-Agent header (default "lts-sdk-c/<version>"). The string is copied.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty, control characters).
  */
-lts_result lts_client_config_set_user_agent(lts_client_config *c, const char *user_agent);
+lts_result lts_client_config_set_user_agent(struct lts_client_config *c, const char *user_agent);
 
 /**
  * Sets how many extra attempts follow a failed first one (default 3, at most 100).
@@ -247,20 +330,21 @@ lts_result lts_client_config_set_user_agent(lts_client_config *c, const char *us
  * 10 s); every retry of a batch carries the same batch id.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT.
  */
-lts_result lts_client_config_set_retries(lts_client_config *c, uint32_t retries);
+lts_result lts_client_config_set_retries(struct lts_client_config *c, uint32_t retries);
 
 /**
  * Adds an HTTP status (100..=599) whose answers are never retried (the seed SDK's
  * `no_retry_status_code`). Adding one twice is harmless.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT.
  */
-lts_result lts_client_config_add_no_retry_status_code(lts_client_config *c, int32_t http_status);
+lts_result lts_client_config_add_no_retry_status_code(struct lts_client_config *c,
+                                                      int32_t http_status);
 
 /**
  * Sets the auth mode: LTS_AUTH_TOKEN (default) or LTS_AUTH_EOP.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT for any other value.
  */
-lts_result lts_client_config_set_auth_mode(lts_client_config *c, uint32_t mode);
+lts_result lts_client_config_set_auth_mode(struct lts_client_config *c, uint32_t mode);
 
 /**
  * Sets one wire-protocol profile value by name, to match an endpoint without a rebuild.
@@ -271,12 +355,14 @@ lts_result lts_client_config_set_auth_mode(lts_client_config *c, uint32_t mode);
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for an unknown key or a malformed value (the
  *          config is unchanged).
  */
-lts_result lts_client_config_set_profile(lts_client_config *c, const char *key, const char *value);
+lts_result lts_client_config_set_profile(struct lts_client_config *c,
+                                         const char *key,
+                                         const char *value);
 
 /**
  * Frees a config (and wipes its secret key). NULL does nothing. Free each config once.
  */
-void lts_client_config_free(lts_client_config *c);
+void lts_client_config_free(struct lts_client_config *c);
 
 /**
  * The static name of a result code, e.g. `"LTS_ERR_AUTH"`; `"LTS_ERR_UNKNOWN"` for a value
@@ -302,19 +388,19 @@ const char *lts_last_error_message(void);
  * @param out receives the item, or NULL on failure.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (out is NULL). Free with lts_log_item_free.
  */
-lts_result lts_log_item_new(lts_log_item **out);
+lts_result lts_log_item_new(struct lts_log_item **out);
 
 /**
  * Sets the timestamp in nanoseconds since the Unix epoch (see lts_now_ns). Required.
  * @returns LTS_OK; LTS_ERR_INVALID_VALUE for a negative value; LTS_ERR_INVALID_ARGUMENT.
  */
-lts_result lts_log_item_set_timestamp_ns(lts_log_item *item, int64_t ns);
+lts_result lts_log_item_set_timestamp_ns(struct lts_log_item *item, int64_t ns);
 
 /**
  * Sets the origin message (copied). Required; must not be empty.
  * @returns LTS_OK; LTS_ERR_INVALID_VALUE (empty); LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8).
  */
-lts_result lts_log_item_set_origin_msg(lts_log_item *item, const char *msg);
+lts_result lts_log_item_set_origin_msg(struct lts_log_item *item, const char *msg);
 
 /**
  * Adds a string content (copied); pushing an existing key replaces its value in place.
@@ -322,64 +408,265 @@ lts_result lts_log_item_set_origin_msg(lts_log_item *item, const char *msg);
  * @returns LTS_OK; LTS_ERR_INVALID_KEY (the message names the key and the rule);
  *          LTS_ERR_INVALID_VALUE (empty value); LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8).
  */
-lts_result lts_log_item_push_content_str(lts_log_item *item, const char *key, const char *value);
+lts_result lts_log_item_push_content_str(struct lts_log_item *item,
+                                         const char *key,
+                                         const char *value);
 
 /**
  * Adds an integer content; rules and results as lts_log_item_push_content_str.
  */
-lts_result lts_log_item_push_content_i64(lts_log_item *item, const char *key, int64_t value);
+lts_result lts_log_item_push_content_i64(struct lts_log_item *item, const char *key, int64_t value);
 
 /**
  * Adds a double content; NaN and infinities are LTS_ERR_INVALID_VALUE. Otherwise as
  * lts_log_item_push_content_str.
  */
-lts_result lts_log_item_push_content_f64(lts_log_item *item, const char *key, double value);
+lts_result lts_log_item_push_content_f64(struct lts_log_item *item, const char *key, double value);
 
 /**
  * Adds a string label; rules and results as lts_log_item_push_content_str. Logs with
  * identical labels are sent under one OTLP resource.
  */
-lts_result lts_log_item_push_label_str(lts_log_item *item, const char *key, const char *value);
+lts_result lts_log_item_push_label_str(struct lts_log_item *item,
+                                       const char *key,
+                                       const char *value);
 
 /**
  * Adds an integer label; as lts_log_item_push_label_str.
  */
-lts_result lts_log_item_push_label_i64(lts_log_item *item, const char *key, int64_t value);
+lts_result lts_log_item_push_label_i64(struct lts_log_item *item, const char *key, int64_t value);
 
 /**
  * Adds a double label; as lts_log_item_push_content_f64.
  */
-lts_result lts_log_item_push_label_f64(lts_log_item *item, const char *key, double value);
+lts_result lts_log_item_push_label_f64(struct lts_log_item *item, const char *key, double value);
 
 /**
  * Frees a log item. NULL does nothing. Free each item once.
  */
-void lts_log_item_free(lts_log_item *item);
+void lts_log_item_free(struct lts_log_item *item);
+
+/**
+ * Makes a producer from a config (copied). No threads start and no I/O happens until
+ * lts_producer_start.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL config or out; a buffer cap below the batch
+ *          size). Free with lts_producer_free.
+ */
+lts_result lts_producer_new(const struct lts_producer_config *config, struct lts_producer **out);
+
+/**
+ * Registers a client config (copied) for the log project it names (the seed SDK's
+ * build_clients). Sends name a project; each needs its client. No network I/O: the workers
+ * fetch tokens when they first send. Call before lts_producer_start.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, a config without a project, a second
+ *          config for the same project); LTS_ERR_INVALID_STATE (already started).
+ */
+lts_result lts_producer_add_client(struct lts_producer *p, const struct lts_client_config *c);
+
+/**
+ * Starts the producer's threads: a linger timer, the workers, and in thread mode the
+ * callback thread.
+ * @returns LTS_OK; LTS_ERR_INVALID_STATE (started or closed already); LTS_ERR_INTERNAL (a
+ *          thread could not be created).
+ */
+lts_result lts_producer_start(struct lts_producer *p);
+
+/**
+ * Queues logs for delivery and returns at once; never does network I/O. The items are
+ * copied (serialized) before it returns: free or reuse them right after. One call's logs
+ * always travel in one batch.
+ *
+ * Blocks only when the buffer cap is reached and max_block_ms > 0, for at most that long.
+ * Thread-safe.
+ *
+ * @param callback   may be NULL (no result wanted). If the call returns LTS_OK, it runs
+ *                   exactly once (see lts_send_callback); otherwise never.
+ * @param user_data  passed to the callback as is.
+ * @returns LTS_OK (accepted); LTS_ERR_INVALID_ARGUMENT (NULL or bad UTF-8, count 0, a project
+ *          without a client, an empty unit); LTS_ERR_INVALID_VALUE (an item without
+ *          timestamp or origin message); LTS_ERR_TOO_LARGE (over the batch size or count);
+ *          LTS_ERR_BUFFER_FULL; LTS_ERR_CLOSED; LTS_ERR_INVALID_STATE (not started, or after
+ *          fork()).
+ */
+lts_result lts_producer_send(struct lts_producer *p,
+                             const char *log_project,
+                             const char *log_unit,
+                             const struct lts_log_item *const *items,
+                             size_t count,
+                             lts_send_callback callback,
+                             void *user_data);
+
+/**
+ * Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout_ms` for
+ * the first.
+ * @param out_served  receives how many ran (may be NULL).
+ * @returns LTS_OK (with *out_served = 0 when none came); LTS_ERR_INVALID_STATE in thread
+ *          mode; LTS_ERR_INVALID_ARGUMENT for a NULL producer.
+ */
+lts_result lts_producer_poll(struct lts_producer *p,
+                             size_t max,
+                             uint32_t timeout_ms,
+                             size_t *out_served);
+
+/**
+ * Fills `out` with the producer's counters (only the fields that fit in out->struct_size).
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
+ *          field). Thread-safe; never blocks.
+ */
+lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
+
+/**
+ * Stops accepting sends, sends everything buffered, runs every callback, joins every
+ * thread. Blocks until done: each batch is bounded by the delivery timeout.
+ * @returns LTS_OK (also for a producer already closed or never started);
+ *          LTS_ERR_REENTRANT from inside one of its callbacks.
+ */
+lts_result lts_producer_safe_close(struct lts_producer *p);
+
+/**
+ * As lts_producer_safe_close, within `timeout_ms`. What is not delivered by then gets its
+ * callback with LTS_ERR_CLOSED (before this returns), and the call returns LTS_ERR_TIMEOUT
+ * (the message says how many logs). Workers still inside a request finish it in the
+ * background (bounded by the request timeout) and report nothing more. In poll mode the
+ * remaining callbacks run on this thread.
+ * @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks.
+ */
+lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
+
+/**
+ * Frees a producer. If it is still open it is closed with timeout 0 first (its callbacks run
+ * with LTS_ERR_CLOSED for what was not sent), so it never hangs. NULL does nothing. From
+ * inside one of its callbacks it is refused: LTS_ERR_REENTRANT is recorded as the last error
+ * and nothing happens. In a forked child it only releases what it can without touching the
+ * parent's threads.
+ */
+void lts_producer_free(struct lts_producer *p);
+
+/**
+ * Makes a producer configuration with the defaults: batch size 512 KiB, batch count 4096,
+ * linger 2000 ms, 8 workers, buffer cap 100 MiB, max block 0 ms (fail fast), thread
+ * callbacks, delivery timeout 10 minutes.
+ * @param out receives the config, or NULL on failure.
+ * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (out is NULL). No I/O. Free with
+ *          lts_producer_config_free.
+ */
+lts_result lts_producer_config_new(struct lts_producer_config **out);
+
+/**
+ * Sets the raw (uncompressed protobuf) size at which a batch closes: 1 byte to 5 MiB
+ * (default 512 KiB). A single send larger than this is refused with LTS_ERR_TOO_LARGE.
+ * Out-of-range values give LTS_ERR_INVALID_ARGUMENT and leave the config unchanged (so do
+ * all the setters below).
+ */
+lts_result lts_producer_config_set_batch_size_bytes(struct lts_producer_config *c, size_t bytes);
+
+/**
+ * Sets the log count at which a batch closes: 1 to 40960 (default 4096).
+ */
+lts_result lts_producer_config_set_batch_count(struct lts_producer_config *c, uint32_t count);
+
+/**
+ * Sets how long a batch may wait for more logs after its first: at least 100 ms (default
+ * 2000 ms).
+ */
+lts_result lts_producer_config_set_linger_ms(struct lts_producer_config *c, uint32_t ms);
+
+/**
+ * Sets the number of worker threads that compress and send batches: 1 to 256 (default 8).
+ */
+lts_result lts_producer_config_set_worker_count(struct lts_producer_config *c, uint32_t n);
+
+/**
+ * Sets the cap on raw bytes accepted and not yet reported (default 100 MiB; at least 1, and
+ * lts_producer_new refuses a cap below the batch size).
+ */
+lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c, size_t bytes);
+
+/**
+ * Sets how long lts_producer_send may wait for room under the cap before returning
+ * LTS_ERR_BUFFER_FULL (default 0: fail at once). The wait ends as soon as room frees.
+ */
+lts_result lts_producer_config_set_max_block_ms(struct lts_producer_config *c, uint32_t ms);
+
+/**
+ * Sets where callbacks run: LTS_CALLBACK_THREAD (default) or LTS_CALLBACK_POLL.
+ */
+lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, uint32_t mode);
+
+/**
+ * Sets how long one batch may take to deliver, retries included, counted from when it
+ * closed (default 600000 ms; at least 1). Past it the batch fails and its callbacks report
+ * the last error.
+ */
+lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);
+
+/**
+ * Frees a producer config. NULL does nothing. Free each config once.
+ */
+void lts_producer_config_free(struct lts_producer_config *c);
 
 /**
  * The answer's `statusCode`: 0 for success, -1 (or another value the service chose) for an
  * error. -1 if `r` is NULL or not a live response.
  */
-int32_t lts_response_status_code(const lts_response *r);
+int32_t lts_response_status_code(const struct lts_response *r);
 
 /**
  * The answer's `message`, e.g. "SUCCESS".
  * @returns a NUL-terminated string owned by `r`, valid until lts_response_free(r);
  *          "" if `r` is NULL or not a live response.
  */
-const char *lts_response_message(const lts_response *r);
+const char *lts_response_message(const struct lts_response *r);
 
 /**
  * The answer's `error`: "" on success, otherwise a code such as "LTS_8011".
  * @returns a NUL-terminated string owned by `r`, valid until lts_response_free(r);
  *          "" if `r` is NULL or not a live response.
  */
-const char *lts_response_error(const lts_response *r);
+const char *lts_response_error(const struct lts_response *r);
 
 /**
  * Frees a response and the strings it returned. NULL does nothing. Free each once.
  */
-void lts_response_free(lts_response *r);
+void lts_response_free(struct lts_response *r);
+
+/**
+ * LTS_OK if the service accepted the batch holding this send's logs; otherwise why not:
+ * LTS_ERR_SERVER (the service refused it; see lts_send_result_error), LTS_ERR_AUTH,
+ * LTS_ERR_NETWORK / LTS_ERR_TIMEOUT (no answer before the delivery timeout), LTS_ERR_CLOSED
+ * (the producer closed before it was sent). LTS_ERR_INVALID_ARGUMENT if `r` is NULL.
+ */
+lts_result lts_send_result_code(const struct lts_send_result *r);
+
+/**
+ * True when lts_send_result_code(r) == LTS_OK; false for NULL.
+ */
+bool lts_send_result_ok(const struct lts_send_result *r);
+
+/**
+ * The service's statusCode (0 on success); -1 when there was no answer, or `r` is NULL.
+ */
+int32_t lts_send_result_status_code(const struct lts_send_result *r);
+
+/**
+ * The service's error code ("LTS_xxxx"), or "". Owned by `r`: valid during the callback.
+ */
+const char *lts_send_result_error(const struct lts_send_result *r);
+
+/**
+ * The service's message ("SUCCESS") or a local reason. Owned by `r`: valid during the callback.
+ */
+const char *lts_send_result_message(const struct lts_send_result *r);
+
+/**
+ * How many logs this send call held (the seed SDK's "send count"); 0 for NULL.
+ */
+size_t lts_send_result_log_count(const struct lts_send_result *r);
+
+/**
+ * How many requests were made for the batch (0 if it was never sent); 0 for NULL.
+ */
+uint32_t lts_send_result_attempts(const struct lts_send_result *r);
 
 /**
  * The library's version, e.g. "0.1.0".

@@ -259,3 +259,53 @@ fn an_independent_decoder_reads_back_what_c_sent() {
         assert_eq!(d["batch_id"], s["batch_id"]);
     }
 }
+
+#[test]
+fn the_producer_contract_holds_from_threads_under_valgrind() {
+    let server = common::server();
+    let exe = compile(
+        "cc",
+        C_FLAGS,
+        &["tests/c/producer_test.c"],
+        "producer_test",
+        true,
+    );
+    let out = run(&exe, &[("LTS_ENDPOINT", server.url())]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    let expected: usize = (0..600).map(|call| 1 + call % 3).sum();
+    assert_eq!(server.state().logs(Some("proj"), None).len(), expected + 7);
+}
+
+#[test]
+fn the_producer_example_sends_what_the_seed_page_sends() {
+    let server = common::server();
+    let exe = compile(
+        "cc",
+        C_FLAGS,
+        &["examples-c/producer.c"],
+        "producer_example",
+        true,
+    );
+    let out = run(
+        &exe,
+        &[
+            ("LTS_ENDPOINT", server.url()),
+            ("LTS_SEND_TIMES", "20".into()),
+        ],
+    );
+    let line = r#"response: {"statusCode":0,"message":"SUCCESS","error":""}, send count : 10"#;
+    assert_eq!(out.matches(line).count(), 20, "{out}");
+    assert!(
+        out.contains(
+            "sends: 20 accepted, 0 refused; callbacks: 20 (0 failed) for 200 logs; sent 200 logs"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        server
+            .state()
+            .logs(Some("demo-project"), Some("demo-unit"))
+            .len(),
+        200
+    );
+}

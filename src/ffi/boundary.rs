@@ -121,6 +121,11 @@ pub trait Handle: Sized {
     fn head(&self) -> &HandleHead;
     fn head_mut(&mut self) -> &mut HandleHead;
 
+    /// True if this memory carries `T`'s live tag.
+    fn head_tag_is<T: Handle>(&self) -> bool {
+        self.head().tag == T::TAG
+    }
+
     /// Moves a new handle to the heap for C.
     fn into_raw(self) -> *mut Self {
         Box::into_raw(Box::new(self))

@@ -13,5 +13,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod log_item;
+pub mod producer;
+pub mod producer_config;
 pub mod response;
+pub mod send_result;
 pub mod version;

@@ -1,0 +1,276 @@
+//! `lts_producer`: the seed SDK's asynchronous `Producer`.
+
+use std::ffi::{c_char, c_void};
+use std::time::Duration;
+
+use crate::ffi::boundary::{clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead};
+use crate::ffi::client::item_refs;
+use crate::ffi::config::lts_client_config;
+use crate::ffi::error::{
+    fail, lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_ERR_REENTRANT, LTS_OK,
+};
+use crate::ffi::log_item::lts_log_item;
+use crate::ffi::producer_config::lts_producer_config;
+use crate::ffi::send_result::lts_send_result;
+use crate::producer::{Producer, SendResult};
+
+/// A producer's counters, filled by lts_producer_get_stats. Set `struct_size` to
+/// `sizeof(lts_producer_stats)` before the call: later versions may add fields at the end, and
+/// only the fields that fit in `struct_size` are written. Bytes are raw (uncompressed) bytes.
+#[repr(C)]
+pub struct lts_producer_stats {
+    pub struct_size: u32,
+    /// Logs in accepted send calls.
+    pub logs_accepted: u64,
+    /// Logs the service accepted.
+    pub logs_sent: u64,
+    /// Logs whose batch failed (including those reported LTS_ERR_CLOSED by close).
+    pub logs_failed: u64,
+    /// Logs in refused send calls.
+    pub logs_refused: u64,
+    pub bytes_accepted: u64,
+    pub bytes_sent: u64,
+    /// Bytes accepted and not yet reported (what the buffer cap limits).
+    pub buffered_bytes: u64,
+    /// Batches inside a request or a retry right now.
+    pub inflight_batches: u64,
+    /// Requests made beyond each batch's first.
+    pub retries: u64,
+}
+
+/// Called once per accepted send with its outcome.
+///
+/// @param user_data  what was given to lts_producer_send, untouched.
+/// @param result     valid only during the call; read it with the lts_send_result_* functions.
+///
+/// Thread: in LTS_CALLBACK_THREAD mode, on the producer's one callback thread (never two at
+/// once for one producer); in LTS_CALLBACK_POLL mode, on the thread calling lts_producer_poll
+/// or lts_producer_close.
+/// A callback MUST return quickly (it holds up every later callback), MUST NOT unwind (no C++
+/// exception, no longjmp), MUST NOT call lts_producer_close / lts_producer_safe_close (they
+/// return LTS_ERR_REENTRANT) or lts_producer_free on its own producer (refused: the error is
+/// recorded and nothing happens). It may call lts_producer_send.
+pub type lts_send_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, result: *const lts_send_result)>;
+
+/// The asynchronous producer. Thread-safe: any number of threads may send at once.
+pub struct lts_producer {
+    head: HandleHead,
+    pub(crate) inner: Producer,
+}
+
+impl_handle!(lts_producer, 0x4c54_5350_524f_0001);
+
+/// A C callback and its user data. The caller's contract (header) makes the pointer safe to
+/// hand to the callback thread.
+struct CCallback {
+    f: unsafe extern "C" fn(*mut c_void, *const lts_send_result),
+    user_data: *mut c_void,
+}
+
+// SAFETY: the user data is only passed back to the user's own callback, as documented.
+unsafe impl Send for CCallback {}
+
+impl CCallback {
+    fn call(self, r: &SendResult) {
+        let result = lts_send_result::from_result(r);
+        // SAFETY: the function pointer came from C with this exact signature.
+        unsafe { (self.f)(self.user_data, &result) }
+    }
+}
+
+/// Makes a producer from a config (copied). No threads start and no I/O happens until
+/// lts_producer_start.
+/// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL config or out; a buffer cap below the batch
+///          size). Free with lts_producer_free.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_new(
+    config: *const lts_producer_config,
+    out: *mut *mut lts_producer,
+) -> lts_result {
+    ffi_boundary! {
+        tri!(clear_out(out, "out"));
+        let config = tri!(handle_ref(config, "config"));
+        match Producer::new(config.inner.clone()) {
+            Ok(p) => {
+                *out = lts_producer { head: HandleHead::new(lts_producer::TAG), inner: p }.into_raw();
+                LTS_OK
+            }
+            Err(e) => fail(&e),
+        }
+    }
+}
+
+/// Registers a client config (copied) for the log project it names (the seed SDK's
+/// build_clients). Sends name a project; each needs its client. No network I/O: the workers
+/// fetch tokens when they first send. Call before lts_producer_start.
+/// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, a config without a project, a second
+///          config for the same project); LTS_ERR_INVALID_STATE (already started).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_add_client(
+    p: *mut lts_producer,
+    c: *const lts_client_config,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        let c = tri!(handle_ref(c, "c"));
+        result(p.inner.add_client(c.inner.clone()))
+    }
+}
+
+/// Starts the producer's threads: a linger timer, the workers, and in thread mode the
+/// callback thread.
+/// @returns LTS_OK; LTS_ERR_INVALID_STATE (started or closed already); LTS_ERR_INTERNAL (a
+///          thread could not be created).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_start(p: *mut lts_producer) -> lts_result {
+    ffi_boundary! { result(tri!(handle_ref(p, "p")).inner.start()) }
+}
+
+/// Queues logs for delivery and returns at once; never does network I/O. The items are
+/// copied (serialized) before it returns: free or reuse them right after. One call's logs
+/// always travel in one batch.
+///
+/// Blocks only when the buffer cap is reached and max_block_ms > 0, for at most that long.
+/// Thread-safe.
+///
+/// @param callback   may be NULL (no result wanted). If the call returns LTS_OK, it runs
+///                   exactly once (see lts_send_callback); otherwise never.
+/// @param user_data  passed to the callback as is.
+/// @returns LTS_OK (accepted); LTS_ERR_INVALID_ARGUMENT (NULL or bad UTF-8, count 0, a project
+///          without a client, an empty unit); LTS_ERR_INVALID_VALUE (an item without
+///          timestamp or origin message); LTS_ERR_TOO_LARGE (over the batch size or count);
+///          LTS_ERR_BUFFER_FULL; LTS_ERR_CLOSED; LTS_ERR_INVALID_STATE (not started, or after
+///          fork()).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_send(
+    p: *mut lts_producer,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    items: *const *const lts_log_item,
+    count: usize,
+    callback: lts_send_callback,
+    user_data: *mut c_void,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let items = tri!(item_refs(items, count));
+        let callback = callback.map(|f| {
+            let c = CCallback { f, user_data };
+            Box::new(move |r: &SendResult| c.call(r)) as crate::producer::Callback
+        });
+        result(p.inner.send(project, unit, &items, callback))
+    }
+}
+
+/// Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout_ms` for
+/// the first.
+/// @param out_served  receives how many ran (may be NULL).
+/// @returns LTS_OK (with *out_served = 0 when none came); LTS_ERR_INVALID_STATE in thread
+///          mode; LTS_ERR_INVALID_ARGUMENT for a NULL producer.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_poll(
+    p: *mut lts_producer,
+    max: usize,
+    timeout_ms: u32,
+    out_served: *mut usize,
+) -> lts_result {
+    ffi_boundary! {
+        if !out_served.is_null() {
+            *out_served = 0;
+        }
+        let p = tri!(handle_ref(p, "p"));
+        match p.inner.poll(max, Duration::from_millis(u64::from(timeout_ms))) {
+            Ok(n) => {
+                if !out_served.is_null() {
+                    *out_served = n;
+                }
+                LTS_OK
+            }
+            Err(e) => fail(&e),
+        }
+    }
+}
+
+/// Fills `out` with the producer's counters (only the fields that fit in out->struct_size).
+/// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
+///          field). Thread-safe; never blocks.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_get_stats(
+    p: *const lts_producer,
+    out: *mut lts_producer_stats,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        if out.is_null() {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "out is NULL");
+        }
+        let size = (*out).struct_size as usize;
+        let first = std::mem::offset_of!(lts_producer_stats, logs_accepted) + 8;
+        if size < first {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "out->struct_size is too small: set it to sizeof(lts_producer_stats)");
+        }
+        let s = p.inner.stats();
+        let fields: [(usize, u64); 9] = [
+            (std::mem::offset_of!(lts_producer_stats, logs_accepted), s.logs_accepted),
+            (std::mem::offset_of!(lts_producer_stats, logs_sent), s.logs_sent),
+            (std::mem::offset_of!(lts_producer_stats, logs_failed), s.logs_failed),
+            (std::mem::offset_of!(lts_producer_stats, logs_refused), s.logs_refused),
+            (std::mem::offset_of!(lts_producer_stats, bytes_accepted), s.bytes_accepted),
+            (std::mem::offset_of!(lts_producer_stats, bytes_sent), s.bytes_sent),
+            (std::mem::offset_of!(lts_producer_stats, buffered_bytes), s.buffered_bytes),
+            (std::mem::offset_of!(lts_producer_stats, inflight_batches), s.inflight_batches),
+            (std::mem::offset_of!(lts_producer_stats, retries), s.retries),
+        ];
+        let base = out.cast::<u8>();
+        for (offset, value) in fields {
+            if offset + 8 <= size {
+                base.add(offset).cast::<u64>().write_unaligned(value);
+            }
+        }
+        LTS_OK
+    }
+}
+
+/// Stops accepting sends, sends everything buffered, runs every callback, joins every
+/// thread. Blocks until done: each batch is bounded by the delivery timeout.
+/// @returns LTS_OK (also for a producer already closed or never started);
+///          LTS_ERR_REENTRANT from inside one of its callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_safe_close(p: *mut lts_producer) -> lts_result {
+    ffi_boundary! { result(tri!(handle_ref(p, "p")).inner.close(None)) }
+}
+
+/// As lts_producer_safe_close, within `timeout_ms`. What is not delivered by then gets its
+/// callback with LTS_ERR_CLOSED (before this returns), and the call returns LTS_ERR_TIMEOUT
+/// (the message says how many logs). Workers still inside a request finish it in the
+/// background (bounded by the request timeout) and report nothing more. In poll mode the
+/// remaining callbacks run on this thread.
+/// @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_close(p: *mut lts_producer, timeout_ms: u32) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        result(p.inner.close(Some(Duration::from_millis(u64::from(timeout_ms)))))
+    }
+}
+
+/// Frees a producer. If it is still open it is closed with timeout 0 first (its callbacks run
+/// with LTS_ERR_CLOSED for what was not sent), so it never hangs. NULL does nothing. From
+/// inside one of its callbacks it is refused: LTS_ERR_REENTRANT is recorded as the last error
+/// and nothing happens. In a forked child it only releases what it can without touching the
+/// parent's threads.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_free(p: *mut lts_producer) {
+    ffi_boundary! {
+        if let Some(h) = p.as_ref() {
+            if h.head_tag_is::<lts_producer>() && h.inner.in_callback() {
+                set_error(LTS_ERR_REENTRANT, "lts_producer_free called from inside one of its callbacks: refused");
+                return;
+            }
+        }
+        free_handle(p)
+    }
+}

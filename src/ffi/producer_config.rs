@@ -1,0 +1,128 @@
+//! `lts_producer_config`: the seed SDK's `ProducerConfig`.
+
+use crate::ffi::boundary::{clear_out, free_handle, handle_mut, Handle, HandleHead};
+use crate::ffi::error::{lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
+use crate::producer::{CallbackMode, ProducerConfig};
+
+/// Default: one library thread per producer runs callbacks, one at a time.
+pub const LTS_CALLBACK_THREAD: u32 = 0;
+/// Results wait until the application calls lts_producer_poll on its own thread.
+pub const LTS_CALLBACK_POLL: u32 = 1;
+
+/// A producer configuration. Used by one thread at a time; lts_producer_new copies it, so
+/// it may be freed right after.
+pub struct lts_producer_config {
+    head: HandleHead,
+    pub(crate) inner: ProducerConfig,
+}
+
+impl_handle!(lts_producer_config, 0x4c54_5350_4346_0001);
+
+/// Makes a producer configuration with the defaults: batch size 512 KiB, batch count 4096,
+/// linger 2000 ms, 8 workers, buffer cap 100 MiB, max block 0 ms (fail fast), thread
+/// callbacks, delivery timeout 10 minutes.
+/// @param out receives the config, or NULL on failure.
+/// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (out is NULL). No I/O. Free with
+///          lts_producer_config_free.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_new(out: *mut *mut lts_producer_config) -> lts_result {
+    ffi_boundary! {
+        tri!(clear_out(out, "out"));
+        *out = lts_producer_config { head: HandleHead::new(lts_producer_config::TAG), inner: ProducerConfig::default() }.into_raw();
+        LTS_OK
+    }
+}
+
+/// Sets the raw (uncompressed protobuf) size at which a batch closes: 1 byte to 5 MiB
+/// (default 512 KiB). A single send larger than this is refused with LTS_ERR_TOO_LARGE.
+/// Out-of-range values give LTS_ERR_INVALID_ARGUMENT and leave the config unchanged (so do
+/// all the setters below).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_batch_size_bytes(
+    c: *mut lts_producer_config,
+    bytes: usize,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_batch_size_bytes(bytes)) }
+}
+
+/// Sets the log count at which a batch closes: 1 to 40960 (default 4096).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_batch_count(
+    c: *mut lts_producer_config,
+    count: u32,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_batch_count(count)) }
+}
+
+/// Sets how long a batch may wait for more logs after its first: at least 100 ms (default
+/// 2000 ms).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_linger_ms(
+    c: *mut lts_producer_config,
+    ms: u32,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_linger_ms(ms)) }
+}
+
+/// Sets the number of worker threads that compress and send batches: 1 to 256 (default 8).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_worker_count(
+    c: *mut lts_producer_config,
+    n: u32,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_worker_count(n)) }
+}
+
+/// Sets the cap on raw bytes accepted and not yet reported (default 100 MiB; at least 1, and
+/// lts_producer_new refuses a cap below the batch size).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_buffer_bytes(
+    c: *mut lts_producer_config,
+    bytes: usize,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_buffer_bytes(bytes)) }
+}
+
+/// Sets how long lts_producer_send may wait for room under the cap before returning
+/// LTS_ERR_BUFFER_FULL (default 0: fail at once). The wait ends as soon as room frees.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_max_block_ms(
+    c: *mut lts_producer_config,
+    ms: u32,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_max_block_ms(ms)) }
+}
+
+/// Sets where callbacks run: LTS_CALLBACK_THREAD (default) or LTS_CALLBACK_POLL.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_callback_mode(
+    c: *mut lts_producer_config,
+    mode: u32,
+) -> lts_result {
+    ffi_boundary! {
+        let c = tri!(handle_mut(c, "c"));
+        c.inner.callback_mode = match mode {
+            LTS_CALLBACK_THREAD => CallbackMode::Thread,
+            LTS_CALLBACK_POLL => CallbackMode::Poll,
+            _ => return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("unknown callback mode {mode}: use LTS_CALLBACK_THREAD or LTS_CALLBACK_POLL")),
+        };
+        LTS_OK
+    }
+}
+
+/// Sets how long one batch may take to deliver, retries included, counted from when it
+/// closed (default 600000 ms; at least 1). Past it the batch fails and its callbacks report
+/// the last error.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_delivery_timeout_ms(
+    c: *mut lts_producer_config,
+    ms: u32,
+) -> lts_result {
+    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_delivery_timeout_ms(ms)) }
+}
+
+/// Frees a producer config. NULL does nothing. Free each config once.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_free(c: *mut lts_producer_config) {
+    ffi_boundary! { free_handle(c) }
+}
