@@ -16,3 +16,6 @@ cargo run -q -p xtask -- gen-header --verify
 
 echo "==> cargo test (Rust, lts-local, and C programs under valgrind)"
 cargo test --workspace
+
+echo "==> loom model checks of the producer's concurrency protocols"
+RUSTFLAGS="--cfg loom" cargo test --lib --target-dir target/loom producer::loom_tests

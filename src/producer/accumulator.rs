@@ -2,11 +2,11 @@
 //! size, its log count, or its linger time, and becomes a [`Batch`] for the workers.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::encode::BatchBuilder;
 use crate::producer::result::Callback;
+use crate::producer::sync::{lock, Mutex};
 
 /// A send call waiting for its batch's result.
 pub(crate) struct PendingSend {
@@ -28,10 +28,32 @@ pub(crate) struct Batch {
     pub unit: String,
     pub builder: BatchBuilder,
     pub reserved: usize,
-    /// Taken by whoever reports the result (a worker, or close), so it happens once.
-    pub sends: Mutex<Option<Vec<PendingSend>>>,
+    /// Reported by whoever gets there first: a worker, or close.
+    pub sends: Claim<Vec<PendingSend>>,
     pub batch_id: String,
     pub ready_at: Instant,
+}
+
+/// A value reported exactly once. The reporter holds the claim until its report is done,
+/// so whoever finds it taken also knows that report is complete: close relies on this to
+/// end the result stream only after every worker's results are queued.
+pub(crate) struct Claim<T>(Mutex<Option<T>>);
+
+impl<T> Claim<T> {
+    pub fn new(value: T) -> Self {
+        Claim(Mutex::new(Some(value)))
+    }
+
+    /// Runs `report` with the value unless someone already did.
+    pub fn report<R>(&self, report: impl FnOnce(T) -> R) -> Option<R> {
+        let mut slot = lock(&self.0);
+        let value = slot.take()?;
+        Some(report(value))
+    }
+
+    pub fn is_reported(&self) -> bool {
+        lock(&self.0).is_none()
+    }
 }
 
 pub(crate) struct Accumulator {
@@ -64,7 +86,7 @@ impl Accumulator {
             unit: unit.to_owned(),
             builder: b.builder,
             reserved: b.reserved,
-            sends: Mutex::new(Some(b.sends)),
+            sends: Claim::new(b.sends),
             batch_id: crate::util::uuid_v4(),
             ready_at: Instant::now(),
         }

@@ -2,9 +2,10 @@
 //! back when its batch's result is reported. A sender that may wait sleeps on a condition
 //! variable and is woken by the release, never by polling.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+use crate::producer::sync::{lock, wait_until, AtomicUsize, Condvar, Mutex};
 
 pub struct MemoryCap {
     cap: usize,
@@ -24,11 +25,21 @@ impl MemoryCap {
     }
 
     fn try_reserve(&self, n: usize) -> bool {
-        self.used
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
-                u.checked_add(n).filter(|&t| t <= self.cap)
-            })
-            .is_ok()
+        let mut current = self.used.load(Ordering::Acquire);
+        loop {
+            let Some(next) = current.checked_add(n).filter(|&t| t <= self.cap) else {
+                return false;
+            };
+            match self.used.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Reserves `n` bytes, waiting up to `max_wait` for room. False if there was none.
@@ -40,27 +51,25 @@ impl MemoryCap {
             return false;
         }
         let deadline = Instant::now() + max_wait;
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = lock(&self.lock);
         loop {
             // Checked under the lock that release() takes before notifying: no lost wakeup.
             if self.try_reserve(n) {
                 return true;
             }
-            let now = Instant::now();
-            if now >= deadline {
+            let (g, timed_out) = wait_until(&self.freed, guard, deadline);
+            guard = g;
+            if timed_out && !self.try_reserve(n) {
                 return false;
+            } else if timed_out {
+                return true;
             }
-            guard = self
-                .freed
-                .wait_timeout(guard, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
         }
     }
 
     pub fn release(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::AcqRel);
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = lock(&self.lock);
         self.freed.notify_all();
     }
 
@@ -69,7 +78,7 @@ impl MemoryCap {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;

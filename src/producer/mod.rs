@@ -8,8 +8,11 @@
 
 pub mod accumulator;
 pub mod config;
+#[cfg(all(test, loom))]
+mod loom_tests;
 pub mod memory;
 pub mod result;
+mod sync;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -142,9 +145,8 @@ impl Shared {
         false
     }
 
-    /// Reports a batch's outcome to each of its sends, unless someone already did. The sends
-    /// stay locked until every result is queued, so `close` (which claims under the same
-    /// lock) cannot end the result stream while a worker is still queueing.
+    /// Reports a batch's outcome to each of its sends, unless someone already did (see
+    /// [`accumulator::Claim`]: close cannot end the result stream while a worker is queueing).
     fn complete(
         &self,
         id: u64,
@@ -152,46 +154,45 @@ impl Shared {
         outcome: std::result::Result<crate::Response, Error>,
         attempts: u32,
     ) {
-        let mut guard = lock(&batch.sends);
-        let Some(sends) = guard.take() else { return };
-        let n = batch.builder.log_count() as u64;
-        match &outcome {
-            Ok(_) => {
-                self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
-                self.counters
-                    .bytes_sent
-                    .fetch_add(batch.reserved as u64, Ordering::Relaxed);
+        batch.sends.report(|sends| {
+            let n = batch.builder.log_count() as u64;
+            match &outcome {
+                Ok(_) => {
+                    self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
+                    self.counters
+                        .bytes_sent
+                        .fetch_add(batch.reserved as u64, Ordering::Relaxed);
+                }
+                Err(_) => {
+                    self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
+                }
             }
-            Err(_) => {
-                self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
+            let (error, status_code, error_code, message) = match outcome {
+                Ok(r) => (None, r.status_code, r.error, r.message),
+                Err(e) => {
+                    let (status, code) = e
+                        .response
+                        .map(|r| (r.status_code, r.error))
+                        .unwrap_or((-1, String::new()));
+                    (Some(e.kind), status, code, e.message)
+                }
+            };
+            for s in sends {
+                if let Some(cb) = s.callback {
+                    let r = SendResult {
+                        error,
+                        status_code,
+                        error_code: error_code.clone(),
+                        message: message.clone(),
+                        log_count: s.log_count,
+                        attempts,
+                    };
+                    let _ = self.results.tx.send(Event::Result(cb, r));
+                }
             }
-        }
-        let (error, status_code, error_code, message) = match outcome {
-            Ok(r) => (None, r.status_code, r.error, r.message),
-            Err(e) => {
-                let (status, code) = e
-                    .response
-                    .map(|r| (r.status_code, r.error))
-                    .unwrap_or((-1, String::new()));
-                (Some(e.kind), status, code, e.message)
-            }
-        };
-        for s in sends {
-            if let Some(cb) = s.callback {
-                let r = SendResult {
-                    error,
-                    status_code,
-                    error_code: error_code.clone(),
-                    message: message.clone(),
-                    log_count: s.log_count,
-                    attempts,
-                };
-                let _ = self.results.tx.send(Event::Result(cb, r));
-            }
-        }
-        lock(&self.registry).remove(&id);
-        self.memory.release(batch.reserved);
-        drop(guard);
+            lock(&self.registry).remove(&id);
+            self.memory.release(batch.reserved);
+        });
     }
 
     fn mover_loop(&self) {
@@ -228,7 +229,7 @@ impl Shared {
             .get()
             .expect("workers start after the clients are frozen");
         while let Ok(Work::Batch(id, batch)) = self.work_rx.recv() {
-            if lock(&batch.sends).is_none() {
+            if batch.sends.is_reported() {
                 continue; // reported by close already
             }
             let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -629,7 +630,7 @@ impl Producer {
                     ErrorKind::Closed,
                     "the producer was closed before this batch could be sent",
                 );
-                if lock(&b.sends).is_some() {
+                if !b.sends.is_reported() {
                     unsent = (unsent.0 + logs, unsent.1 + 1);
                 }
                 sh.complete(id, &b, Err(e), 0);
