@@ -24,8 +24,6 @@ use crate::log_item::LogItem;
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(3);
-    // Debug builds of the encoder need more than loom's default coroutine stack.
-    b.stack_size = 1 << 20;
     b.check(f);
 }
 
