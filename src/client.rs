@@ -151,7 +151,11 @@ impl Client {
 
     /// Builds a client without any network I/O: the token is fetched on first use.
     pub fn unconnected(config: ClientConfig) -> Client {
-        let transport = Transport::new(config.request_timeout, &config.user_agent);
+        let transport = if config.sink {
+            Transport::sink()
+        } else {
+            Transport::new(config.request_timeout, &config.user_agent)
+        };
         let tokens = TokenCache::new(config.profile.token_renew_percent);
         Client {
             config: Arc::new(config),

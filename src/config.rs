@@ -112,6 +112,8 @@ pub struct ClientConfig {
     pub no_retry_status_codes: Vec<i32>,
     pub auth_mode: AuthMode,
     pub profile: Profile,
+    /// Requests go nowhere and succeed (benchmarks); see [`ClientConfig::sink_for_benchmarks`].
+    pub(crate) sink: bool,
 }
 
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
@@ -149,7 +151,16 @@ impl ClientConfig {
             no_retry_status_codes: Vec::new(),
             auth_mode: AuthMode::Token,
             profile: Profile::default(),
+            sink: false,
         })
+    }
+
+    /// Makes every request succeed without leaving the process, so a benchmark measures
+    /// everything but the network. Not reachable from the C API.
+    #[doc(hidden)]
+    pub fn sink_for_benchmarks(mut self) -> Self {
+        self.sink = true;
+        self
     }
 
     pub fn set_request_timeout_ms(&mut self, ms: u32) -> Result<()> {

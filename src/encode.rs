@@ -169,6 +169,61 @@ static SCOPE: Lazy<Vec<u8>> = Lazy::new(|| {
 
 // --- batches -------------------------------------------------------------------------------
 
+fn resource_len(labels: &[(String, Value)]) -> usize {
+    labels
+        .iter()
+        .map(|(k, v)| field_len(key_value_len(k, v)))
+        .sum()
+}
+
+/// Length of a `ResourceLogs` holding `records_len` bytes of records.
+fn resource_logs_len(resource_len: usize, records_len: usize) -> usize {
+    field_len(resource_len) + field_len(field_len(SCOPE.len()) + records_len)
+}
+
+/// Records serialized ahead of time (by a producer's sending thread, outside any lock), to
+/// be appended to a batch with [`BatchBuilder::append_encoded`]. Reused between sends.
+#[derive(Debug, Default)]
+pub struct EncodedRecords {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl EncodedRecords {
+    /// Serializes `items` (which must be complete), replacing what was here.
+    pub fn encode(&mut self, items: &[&LogItem]) {
+        self.bytes.clear();
+        self.ends.clear();
+        for item in items {
+            put_record_field(&mut self.bytes, item);
+            self.ends.push(self.bytes.len());
+        }
+    }
+
+    /// The exact raw size of a `LogsData` holding only these records.
+    pub fn standalone_size(&self, items: &[&LogItem]) -> usize {
+        // (labels, records bytes) per distinct label set.
+        let mut groups: Vec<(&[(String, Value)], usize)> = Vec::new();
+        let mut start = 0;
+        for (item, &end) in items.iter().zip(&self.ends) {
+            let labels = item.labels();
+            match groups
+                .iter_mut()
+                .rev()
+                .find(|(l, _)| same_labels(l, labels))
+            {
+                Some((_, n)) => *n += end - start,
+                None => groups.push((labels, end - start)),
+            }
+            start = end;
+        }
+        groups
+            .iter()
+            .map(|(l, n)| field_len(resource_logs_len(resource_len(l), *n)))
+            .sum()
+    }
+}
+
 /// The logs of one label set: the encoded `Resource` and the encoded records.
 #[derive(Debug, Clone)]
 struct Group {
@@ -192,8 +247,7 @@ impl Group {
 
     /// Length of this group's `ResourceLogs` message.
     fn resource_logs_len(&self) -> usize {
-        let scope_logs = field_len(SCOPE.len()) + self.records.len();
-        field_len(self.resource.len()) + field_len(scope_logs)
+        resource_logs_len(self.resource.len(), self.records.len())
     }
 
     fn put(&self, out: &mut Vec<u8>) {
@@ -219,11 +273,22 @@ fn same_labels(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
 pub struct BatchBuilder {
     groups: Vec<Group>,
     count: usize,
+    /// Bytes the first group reserves up front, so a growing batch is not copied over and
+    /// over by reallocation while senders wait on its lock.
+    reserve: usize,
 }
 
 impl BatchBuilder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder whose first label group reserves `bytes` of record space.
+    pub fn with_reserve(bytes: usize) -> Self {
+        BatchBuilder {
+            reserve: bytes,
+            ..Self::default()
+        }
     }
 
     /// Serializes `items` into their groups. Items must be complete (see [`check_items`]).
@@ -244,7 +309,11 @@ impl BatchBuilder {
         {
             Some(i) => &mut self.groups[i],
             None => {
-                self.groups.push(Group::new(labels));
+                let mut g = Group::new(labels);
+                if self.groups.is_empty() {
+                    g.records.reserve(self.reserve);
+                }
+                self.groups.push(g);
                 self.groups.last_mut().expect("just pushed")
             }
         }
@@ -255,6 +324,18 @@ impl BatchBuilder {
         put_record_field(&mut g.records, item);
         g.count += 1;
         self.count += 1;
+    }
+
+    /// Appends records serialized by [`EncodedRecords::encode`] from these same `items`.
+    pub fn append_encoded(&mut self, items: &[&LogItem], encoded: &EncodedRecords) {
+        let mut start = 0;
+        for (item, &end) in items.iter().zip(&encoded.ends) {
+            let g = self.group_for(item.labels());
+            g.records.extend_from_slice(&encoded.bytes[start..end]);
+            g.count += 1;
+            start = end;
+        }
+        self.count += items.len();
     }
 
     /// Moves `other`'s logs in after this builder's, merging groups with equal labels.
@@ -474,6 +555,28 @@ mod tests {
         assert_eq!(merged.to_logs_data(), whole.to_logs_data());
         assert_eq!(merged.log_count(), 29);
         assert_eq!(merged.raw_size(), whole.raw_size());
+    }
+
+    #[test]
+    fn pre_encoded_records_append_like_items_and_size_exactly() {
+        let items: Vec<LogItem> = (1..20)
+            .map(|i| item(i, "m", &[("g", Value::Int(i % 4))]))
+            .collect();
+        let refs: Vec<&LogItem> = items.iter().collect();
+        let mut enc = EncodedRecords::default();
+        let mut b = BatchBuilder::with_reserve(1 << 16);
+        for chunk in refs.chunks(5) {
+            enc.encode(chunk);
+            assert_eq!(
+                enc.standalone_size(chunk),
+                BatchBuilder::from_items(chunk).raw_size()
+            );
+            b.append_encoded(chunk, &enc);
+        }
+        assert_eq!(
+            b.to_logs_data(),
+            BatchBuilder::from_items(&refs).to_logs_data()
+        );
     }
 
     #[test]

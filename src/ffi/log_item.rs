@@ -140,3 +140,13 @@ pub unsafe extern "C" fn lts_log_item_push_label_f64(
 pub unsafe extern "C" fn lts_log_item_free(item: *mut lts_log_item) {
     ffi_boundary! { free_handle(item) }
 }
+
+/// Wraps a log item built in Rust as a C handle (benchmarks and tests).
+#[doc(hidden)]
+pub fn handle_from(item: LogItem) -> *mut lts_log_item {
+    lts_log_item {
+        head: HandleHead::new(lts_log_item::TAG),
+        inner: item,
+    }
+    .into_raw()
+}

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::encode::BatchBuilder;
+use crate::encode::{BatchBuilder, EncodedRecords};
+use crate::log_item::LogItem;
 use crate::producer::result::Callback;
 use crate::producer::sync::{lock, Mutex};
 
@@ -63,9 +64,10 @@ pub(crate) struct Accumulator {
     linger: Duration,
 }
 
-/// What a send needs to append: its logs serialized, their count and raw size.
-pub(crate) struct Part {
-    pub builder: BatchBuilder,
+/// What a send appends: its items, their records serialized, and their own raw size.
+pub(crate) struct Part<'a> {
+    pub items: &'a [&'a LogItem],
+    pub encoded: &'a EncodedRecords,
     pub raw_size: usize,
     pub callback: Option<Callback>,
 }
@@ -99,7 +101,7 @@ impl Accumulator {
         &mut self,
         project: &str,
         unit: &str,
-        part: Part,
+        part: Part<'_>,
         now: Instant,
     ) -> (Vec<Batch>, bool) {
         let mut closed = Vec::new();
@@ -107,7 +109,7 @@ impl Accumulator {
             Some(u) => u,
             None => self.open.entry(project.to_owned()).or_default(),
         };
-        let n = part.builder.log_count();
+        let n = part.items.len();
         // Merging never grows a batch by more than the part's own size (its group overhead
         // exceeds any growth of the shared length prefixes), so this bound is safe.
         if let Some(b) = units.get(unit) {
@@ -123,15 +125,16 @@ impl Accumulator {
             Some(b) => b,
             None => {
                 opened = true;
+                let reserve = self.batch_size;
                 units.entry(unit.to_owned()).or_insert_with(|| OpenBatch {
-                    builder: BatchBuilder::new(),
+                    builder: BatchBuilder::with_reserve(reserve),
                     sends: Vec::new(),
                     reserved: 0,
                     closes_at: now + self.linger,
                 })
             }
         };
-        b.builder.append(part.builder);
+        b.builder.append_encoded(part.items, part.encoded);
         b.sends.push(PendingSend {
             callback: part.callback,
             log_count: n,

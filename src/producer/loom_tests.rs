@@ -16,7 +16,7 @@ use loom::thread;
 use super::accumulator::{Accumulator, Claim, Part};
 use super::memory::MemoryCap;
 use super::sync::{lock, Mutex};
-use crate::encode::BatchBuilder;
+use crate::encode::EncodedRecords;
 use crate::log_item::LogItem;
 
 /// Explores interleavings with up to 3 preemptions per execution: enough for these
@@ -86,16 +86,13 @@ fn a_batch_is_reported_once_and_before_the_end_of_results() {
 const RUNNING: u8 = 1;
 const CLOSING: u8 = 2;
 
-fn one_log() -> Part {
+fn one_log() -> (LogItem, EncodedRecords) {
     let mut item = LogItem::new();
     item.set_timestamp_ns(1).unwrap();
     item.set_origin_msg("m").unwrap();
-    let builder = BatchBuilder::from_items(&[&item]);
-    Part {
-        raw_size: builder.raw_size(),
-        builder,
-        callback: None,
-    }
+    let mut encoded = EncodedRecords::default();
+    encoded.encode(&[&item]);
+    (item, encoded)
 }
 
 #[test]
@@ -115,7 +112,15 @@ fn a_send_racing_close_is_refused_or_flushed() {
             if s.load(Ordering::Acquire) != RUNNING {
                 return None;
             }
-            let (closed, _) = guard.append("p", "u", one_log(), Instant::now());
+            let (item, encoded) = one_log();
+            let items = [&item];
+            let part = Part {
+                items: &items,
+                encoded: &encoded,
+                raw_size: encoded.standalone_size(&items),
+                callback: None,
+            };
+            let (closed, _) = guard.append("p", "u", part, Instant::now());
             Some(closed.iter().map(|b| b.builder.log_count()).sum::<usize>())
         });
         // The critical section of Producer::close.

@@ -24,7 +24,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::client::{Client, RetryLimits};
 use crate::config::ClientConfig;
-use crate::encode::{check_items, BatchBuilder};
+use crate::encode::{check_items, EncodedRecords};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::LogItem;
 use accumulator::{Accumulator, Batch, Part};
@@ -32,6 +32,11 @@ pub use config::{CallbackMode, ProducerConfig};
 use memory::MemoryCap;
 pub use result::{Callback, SendResult};
 use result::{Event, Results};
+
+thread_local! {
+    /// Each sending thread serializes its logs into its own reused buffer, outside any lock.
+    static SCRATCH: std::cell::RefCell<EncodedRecords> = std::cell::RefCell::new(EncodedRecords::default());
+}
 
 const CREATED: u8 = 0;
 const RUNNING: u8 = 1;
@@ -471,8 +476,30 @@ impl Producer {
                 ),
             ));
         }
-        let builder = BatchBuilder::from_items(items);
-        let raw_size = builder.raw_size();
+        SCRATCH.with(|scratch| {
+            // A callback run by poll on this thread may send too: then use a fresh buffer.
+            let mut own = EncodedRecords::default();
+            let mut borrowed = scratch.try_borrow_mut();
+            let encoded = match borrowed.as_mut() {
+                Ok(b) => &mut **b,
+                Err(_) => &mut own,
+            };
+            encoded.encode(items);
+            self.append(project, unit, items, encoded, callback)
+        })?;
+        Ok(())
+    }
+
+    fn append(
+        &self,
+        project: &str,
+        unit: &str,
+        items: &[&LogItem],
+        encoded: &EncodedRecords,
+        callback: Option<Callback>,
+    ) -> Result<()> {
+        let sh = &*self.shared;
+        let raw_size = encoded.standalone_size(items);
         if raw_size > sh.config.batch_size_bytes {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -500,7 +527,8 @@ impl Producer {
             return Err(Error::new(ErrorKind::Closed, "the producer is closed"));
         }
         let part = Part {
-            builder,
+            items,
+            encoded,
             raw_size,
             callback,
         };
