@@ -35,6 +35,9 @@ endpoint="http://127.0.0.1:$(cat "$work/port")"
 echo "==> sending logs from examples-c/put_logs (3 requests of 10 logs)"
 LTS_ENDPOINT="$endpoint" LTS_SEND_TIMES=3 examples-c/put_logs
 
+echo "==> sending logs asynchronously from examples-c/producer (5 sends of 10 logs)"
+LTS_ENDPOINT="$endpoint" LTS_UNIT=demo-producer-unit LTS_SEND_TIMES=5 examples-c/producer
+
 echo "==> what lts-local received"
 python3 scripts/http_get.py "$endpoint/_lts/stats"
 echo "--- the first stored log:"
@@ -43,4 +46,6 @@ import json, sys, urllib.request
 logs = json.load(urllib.request.urlopen(sys.argv[1] + "/_lts/logs?project=demo-project&unit=demo-unit"))
 print(json.dumps(logs["logs"][0], indent=2, ensure_ascii=False))
 print(f"{logs['count']} logs stored for demo-project/demo-unit")
+async_logs = json.load(urllib.request.urlopen(sys.argv[1] + "/_lts/logs?project=demo-project&unit=demo-producer-unit"))
+print(f"{async_logs['count']} logs stored for demo-project/demo-producer-unit (by the producer)")
 PY
