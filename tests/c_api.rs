@@ -37,6 +37,10 @@ fn lib_dir() -> &'static Path {
             "no liblts.so in {}",
             dir.display()
         );
+        // Programs record the soname (liblts.so.0), as they would against an installed copy.
+        let soname = dir.join("liblts.so.0");
+        let _ = std::fs::remove_file(&soname);
+        std::os::unix::fs::symlink("liblts.so", &soname).expect("soname link");
         dir
     })
 }
@@ -102,6 +106,8 @@ fn run(program: &Path, env: &[(&str, String)]) -> String {
         );
         Command::new(program)
     };
+    // cargo test sets LD_LIBRARY_PATH to the build tree; the program's rpath must decide.
+    cmd.env_remove("LD_LIBRARY_PATH");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -308,4 +314,131 @@ fn the_producer_example_sends_what_the_seed_page_sends() {
             .len(),
         200
     );
+}
+
+#[test]
+fn the_cpp_wrapper_works_under_valgrind() {
+    let server = common::server_with(|c: &mut ServerConfig| {
+        c.projects = Some(
+            [(
+                "proj".to_owned(),
+                vec!["unit-a".to_owned(), "unit-p".to_owned()],
+            )]
+            .into(),
+        );
+    });
+    let exe = compile(
+        "c++",
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-pthread",
+        ],
+        &["tests/cpp/hpp_test.cpp"],
+        "hpp_test",
+        true,
+    );
+    let out = run(&exe, &[("LTS_ENDPOINT", server.url())]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert_eq!(
+        server.state().logs(Some("proj"), Some("unit-p")).len(),
+        4 * 250 * 2
+    );
+}
+
+#[test]
+fn make_install_gives_a_library_pkg_config_can_link_shared_and_static() {
+    lib_dir();
+    let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-prefix");
+    let _ = std::fs::remove_dir_all(&prefix);
+    let status = Command::new("make")
+        .args(["-s", "install", "PROFILE=debug"])
+        .arg(format!("PREFIX={}", prefix.display()))
+        .current_dir(root())
+        .status()
+        .expect("make runs");
+    assert!(status.success());
+    let lib = prefix.join("lib");
+    for f in ["liblts.so", "liblts.so.0", "liblts.a", "pkgconfig/lts.pc"] {
+        assert!(lib.join(f).exists(), "{f} not installed");
+    }
+    assert!(prefix.join("include/lts.h").exists() && prefix.join("include/lts.hpp").exists());
+    let readelf = Command::new("readelf")
+        .arg("-d")
+        .arg(lib.join("liblts.so"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&readelf.stdout).contains("[liblts.so.0]"),
+        "soname"
+    );
+
+    let pkg = |args: &[&str]| -> Vec<String> {
+        let out = Command::new("pkg-config")
+            .args(args)
+            .arg("lts")
+            .env("PKG_CONFIG_PATH", lib.join("pkgconfig"))
+            .output()
+            .expect("pkg-config runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let server = common::server();
+    let env = [
+        ("LTS_ENDPOINT", server.url()),
+        ("LTS_SEND_TIMES", "2".to_owned()),
+    ];
+    // Shared, out of tree, flags from pkg-config only.
+    let shared = out_dir().join("put_logs_installed");
+    let mut cc = Command::new("cc");
+    cc.arg(root().join("examples-c/put_logs.c"))
+        .arg("-o")
+        .arg(&shared);
+    cc.args(pkg(&["--cflags", "--libs"]))
+        .arg(format!("-Wl,-rpath,{}", lib.display()));
+    assert!(cc.status().unwrap().success());
+    let ldd = Command::new("ldd")
+        .arg(&shared)
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ldd.stdout)
+        .contains(&lib.join("liblts.so.0").display().to_string()));
+    run(&shared, &env);
+    // Static: liblts.a plus the system libraries pkg-config lists as private.
+    let stat = out_dir().join("put_logs_static");
+    let mut cc = Command::new("cc");
+    cc.arg(root().join("examples-c/put_logs.c"))
+        .arg("-o")
+        .arg(&stat);
+    cc.args(pkg(&["--cflags"])).arg(lib.join("liblts.a"));
+    cc.args(
+        pkg(&["--static", "--libs-only-l"])
+            .into_iter()
+            .filter(|f| f != "-llts"),
+    );
+    assert!(cc.status().unwrap().success());
+    let ldd = Command::new("ldd")
+        .arg(&stat)
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ldd.stdout).contains("liblts"),
+        "linked statically"
+    );
+    run(&stat, &env);
+    assert_eq!(server.state().logs(None, None).len(), 2 * 10 * 2);
 }

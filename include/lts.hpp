@@ -1,0 +1,283 @@
+// lts.hpp — C++17 RAII wrapper over liblts (header-only; link with -llts).
+//
+// Every failing call throws lts::Error carrying the lts_result code, its name and the
+// library's message (and, for put_logs refused by the service, the service's answer).
+// Ownership follows C++ value semantics: objects are movable, not copyable, and free their
+// handle in the destructor. Thread safety is that of the C API (include/lts.h): Client and
+// Producer may be shared between threads; LogItem and configs are used by one at a time.
+#ifndef LTS_HPP
+#define LTS_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lts.h"
+
+namespace lts {
+
+/// The service's answer to a request.
+struct Response {
+    int32_t status_code = -1;
+    std::string message;
+    std::string error;
+};
+
+/// A failed call: code (LTS_ERR_*), its name, the library's detail, and the service's answer
+/// when it gave one.
+class Error : public std::runtime_error {
+public:
+    Error(lts_result code, const std::string &message, std::optional<Response> response = std::nullopt)
+        : std::runtime_error(std::string(lts_result_name(code)) + ": " + message),
+          code_(code), response_(std::move(response)) {}
+    lts_result code() const noexcept { return code_; }
+    const char *name() const noexcept { return lts_result_name(code_); }
+    const std::optional<Response> &response() const noexcept { return response_; }
+
+private:
+    lts_result code_;
+    std::optional<Response> response_;
+};
+
+namespace detail {
+inline void check(lts_result r) {
+    if (r != LTS_OK) throw Error(r, lts_last_error_message());
+}
+
+/// Owns one C handle and frees it with `Free`.
+template <typename T, void (*Free)(T *)>
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(T *h) : h_(h) {}
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+    Handle(Handle &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    Handle &operator=(Handle &&o) noexcept {
+        if (this != &o) {
+            reset();
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+    void reset() noexcept {
+        if (h_) Free(h_);
+        h_ = nullptr;
+    }
+    T *get() const noexcept { return h_; }
+    T **out() noexcept {
+        reset();
+        return &h_;
+    }
+
+private:
+    T *h_ = nullptr;
+};
+}  // namespace detail
+
+/// One log: timestamp (ns) and origin message are required; contents and labels optional.
+class LogItem {
+public:
+    LogItem() { detail::check(lts_log_item_new(h_.out())); }
+    LogItem &timestamp_ns(int64_t ns) { detail::check(lts_log_item_set_timestamp_ns(h_.get(), ns)); return *this; }
+    LogItem &origin_msg(const std::string &m) { detail::check(lts_log_item_set_origin_msg(h_.get(), m.c_str())); return *this; }
+    LogItem &content(const std::string &k, const std::string &v) {
+        detail::check(lts_log_item_push_content_str(h_.get(), k.c_str(), v.c_str()));
+        return *this;
+    }
+    LogItem &content(const std::string &k, const char *v) { return content(k, std::string(v)); }
+    template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+    LogItem &content(const std::string &k, I v) {
+        detail::check(lts_log_item_push_content_i64(h_.get(), k.c_str(), static_cast<int64_t>(v)));
+        return *this;
+    }
+    LogItem &content(const std::string &k, double v) {
+        detail::check(lts_log_item_push_content_f64(h_.get(), k.c_str(), v));
+        return *this;
+    }
+    LogItem &label(const std::string &k, const std::string &v) {
+        detail::check(lts_log_item_push_label_str(h_.get(), k.c_str(), v.c_str()));
+        return *this;
+    }
+    LogItem &label(const std::string &k, const char *v) { return label(k, std::string(v)); }
+    template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+    LogItem &label(const std::string &k, I v) {
+        detail::check(lts_log_item_push_label_i64(h_.get(), k.c_str(), static_cast<int64_t>(v)));
+        return *this;
+    }
+    LogItem &label(const std::string &k, double v) {
+        detail::check(lts_log_item_push_label_f64(h_.get(), k.c_str(), v));
+        return *this;
+    }
+    const lts_log_item *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Handle<lts_log_item, lts_log_item_free> h_;
+};
+
+namespace detail {
+inline std::vector<const lts_log_item *> pointers(const std::vector<LogItem> &items) {
+    std::vector<const lts_log_item *> p;
+    p.reserve(items.size());
+    for (const auto &i : items) p.push_back(i.get());
+    return p;
+}
+}  // namespace detail
+
+/// The seed SDK's ClientConfig. Defaults: timeout 30 s, lz4, 3 retries, token auth.
+class ClientConfig {
+public:
+    ClientConfig(const std::string &endpoint, const std::string &access_key, const std::string &secret_key,
+                 const std::string &log_project) {
+        detail::check(lts_client_config_new(endpoint.c_str(), access_key.c_str(), secret_key.c_str(),
+                                            log_project.c_str(), h_.out()));
+    }
+    ClientConfig &request_timeout_ms(uint32_t ms) { detail::check(lts_client_config_set_request_timeout_ms(h_.get(), ms)); return *this; }
+    ClientConfig &compress_type(const std::string &t) { detail::check(lts_client_config_set_compress_type(h_.get(), t.c_str())); return *this; }
+    ClientConfig &user_agent(const std::string &ua) { detail::check(lts_client_config_set_user_agent(h_.get(), ua.c_str())); return *this; }
+    ClientConfig &retries(uint32_t n) { detail::check(lts_client_config_set_retries(h_.get(), n)); return *this; }
+    ClientConfig &no_retry_status_code(int32_t s) { detail::check(lts_client_config_add_no_retry_status_code(h_.get(), s)); return *this; }
+    ClientConfig &auth_mode(uint32_t m) { detail::check(lts_client_config_set_auth_mode(h_.get(), m)); return *this; }
+    ClientConfig &profile(const std::string &k, const std::string &v) {
+        detail::check(lts_client_config_set_profile(h_.get(), k.c_str(), v.c_str()));
+        return *this;
+    }
+    const lts_client_config *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Handle<lts_client_config, lts_client_config_free> h_;
+};
+
+/// The seed SDK's LogClient: put_logs sends now and waits for the answer.
+class Client {
+public:
+    /// Fetches the token (token auth mode): may block and throw LTS_ERR_AUTH / NETWORK.
+    explicit Client(const ClientConfig &c) { detail::check(lts_client_new(c.get(), h_.out())); }
+
+    /// Returns the answer when statusCode is 0; otherwise throws (with the answer if any).
+    Response put_logs(const std::string &project, const std::string &unit, const std::vector<LogItem> &items) {
+        auto ptrs = detail::pointers(items);
+        detail::Handle<lts_response, lts_response_free> resp;
+        lts_result r = lts_put_logs(h_.get(), project.c_str(), unit.c_str(), ptrs.data(), ptrs.size(), resp.out());
+        std::optional<Response> answer;
+        if (resp.get()) {
+            answer = Response{lts_response_status_code(resp.get()), lts_response_message(resp.get()),
+                              lts_response_error(resp.get())};
+        }
+        if (r != LTS_OK) throw Error(r, lts_last_error_message(), answer);
+        return *answer;
+    }
+
+private:
+    detail::Handle<lts_client, lts_client_free> h_;
+};
+
+/// The outcome of one send, copied out of the callback's result.
+struct SendResult {
+    lts_result code = LTS_OK;
+    int32_t status_code = -1;
+    std::string error;
+    std::string message;
+    size_t log_count = 0;
+    uint32_t attempts = 0;
+    bool ok() const noexcept { return code == LTS_OK; }
+};
+
+/// The seed SDK's ProducerConfig.
+class ProducerConfig {
+public:
+    ProducerConfig() { detail::check(lts_producer_config_new(h_.out())); }
+    ProducerConfig &batch_size_bytes(size_t b) { detail::check(lts_producer_config_set_batch_size_bytes(h_.get(), b)); return *this; }
+    ProducerConfig &batch_count(uint32_t n) { detail::check(lts_producer_config_set_batch_count(h_.get(), n)); return *this; }
+    ProducerConfig &linger_ms(uint32_t ms) { detail::check(lts_producer_config_set_linger_ms(h_.get(), ms)); return *this; }
+    ProducerConfig &worker_count(uint32_t n) { detail::check(lts_producer_config_set_worker_count(h_.get(), n)); return *this; }
+    ProducerConfig &buffer_bytes(size_t b) { detail::check(lts_producer_config_set_buffer_bytes(h_.get(), b)); return *this; }
+    ProducerConfig &max_block_ms(uint32_t ms) { detail::check(lts_producer_config_set_max_block_ms(h_.get(), ms)); return *this; }
+    ProducerConfig &callback_mode(uint32_t m) { detail::check(lts_producer_config_set_callback_mode(h_.get(), m)); return *this; }
+    ProducerConfig &delivery_timeout_ms(uint32_t ms) { detail::check(lts_producer_config_set_delivery_timeout_ms(h_.get(), ms)); return *this; }
+    const lts_producer_config *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Handle<lts_producer_config, lts_producer_config_free> h_;
+};
+
+/// The asynchronous producer. Destroying it closes it with timeout 0 (unsent logs get their
+/// callbacks with LTS_ERR_CLOSED); call safe_close() first to deliver everything.
+class Producer {
+public:
+    using Callback = std::function<void(const SendResult &)>;
+
+    explicit Producer(const ProducerConfig &c) { detail::check(lts_producer_new(c.get(), h_.out())); }
+    void add_client(const ClientConfig &c) { detail::check(lts_producer_add_client(h_.get(), c.get())); }
+    void start() { detail::check(lts_producer_start(h_.get())); }
+
+    /// Queues logs and returns at once; `cb` (optional) runs exactly once if this returns.
+    /// Exceptions thrown by `cb` are caught and dropped: they must not unwind into C.
+    void send(const std::string &project, const std::string &unit, const std::vector<LogItem> &items,
+              Callback cb = {}) {
+        auto ptrs = detail::pointers(items);
+        std::unique_ptr<Callback> owned = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+        lts_result r = lts_producer_send(h_.get(), project.c_str(), unit.c_str(), ptrs.data(), ptrs.size(),
+                                         owned ? &Producer::trampoline : nullptr, owned.get());
+        detail::check(r);
+        owned.release();  // the trampoline owns it now: it runs exactly once
+    }
+
+    /// Poll mode: runs up to `max` ready callbacks here; returns how many ran.
+    size_t poll(size_t max, uint32_t timeout_ms) {
+        size_t served = 0;
+        detail::check(lts_producer_poll(h_.get(), max, timeout_ms, &served));
+        return served;
+    }
+
+    void safe_close() { detail::check(lts_producer_safe_close(h_.get())); }
+
+    /// True if everything was delivered in time; false if it timed out (the rest got their
+    /// callbacks with LTS_ERR_CLOSED).
+    bool close(uint32_t timeout_ms) {
+        lts_result r = lts_producer_close(h_.get(), timeout_ms);
+        if (r == LTS_ERR_TIMEOUT) return false;
+        detail::check(r);
+        return true;
+    }
+
+    lts_producer_stats stats() const {
+        lts_producer_stats s{};
+        s.struct_size = sizeof s;
+        detail::check(lts_producer_get_stats(h_.get(), &s));
+        return s;
+    }
+
+private:
+    static void trampoline(void *user_data, const lts_send_result *r) noexcept {
+        std::unique_ptr<Callback> cb(static_cast<Callback *>(user_data));
+        try {
+            SendResult s;
+            s.code = lts_send_result_code(r);
+            s.status_code = lts_send_result_status_code(r);
+            s.error = lts_send_result_error(r);
+            s.message = lts_send_result_message(r);
+            s.log_count = lts_send_result_log_count(r);
+            s.attempts = lts_send_result_attempts(r);
+            (*cb)(s);
+        } catch (...) {
+        }
+    }
+
+    detail::Handle<lts_producer, lts_producer_free> h_;
+};
+
+/// The current time in ns since the epoch (get_current_timestamp).
+inline int64_t now_ns() { return lts_now_ns(); }
+
+}  // namespace lts
+
+#endif  // LTS_HPP
