@@ -284,6 +284,20 @@ lts_result lts_put_logs(struct lts_client *client,
                         struct lts_response **out);
 
 /**
+ * As lts_put_logs, with the items packed in one buffer (layout in lts_producer_send_packed).
+ * @param buf, len  the packed items, borrowed for the call; `count` items exactly.
+ * @returns as lts_put_logs; a malformed buffer is LTS_ERR_INVALID_ARGUMENT (the message says
+ *          which item and where), a bad key or value LTS_ERR_INVALID_KEY / _VALUE.
+ */
+lts_result lts_put_logs_packed(struct lts_client *client,
+                               const char *log_project,
+                               const char *log_unit,
+                               const uint8_t *buf,
+                               size_t len,
+                               size_t count,
+                               struct lts_response **out);
+
+/**
  * Makes a client configuration with the defaults: request timeout 30000 ms, compression
  * "lz4", user agent "lts-sdk-c/<version>", 3 retries, token auth.
  *
@@ -442,6 +456,14 @@ lts_result lts_log_item_push_label_i64(struct lts_log_item *item, const char *ke
 lts_result lts_log_item_push_label_f64(struct lts_log_item *item, const char *key, double value);
 
 /**
+ * Checks a key against the key rules without an item (for wrappers that build items in
+ * their own language and send them packed). `is_label` only words the message.
+ * @returns LTS_OK or LTS_ERR_INVALID_KEY (the message names the key and the rule);
+ *          LTS_ERR_INVALID_ARGUMENT for NULL or bad UTF-8. Thread-safe.
+ */
+lts_result lts_check_key(const char *key, bool is_label);
+
+/**
  * Frees a log item. NULL does nothing. Free each item once.
  */
 void lts_log_item_free(struct lts_log_item *item);
@@ -495,6 +517,29 @@ lts_result lts_producer_send(struct lts_producer *p,
                              size_t count,
                              lts_send_callback callback,
                              void *user_data);
+
+/**
+ * As lts_producer_send, with the `count` items packed in one buffer, so a language wrapper
+ * crosses the boundary once per send instead of once per field. Layout (little-endian;
+ * strings UTF-8 with a u32 byte length, no NUL):
+ * ```text
+ * buffer := item{count}
+ * item   := i64 timestamp_ns, u32 len + origin message,
+ *           u32 n_contents + field{n_contents}, u32 n_labels + field{n_labels}
+ * field  := u8 type, u32 len + key, value
+ * value  := type 0: u32 len + string | type 1: i64 | type 2: f64 (IEEE 754)
+ * ```
+ * The items obey the same rules as lts_log_item's (errors name the item and the key).
+ * @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT.
+ */
+lts_result lts_producer_send_packed(struct lts_producer *p,
+                                    const char *log_project,
+                                    const char *log_unit,
+                                    const uint8_t *buf,
+                                    size_t len,
+                                    size_t count,
+                                    lts_send_callback callback,
+                                    void *user_data);
 
 /**
  * Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout_ms` for

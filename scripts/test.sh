@@ -20,3 +20,8 @@ cargo test --workspace
 echo "==> loom model checks of the producer's concurrency protocols"
 # Release: debug builds overflow the model checker's small coroutine stacks.
 RUSTFLAGS="--cfg loom" cargo test --release --lib --target-dir target/loom producer::loom_tests
+
+echo "==> Python wrapper against lts-local"
+cargo build -q -p liblts -p lts-local
+ln -sf liblts.so target/debug/liblts.so.0
+LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" python3 -m unittest discover -s bindings/python/tests -v

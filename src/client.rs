@@ -410,6 +410,19 @@ impl Client {
         })
     }
 
+    /// `put_logs` for items in the packed layout (see [`crate::packed`]).
+    pub fn put_logs_packed(
+        &self,
+        project: &str,
+        unit: &str,
+        buf: &[u8],
+        count: usize,
+    ) -> Result<Response> {
+        let items = crate::packed::unpack(buf, count)?;
+        let refs: Vec<&LogItem> = items.iter().collect();
+        self.put_logs(project, unit, &refs)
+    }
+
     /// The seed SDK's `put_logs`: validate, encode, send with retries. `Ok` only when the
     /// service answered `statusCode` 0.
     pub fn put_logs(&self, project: &str, unit: &str, items: &[&LogItem]) -> Result<Response> {

@@ -11,6 +11,7 @@ pub mod error;
 #[macro_use]
 pub mod ffi;
 pub mod log_item;
+pub mod packed;
 pub mod producer;
 pub mod profile;
 pub mod response;

@@ -227,6 +227,20 @@ pub unsafe fn str_arg<'a>(p: *const c_char, arg: &str) -> Result<&'a str, lts_re
     })
 }
 
+/// Borrows a (pointer, length) byte argument; NULL is allowed only with length 0.
+///
+/// # Safety
+/// `p` is NULL or points to `len` readable bytes for the call.
+pub unsafe fn bytes_arg<'a>(p: *const u8, len: usize, arg: &str) -> Result<&'a [u8], lts_result> {
+    if p.is_null() {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        return Err(null_arg(arg));
+    }
+    Ok(std::slice::from_raw_parts(p, len))
+}
+
 /// Writes an out-parameter's NULL first, so a failed call never leaves garbage there.
 ///
 /// # Safety

@@ -4,7 +4,9 @@ use std::ffi::c_char;
 
 use crate::client::Client;
 use crate::error::ErrorKind;
-use crate::ffi::boundary::{clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead};
+use crate::ffi::boundary::{
+    bytes_arg, clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead,
+};
 use crate::ffi::config::lts_client_config;
 use crate::ffi::error::{fail, lts_result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
 use crate::ffi::log_item::lts_log_item;
@@ -91,6 +93,41 @@ pub unsafe extern "C" fn lts_put_logs(
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let items = tri!(item_refs(items, count));
         match client.inner.put_logs(project, unit, &items) {
+            Ok(resp) => {
+                *out = lts_response::from_response(resp);
+                LTS_OK
+            }
+            Err(e) => {
+                if let (ErrorKind::Server, Some(resp)) = (e.kind, e.response.clone()) {
+                    *out = lts_response::from_response(resp);
+                }
+                fail(&e)
+            }
+        }
+    }
+}
+
+/// As lts_put_logs, with the items packed in one buffer (layout in lts_producer_send_packed).
+/// @param buf, len  the packed items, borrowed for the call; `count` items exactly.
+/// @returns as lts_put_logs; a malformed buffer is LTS_ERR_INVALID_ARGUMENT (the message says
+///          which item and where), a bad key or value LTS_ERR_INVALID_KEY / _VALUE.
+#[no_mangle]
+pub unsafe extern "C" fn lts_put_logs_packed(
+    client: *mut lts_client,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    buf: *const u8,
+    len: usize,
+    count: usize,
+    out: *mut *mut lts_response,
+) -> lts_result {
+    ffi_boundary! {
+        tri!(clear_out(out, "out"));
+        let client = tri!(handle_ref(client, "client"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let buf = tri!(bytes_arg(buf, len, "buf"));
+        match client.inner.put_logs_packed(project, unit, buf, count) {
             Ok(resp) => {
                 *out = lts_response::from_response(resp);
                 LTS_OK

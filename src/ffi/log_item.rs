@@ -135,6 +135,19 @@ pub unsafe extern "C" fn lts_log_item_push_label_f64(
     ffi_boundary! { push(item, Field::Label, key, || Ok(Value::Double(value))) }
 }
 
+/// Checks a key against the key rules without an item (for wrappers that build items in
+/// their own language and send them packed). `is_label` only words the message.
+/// @returns LTS_OK or LTS_ERR_INVALID_KEY (the message names the key and the rule);
+///          LTS_ERR_INVALID_ARGUMENT for NULL or bad UTF-8. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lts_check_key(key: *const c_char, is_label: bool) -> lts_result {
+    ffi_boundary! {
+        let key = tri!(str_arg(key, "key"));
+        let field = if is_label { Field::Label } else { Field::Content };
+        result(crate::log_item::check_key(field, key))
+    }
+}
+
 /// Frees a log item. NULL does nothing. Free each item once.
 #[no_mangle]
 pub unsafe extern "C" fn lts_log_item_free(item: *mut lts_log_item) {

@@ -3,7 +3,9 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use crate::ffi::boundary::{clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead};
+use crate::ffi::boundary::{
+    bytes_arg, clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead,
+};
 use crate::ffi::client::item_refs;
 use crate::ffi::config::lts_client_config;
 use crate::ffi::error::{
@@ -77,6 +79,16 @@ impl CCallback {
         // SAFETY: the function pointer came from C with this exact signature.
         unsafe { (self.f)(self.user_data, &result) }
     }
+}
+
+fn c_callback(
+    callback: lts_send_callback,
+    user_data: *mut c_void,
+) -> Option<crate::producer::Callback> {
+    callback.map(|f| {
+        let c = CCallback { f, user_data };
+        Box::new(move |r: &SendResult| c.call(r)) as crate::producer::Callback
+    })
 }
 
 /// Makes a producer from a config (copied). No threads start and no I/O happens until
@@ -157,11 +169,39 @@ pub unsafe extern "C" fn lts_producer_send(
         let project = tri!(str_arg(log_project, "log_project"));
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let items = tri!(item_refs(items, count));
-        let callback = callback.map(|f| {
-            let c = CCallback { f, user_data };
-            Box::new(move |r: &SendResult| c.call(r)) as crate::producer::Callback
-        });
-        result(p.inner.send(project, unit, &items, callback))
+        result(p.inner.send(project, unit, &items, c_callback(callback, user_data)))
+    }
+}
+
+/// As lts_producer_send, with the `count` items packed in one buffer, so a language wrapper
+/// crosses the boundary once per send instead of once per field. Layout (little-endian;
+/// strings UTF-8 with a u32 byte length, no NUL):
+/// ```text
+/// buffer := item{count}
+/// item   := i64 timestamp_ns, u32 len + origin message,
+///           u32 n_contents + field{n_contents}, u32 n_labels + field{n_labels}
+/// field  := u8 type, u32 len + key, value
+/// value  := type 0: u32 len + string | type 1: i64 | type 2: f64 (IEEE 754)
+/// ```
+/// The items obey the same rules as lts_log_item's (errors name the item and the key).
+/// @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_send_packed(
+    p: *mut lts_producer,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    buf: *const u8,
+    len: usize,
+    count: usize,
+    callback: lts_send_callback,
+    user_data: *mut c_void,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let buf = tri!(bytes_arg(buf, len, "buf"));
+        result(p.inner.send_packed(project, unit, buf, count, c_callback(callback, user_data)))
     }
 }
 

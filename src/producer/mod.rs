@@ -438,6 +438,30 @@ impl Producer {
         r
     }
 
+    /// `send` for items in the packed layout (see [`crate::packed`]).
+    pub fn send_packed(
+        &self,
+        project: &str,
+        unit: &str,
+        buf: &[u8],
+        count: usize,
+        callback: Option<Callback>,
+    ) -> Result<()> {
+        match crate::packed::unpack(buf, count) {
+            Ok(items) => {
+                let refs: Vec<&LogItem> = items.iter().collect();
+                self.send(project, unit, &refs, callback)
+            }
+            Err(e) => {
+                self.shared
+                    .counters
+                    .logs_refused
+                    .fetch_add(count as u64, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
     fn send_inner(
         &self,
         project: &str,

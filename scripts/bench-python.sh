@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The Python wrapper beside a pure-Python implementation of the protocol (protobuf + lz4 +
+# requests) into lts-local --sink. Installs the pure-Python side's packages in a virtualenv
+# under target/ (needs PyPI); builds liblts and lts-local in release.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release -p liblts -p lts-local
+ln -sf liblts.so target/release/liblts.so.0
+if [ ! -x target/pybench/bin/python ]; then
+    python3 -m venv --system-site-packages target/pybench
+fi
+target/pybench/bin/pip install -q protobuf lz4 opentelemetry-proto requests
+LTS_LIBRARY_PATH="$PWD/target/release/liblts.so" LTS_LOCAL_BIN="$PWD/target/release/lts-local" \
+    target/pybench/bin/python bindings/python/bench/bench_vs_pure.py "$@"
