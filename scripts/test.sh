@@ -25,3 +25,9 @@ echo "==> Python wrapper against lts-local"
 cargo build -q -p liblts -p lts-local
 ln -sf liblts.so target/debug/liblts.so.0
 LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" python3 -m unittest discover -s bindings/python/tests -v
+
+echo "==> Python wrapper installed with pip, liblts.so next to the package"
+rm -rf target/py-install
+python3 -m pip install -q --disable-pip-version-check --no-deps --target target/py-install bindings/python
+cp target/debug/liblts.so target/py-install/lts/liblts.so
+env -u LTS_LIBRARY_PATH LTS_PY_PATH="$PWD/target/py-install" python3 -m unittest discover -s bindings/python/tests -v

@@ -7,7 +7,8 @@ import sys
 import threading
 import unittest
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+# LTS_PY_PATH: test an installed copy instead of the source tree.
+sys.path.insert(0, os.environ.get("LTS_PY_PATH") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 
 from lts import LogItem, get_current_timestamp, LogClient, LogException, ClientConfig  # noqa: E402
 from asynchronous.producer import Producer  # noqa: E402
@@ -25,6 +26,12 @@ class WrapperTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+    def test_the_package_under_test_is_the_one_asked_for(self):
+        import lts
+        want = os.environ.get("LTS_PY_PATH")
+        if want:
+            self.assertTrue(lts.__file__.startswith(os.path.abspath(want)), lts.__file__)
 
     def test_the_docs_sync_example_runs_unchanged(self):
         # Section 3's example, endpoint and keys filled in, 3 sends instead of 100.

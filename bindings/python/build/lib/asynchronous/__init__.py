@@ -1,0 +1,1 @@
+"""The official SDK's asynchronous producer, on liblts."""
