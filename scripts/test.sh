@@ -31,3 +31,12 @@ rm -rf target/py-install
 python3 -m pip install -q --disable-pip-version-check --no-deps --target target/py-install bindings/python
 cp target/debug/liblts.so target/py-install/lts/liblts.so
 env -u LTS_LIBRARY_PATH LTS_PY_PATH="$PWD/target/py-install" python3 -m unittest discover -s bindings/python/tests -v
+
+echo "==> Go binding (cgo) against lts-local"
+command -v go >/dev/null || { echo "go is not installed (apt-get install golang-go)"; exit 1; }
+(cd bindings/go && test -z "$(gofmt -l .)" || { echo "gofmt: $(gofmt -l .)"; exit 1; })
+(cd bindings/go && CGO_CFLAGS="-I$OLDPWD/include" \
+    CGO_LDFLAGS="-L$OLDPWD/target/debug -Wl,-rpath,$OLDPWD/target/debug" \
+    LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go vet ./... && \
+    CGO_CFLAGS="-I$OLDPWD/include" CGO_LDFLAGS="-L$OLDPWD/target/debug -Wl,-rpath,$OLDPWD/target/debug" \
+    LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go test -count=1 -v ./...)

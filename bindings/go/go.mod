@@ -1,0 +1,3 @@
+module liblts/lts
+
+go 1.19

@@ -1,0 +1,330 @@
+// Package lts is the CTyun Cloud Log Service (LTS) SDK for Go, on the native liblts core.
+//
+// Build flags: with liblts installed (`make install`), nothing is needed; otherwise point cgo
+// at a build: CGO_CFLAGS=-I<repo>/include CGO_LDFLAGS="-L<repo>/target/release -Wl,-rpath,<repo>/target/release".
+//
+// Items are validated, encoded, signed and sent by liblts; this package only marshals them.
+// Client and Producer may be used from many goroutines; LogItem from one at a time.
+package lts
+
+/*
+#cgo LDFLAGS: -llts
+#include <stdint.h>
+#include <stdlib.h>
+#include "lts.h"
+
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Result codes (the lts_result constants of lts.h).
+const (
+	OK              int32 = 0
+	ErrInvalidArg   int32 = 1
+	ErrInvalidKey   int32 = 2
+	ErrInvalidValue int32 = 3
+	ErrTooLarge     int32 = 4
+	ErrInvalidState int32 = 5
+	ErrAuth         int32 = 100
+	ErrNetwork      int32 = 101
+	ErrTimeout      int32 = 102
+	ErrServer       int32 = 103
+	ErrBufferFull   int32 = 104
+	ErrClosed       int32 = 105
+	ErrReentrant    int32 = 106
+	ErrInternal     int32 = 900
+)
+
+// ABIVersion is the liblts ABI this package was written for.
+const ABIVersion = 0
+
+// Response is the service's answer.
+type Response struct {
+	StatusCode int32
+	Message    string
+	Error      string
+}
+
+// Error is a failed call: the lts_result code, its name, liblts's message, and the service's
+// answer when it gave one.
+type Error struct {
+	Code     int32
+	Name     string
+	Message  string
+	Response *Response
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Message }
+
+func resultName(code int32) string { return C.GoString(C.lts_result_name(C.lts_result(code))) }
+
+// call runs f on one OS thread, so liblts's thread-local error detail belongs to this call.
+func call(f func() C.lts_result) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	r := int32(f())
+	if r == OK {
+		return nil
+	}
+	return &Error{Code: r, Name: resultName(r), Message: C.GoString(C.lts_last_error_message())}
+}
+
+func init() {
+	if v := int(C.lts_abi_version()); v != ABIVersion {
+		panic(fmt.Sprintf("liblts ABI version %d, this package needs %d", v, ABIVersion))
+	}
+}
+
+// Version is the liblts version.
+func Version() string { return C.GoString(C.lts_version()) }
+
+// NowNs is the current time in ns since the epoch (get_current_timestamp).
+func NowNs() int64 { return int64(C.lts_now_ns()) }
+
+// --- LogItem -------------------------------------------------------------------------------
+
+type field struct {
+	key   string
+	value interface{}
+}
+
+// LogItem is one log. Timestamp (ns) and origin message are required.
+type LogItem struct {
+	Timestamp int64
+	OriginMsg string
+	contents  []field
+	labels    []field
+}
+
+// NewLogItem makes a log item with the given timestamp and message.
+func NewLogItem(timestampNs int64, originMsg string) *LogItem {
+	return &LogItem{Timestamp: timestampNs, OriginMsg: originMsg}
+}
+
+func checkKey(key string, label bool) error {
+	k := C.CString(key)
+	defer C.free(unsafe.Pointer(k))
+	return call(func() C.lts_result { return C.lts_check_key(k, C.bool(label)) })
+}
+
+func push(list *[]field, key string, value interface{}, label bool) error {
+	switch value.(type) {
+	case string, int, int32, int64, uint32, float32, float64:
+	default:
+		value = fmt.Sprint(value)
+	}
+	if err := checkKey(key, label); err != nil {
+		return err
+	}
+	for i := range *list {
+		if (*list)[i].key == key {
+			(*list)[i].value = value
+			return nil
+		}
+	}
+	*list = append(*list, field{key, value})
+	return nil
+}
+
+// PushContent adds (or replaces) a content: string, integer or float (others as fmt.Sprint).
+// A key that breaks the rules returns an *Error naming it.
+func (it *LogItem) PushContent(key string, value interface{}) error {
+	return push(&it.contents, key, value, false)
+}
+
+// PushLabel adds (or replaces) a label, as PushContent.
+func (it *LogItem) PushLabel(key string, value interface{}) error {
+	return push(&it.labels, key, value, true)
+}
+
+func putStr(b []byte, s string) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func putFields(b []byte, fs []field) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(fs)))
+	for _, f := range fs {
+		switch v := f.value.(type) {
+		case string:
+			b = putStr(append(b, 0), f.key)
+			b = putStr(b, v)
+		case int:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 1), f.key), uint64(int64(v)))
+		case int32:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 1), f.key), uint64(int64(v)))
+		case int64:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 1), f.key), uint64(v))
+		case uint32:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 1), f.key), uint64(v))
+		case float32:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 2), f.key), math.Float64bits(float64(v)))
+		case float64:
+			b = binary.LittleEndian.AppendUint64(putStr(append(b, 2), f.key), math.Float64bits(v))
+		}
+	}
+	return b
+}
+
+// pack lays the items out as lts_producer_send_packed documents.
+func pack(items []*LogItem) []byte {
+	var b []byte
+	for _, it := range items {
+		b = binary.LittleEndian.AppendUint64(b, uint64(it.Timestamp))
+		b = putStr(b, it.OriginMsg)
+		b = putFields(b, it.contents)
+		b = putFields(b, it.labels)
+	}
+	return b
+}
+
+func bufPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+}
+
+// --- ClientConfig and Client ----------------------------------------------------------------
+
+// ClientConfig is the official SDK's ClientConfig; zero values mean liblts's defaults.
+type ClientConfig struct {
+	Endpoint, AccessKey, SecretKey, LogProject string
+	RequestTimeoutMs                           uint32
+	CompressType                               string
+	UserAgent                                  string
+	Retries                                    *uint32
+	NoRetryStatusCodes                         []int32
+	EOPAuth                                    bool
+	Profile                                    map[string]string
+}
+
+// NewClientConfig makes a config with the defaults (30 s timeout, lz4, 3 retries, token auth).
+func NewClientConfig(endpoint, accessKey, secretKey, logProject string) *ClientConfig {
+	return &ClientConfig{Endpoint: endpoint, AccessKey: accessKey, SecretKey: secretKey, LogProject: logProject,
+		UserAgent: "lts-sdk-go/" + Version()}
+}
+
+func (c *ClientConfig) native() (*C.lts_client_config, error) {
+	cs := func(s string) *C.char { return C.CString(s) }
+	e, ak, sk, p := cs(c.Endpoint), cs(c.AccessKey), cs(c.SecretKey), cs(c.LogProject)
+	defer func() {
+		for _, s := range []*C.char{e, ak, sk, p} {
+			C.free(unsafe.Pointer(s))
+		}
+	}()
+	var h *C.lts_client_config
+	if err := call(func() C.lts_result { return C.lts_client_config_new(e, ak, sk, p, &h) }); err != nil {
+		return nil, err
+	}
+	steps := []func() C.lts_result{}
+	if c.RequestTimeoutMs > 0 {
+		steps = append(steps, func() C.lts_result {
+			return C.lts_client_config_set_request_timeout_ms(h, C.uint32_t(c.RequestTimeoutMs))
+		})
+	}
+	str := func(set func(*C.char) C.lts_result, s string) func() C.lts_result {
+		return func() C.lts_result { x := cs(s); defer C.free(unsafe.Pointer(x)); return set(x) }
+	}
+	if c.CompressType != "" {
+		steps = append(steps, str(func(x *C.char) C.lts_result { return C.lts_client_config_set_compress_type(h, x) }, c.CompressType))
+	}
+	if c.UserAgent != "" {
+		steps = append(steps, str(func(x *C.char) C.lts_result { return C.lts_client_config_set_user_agent(h, x) }, c.UserAgent))
+	}
+	if c.Retries != nil {
+		steps = append(steps, func() C.lts_result { return C.lts_client_config_set_retries(h, C.uint32_t(*c.Retries)) })
+	}
+	for _, s := range c.NoRetryStatusCodes {
+		s := s
+		steps = append(steps, func() C.lts_result { return C.lts_client_config_add_no_retry_status_code(h, C.int32_t(s)) })
+	}
+	if c.EOPAuth {
+		steps = append(steps, func() C.lts_result { return C.lts_client_config_set_auth_mode(h, C.LTS_AUTH_EOP) })
+	}
+	for k, v := range c.Profile {
+		k, v := k, v
+		steps = append(steps, func() C.lts_result {
+			ck, cv := cs(k), cs(v)
+			defer C.free(unsafe.Pointer(ck))
+			defer C.free(unsafe.Pointer(cv))
+			return C.lts_client_config_set_profile(h, ck, cv)
+		})
+	}
+	for _, step := range steps {
+		if err := call(step); err != nil {
+			C.lts_client_config_free(h)
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// Client sends logs synchronously (the official SDK's LogClient). Safe for many goroutines.
+type Client struct {
+	mu sync.RWMutex
+	h  *C.lts_client
+}
+
+// NewClient makes a client; in token auth it fetches the token now.
+func NewClient(cfg *ClientConfig) (*Client, error) {
+	nc, err := cfg.native()
+	if err != nil {
+		return nil, err
+	}
+	defer C.lts_client_config_free(nc)
+	c := &Client{}
+	if err := call(func() C.lts_result { return C.lts_client_new(nc, &c.h) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*Client).Close)
+	return c, nil
+}
+
+// PutLogs sends the items now. On an answer with an error code it returns both the answer
+// and an *Error (Code ErrServer) carrying it.
+func (c *Client) PutLogs(project, unit string, items []*LogItem) (*Response, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.h == nil {
+		return nil, &Error{Code: ErrInvalidState, Name: resultName(ErrInvalidState), Message: "the client is closed"}
+	}
+	buf := pack(items)
+	cp, cu := C.CString(project), C.CString(unit)
+	defer C.free(unsafe.Pointer(cp))
+	defer C.free(unsafe.Pointer(cu))
+	var resp *C.lts_response
+	err := call(func() C.lts_result {
+		return C.lts_put_logs_packed(c.h, cp, cu, bufPtr(buf), C.size_t(len(buf)), C.size_t(len(items)), &resp)
+	})
+	runtime.KeepAlive(buf)
+	var out *Response
+	if resp != nil {
+		out = &Response{StatusCode: int32(C.lts_response_status_code(resp)),
+			Message: C.GoString(C.lts_response_message(resp)), Error: C.GoString(C.lts_response_error(resp))}
+		C.lts_response_free(resp)
+	}
+	if e, ok := err.(*Error); ok {
+		e.Response = out
+		return out, e
+	}
+	return out, nil
+}
+
+// Close frees the client; later calls return an *Error. Closing twice is harmless.
+func (c *Client) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.h != nil {
+		C.lts_client_free(c.h)
+		c.h = nil
+	}
+}
