@@ -40,3 +40,13 @@ command -v go >/dev/null || { echo "go is not installed (apt-get install golang-
     LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go vet ./... && \
     CGO_CFLAGS="-I$OLDPWD/include" CGO_LDFLAGS="-L$OLDPWD/target/debug -Wl,-rpath,$OLDPWD/target/debug" \
     LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go test -count=1 -v ./...)
+
+echo "==> .NET binding (mono) against lts-local"
+command -v mcs >/dev/null && command -v mono >/dev/null || { echo "mono is not installed (apt-get install mono-mcs mono-runtime)"; exit 1; }
+mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs
+LD_LIBRARY_PATH="$PWD/target/debug" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" mono target/dotnet-tests.exe
+
+echo "==> PHP binding (FFI, poll mode) against lts-local"
+command -v php >/dev/null || { echo "php is not installed (apt-get install php-cli)"; exit 1; }
+python3 scripts/gen_php_decls.py --verify
+LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" php bindings/php/tests/run.php

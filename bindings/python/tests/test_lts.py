@@ -21,7 +21,7 @@ AK, SK = "lts-local-ak", "lts-local-sk"
 class WrapperTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = LocalServer("--project", "proj=unit-a,unit-b,unit-p,unit-f,unit-doc")
+        cls.server = LocalServer("--project", "proj=unit-a,unit-b,unit-p,unit-f,unit-doc,unit-ex1,unit-ex2")
 
     @classmethod
     def tearDownClass(cls):
@@ -186,6 +186,26 @@ class WrapperTest(unittest.TestCase):
         self.assertEqual(os.WEXITSTATUS(status), 0)
         producer.send_logs("proj", "unit-a", self._item("parent"))
         producer.safe_close()
+
+    def _run_example(self, name, unit):
+        import subprocess
+        here = os.path.dirname(os.path.abspath(__file__))
+        pkg = os.environ.get("LTS_PY_PATH") or os.path.join(here, "..")
+        env = {**os.environ, "PYTHONPATH": pkg, "LTS_ENDPOINT": self.server.url, "LTS_PROJECT": "proj",
+               "LTS_UNIT": unit}
+        out = subprocess.run([sys.executable, os.path.join(here, "..", "examples", name)], env=env,
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
+    def test_the_docs_example_files_run(self):
+        out = self._run_example("sample_putlogs.py", "unit-ex1")
+        self.assertEqual(out.count('{"statusCode":0,"message":"SUCCESS","error":""}'), 100, out[-500:])
+        self.assertEqual(len(self.server.logs("proj", "unit-ex1")), 1000)
+        out = self._run_example("sample_producer.py", "unit-ex2")
+        line = 'response: {"statusCode":0,"message":"SUCCESS","error":""}, send count : 10'
+        self.assertEqual(out.count(line), 200, out[-500:])
+        self.assertEqual(len(self.server.logs("proj", "unit-ex2")), 2000)
 
     @staticmethod
     def _item(msg):

@@ -1,0 +1,429 @@
+<?php
+// The CTyun Cloud Log Service (LTS) SDK for PHP 8.2, on liblts through FFI.
+//
+// Classes mirror the official SDK: LogItem, ClientConfig, LogClient, LogResponse,
+// LogException, ProducerConfig, Producer. Items are packed here and validated, encoded and
+// sent by liblts. The producer runs in poll mode: PHP must never be entered from a foreign
+// thread, so callbacks run only inside poll(), safe_close() and close(), on PHP's thread.
+
+namespace Lts;
+
+require_once __DIR__ . '/Constants.php';
+
+final class Native
+{
+    private static ?\FFI $ffi = null;
+
+    public static function ffi(): \FFI
+    {
+        if (self::$ffi === null) {
+            $decls = file_get_contents(__DIR__ . '/../lts_ffi.h')
+                // PHP glue, not part of liblts: a closure assigned to a struct field gets a C
+                // thunk that lives as long as the struct (see Producer).
+                . "\ntypedef struct { lts_send_callback fn; } lts_php_callback_holder;\n";
+            $path = getenv('LTS_LIBRARY_PATH') ?: 'liblts.so.0';
+            if (is_dir($path)) {
+                $path .= '/liblts.so';
+            }
+            $ffi = \FFI::cdef($decls, $path);
+            if ($ffi->lts_abi_version() !== Constants::LTS_ABI_VERSION) {
+                throw new \RuntimeException("liblts at $path has ABI " . $ffi->lts_abi_version());
+            }
+            self::$ffi = $ffi;
+        }
+        return self::$ffi;
+    }
+
+    /** Throws for a failed call, with liblts's detail of it. */
+    public static function check(int $r): void
+    {
+        if ($r !== Constants::LTS_OK) {
+            throw new LogException($r, self::ffi()->lts_last_error_message());
+        }
+    }
+
+    /** The packed layout of lts_producer_send_packed, as a C buffer. */
+    public static function buffer(string $bytes): \FFI\CData
+    {
+        $buf = self::ffi()->new('uint8_t[' . max(1, strlen($bytes)) . ']');
+        \FFI::memcpy($buf, $bytes, strlen($bytes));
+        return $buf;
+    }
+}
+
+class LogException extends \Exception
+{
+    public string $name;
+    public ?LogResponse $response;
+
+    public function __construct(int $code, string $message, ?LogResponse $response = null)
+    {
+        $this->name = Native::ffi()->lts_result_name($code);
+        $this->response = $response;
+        parent::__construct($this->name . ': ' . $message, $code);
+    }
+}
+
+class LogResponse
+{
+    public function __construct(public int $status_code, public string $message, public string $error)
+    {
+    }
+
+    public function body(): array
+    {
+        return ['statusCode' => $this->status_code, 'message' => $this->message, 'error' => $this->error];
+    }
+
+    public function log_print_body(): void
+    {
+        echo json_encode($this->body(), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\n";
+    }
+}
+
+function get_current_timestamp(): int
+{
+    return Native::ffi()->lts_now_ns();
+}
+
+class LogItem
+{
+    private ?int $ts = null;
+    private ?string $msg = null;
+    private array $contents = [];
+    private array $labels = [];
+    private static array $checked = [];
+
+    private static function checkKey(string $key, bool $label): void
+    {
+        if (!isset(self::$checked[$label ? 1 : 0][$key])) {
+            Native::check(Native::ffi()->lts_check_key($key, $label));
+            self::$checked[$label ? 1 : 0][$key] = true;
+        }
+    }
+
+    public function set_log_timestamp(int $ns): void { $this->ts = $ns; }
+    public function set_origin_msg(string $msg): void { $this->msg = $msg; }
+
+    public function contents_push_back(string $key, $value): void
+    {
+        self::checkKey($key, false);
+        $this->contents[$key] = $value;
+    }
+
+    public function labels_push_back(string $key, $value): void
+    {
+        self::checkKey($key, true);
+        $this->labels[$key] = $value;
+    }
+
+    public function set_contents(array $contents): void
+    {
+        $this->contents = [];
+        foreach ($contents as $k => $v) {
+            $this->contents_push_back((string)$k, $v);
+        }
+    }
+
+    public function set_labels(array $labels): void
+    {
+        $this->labels = [];
+        foreach ($labels as $k => $v) {
+            $this->labels_push_back((string)$k, $v);
+        }
+    }
+
+    private static function fields(array $fields): string
+    {
+        $out = pack('V', count($fields));
+        foreach ($fields as $k => $v) {
+            $k = (string)$k;
+            if (is_int($v)) {
+                $out .= pack('CV', 1, strlen($k)) . $k . pack('P', $v);
+            } elseif (is_float($v)) {
+                $out .= pack('CV', 2, strlen($k)) . $k . pack('e', $v);
+            } else {
+                $v = is_bool($v) ? ($v ? 'true' : 'false') : (string)$v;
+                $out .= pack('CV', 0, strlen($k)) . $k . pack('V', strlen($v)) . $v;
+            }
+        }
+        return $out;
+    }
+
+    /** This item in the packed layout (the core checks it when it is sent). */
+    public function pack(): string
+    {
+        if ($this->ts === null || $this->msg === null) {
+            throw new LogException(Constants::LTS_ERR_INVALID_VALUE,
+                'log item has no ' . ($this->ts === null ? 'timestamp' : 'origin message') . ' (both are required)');
+        }
+        return pack('P', $this->ts) . pack('V', strlen($this->msg)) . $this->msg
+            . self::fields($this->contents) . self::fields($this->labels);
+    }
+
+    /** @param LogItem|LogItem[] $items */
+    public static function packAll($items): array
+    {
+        $items = $items instanceof LogItem ? [$items] : $items;
+        $bytes = '';
+        foreach ($items as $it) {
+            $bytes .= $it->pack();
+        }
+        return [$bytes, count($items)];
+    }
+}
+
+class ClientConfig
+{
+    public int $request_timeout = 30;
+    public string $compress_type = 'lz4';
+    public string $user_agent = 'lts-sdk-php/0.1.0';
+    public int $retries = 3;
+    public array $no_retry_status_code = [];
+
+    public function __construct(public string $endpoint, public string $access_key, public string $secret_key,
+                                public string $log_project = '')
+    {
+    }
+
+    /** A native config; the caller frees it. */
+    public function native(): \FFI\CData
+    {
+        $f = Native::ffi();
+        $out = $f->new('lts_client_config*');
+        Native::check($f->lts_client_config_new($this->endpoint, $this->access_key, $this->secret_key,
+            $this->log_project, \FFI::addr($out)));
+        try {
+            Native::check($f->lts_client_config_set_request_timeout_ms($out, $this->request_timeout * 1000));
+            Native::check($f->lts_client_config_set_compress_type($out, $this->compress_type));
+            Native::check($f->lts_client_config_set_user_agent($out, $this->user_agent));
+            Native::check($f->lts_client_config_set_retries($out, $this->retries));
+            foreach ($this->no_retry_status_code as $s) {
+                Native::check($f->lts_client_config_add_no_retry_status_code($out, $s));
+            }
+        } catch (\Throwable $e) {
+            $f->lts_client_config_free($out);
+            throw $e;
+        }
+        return $out;
+    }
+}
+
+class LogClient
+{
+    private ?\FFI\CData $h = null;
+
+    public function __construct(ClientConfig $config)
+    {
+        $f = Native::ffi();
+        $cfg = $config->native();
+        try {
+            $out = $f->new('lts_client*');
+            Native::check($f->lts_client_new($cfg, \FFI::addr($out)));
+            $this->h = $out;
+        } finally {
+            $f->lts_client_config_free($cfg);
+        }
+    }
+
+    /** Sends now; returns the answer (an answer with an error code too); throws when there
+     * was no answer or the logs were refused before sending. */
+    public function put_logs(string $project, string $unit, $items): LogResponse
+    {
+        if ($this->h === null) {
+            throw new LogException(Constants::LTS_ERR_INVALID_STATE, 'the client is closed');
+        }
+        $f = Native::ffi();
+        [$bytes, $count] = LogItem::packAll($items);
+        $resp = $f->new('lts_response*');
+        $r = $f->lts_put_logs_packed($this->h, $project, $unit, Native::buffer($bytes), strlen($bytes), $count,
+            \FFI::addr($resp));
+        $detail = $r !== Constants::LTS_OK ? $f->lts_last_error_message() : '';
+        $answer = null;
+        if (!\FFI::isNull($resp)) {
+            $answer = new LogResponse($f->lts_response_status_code($resp), $f->lts_response_message($resp),
+                $f->lts_response_error($resp));
+            $f->lts_response_free($resp);
+        }
+        if ($r === Constants::LTS_OK || ($r === Constants::LTS_ERR_SERVER && $answer !== null)) {
+            return $answer;
+        }
+        throw new LogException($r, $detail, $answer);
+    }
+
+    public function close(): void
+    {
+        if ($this->h !== null) {
+            Native::ffi()->lts_client_free($this->h);
+            $this->h = null;
+        }
+    }
+
+    public function __destruct() { $this->close(); }
+}
+
+class ProducerConfig
+{
+    public int $batch_size = 512 * 1024;
+    public int $batch_count = 4096;
+    public int $linger_ms = 2000;
+    public int $worker_count = 8;
+    public int $buffer_bytes = 100 * 1024 * 1024;
+    public int $max_block_ms = 0;
+}
+
+class Producer
+{
+    private ?\FFI\CData $h = null;
+    private array $callbacks = [];
+    private int $next = 1;
+    private \Closure $trampoline;
+    private \FFI\CData $trampolinePtr;
+
+    public function __construct(ProducerConfig $config)
+    {
+        $f = Native::ffi();
+        $pc = $f->new('lts_producer_config*');
+        Native::check($f->lts_producer_config_new(\FFI::addr($pc)));
+        try {
+            Native::check($f->lts_producer_config_set_batch_size_bytes($pc, $config->batch_size));
+            Native::check($f->lts_producer_config_set_batch_count($pc, $config->batch_count));
+            Native::check($f->lts_producer_config_set_linger_ms($pc, $config->linger_ms));
+            Native::check($f->lts_producer_config_set_worker_count($pc, $config->worker_count));
+            Native::check($f->lts_producer_config_set_buffer_bytes($pc, $config->buffer_bytes));
+            Native::check($f->lts_producer_config_set_max_block_ms($pc, $config->max_block_ms));
+            Native::check($f->lts_producer_config_set_callback_mode($pc, Constants::LTS_CALLBACK_POLL));
+            $out = $f->new('lts_producer*');
+            Native::check($f->lts_producer_new($pc, \FFI::addr($out)));
+            $this->h = $out;
+        } finally {
+            $f->lts_producer_config_free($pc);
+        }
+        // One C-callable closure for the producer's life; each send's PHP callback is found by
+        // the integer travelling as user data and dropped once it has run.
+        $this->trampoline = function ($userData, $result): void {
+            // The id back from the pointer: PHP 8.2's FFI crashes casting a pointer to an
+            // integer type, so take the difference of two char pointers instead.
+            $f = Native::ffi();
+            $zero = 0;
+            $id = $userData === null ? 0 : $f->cast('char*', $userData) - $f->cast('char*', $zero);
+            $cb = $this->callbacks[$id] ?? null;
+            unset($this->callbacks[$id]);
+            if ($cb === null) {
+                return;
+            }
+            $f = Native::ffi();
+            $response = new LogResponse($f->lts_send_result_status_code($result), $f->lts_send_result_message($result),
+                $f->lts_send_result_error($result));
+            try {
+                $cb($response, $f->lts_send_result_log_count($result), $f->lts_send_result_code($result));
+            } catch (\Throwable $e) {
+                // must not unwind through liblts
+            }
+        };
+        // A closure passed straight as an argument gets a C thunk that PHP frees when that
+        // call returns; bound to a function-pointer CData it lives as long as the CData,
+        // which this producer keeps.
+        $this->trampolinePtr = $f->new('lts_php_callback_holder');
+        $this->trampolinePtr->fn = $this->trampoline;
+    }
+
+    private function handle(): \FFI\CData
+    {
+        if ($this->h === null) {
+            throw new LogException(Constants::LTS_ERR_CLOSED, 'the producer is closed');
+        }
+        return $this->h;
+    }
+
+    public function build_clients(ClientConfig $config): void
+    {
+        $f = Native::ffi();
+        $cfg = $config->native();
+        try {
+            Native::check($f->lts_producer_add_client($this->handle(), $cfg));
+        } finally {
+            $f->lts_client_config_free($cfg);
+        }
+    }
+
+    public function start(): void { Native::check(Native::ffi()->lts_producer_start($this->handle())); }
+
+    public function send_logs(string $project, string $unit, $items): void
+    {
+        $this->send($project, $unit, $items, null);
+    }
+
+    /** `callback(LogResponse $response, int $sendCount, int $code)` runs once, from poll()
+     * or close; by default it prints the response and send count as the official SDK does. */
+    public function send_logs_callback(string $project, string $unit, $items, ?callable $callback = null): void
+    {
+        $callback ??= function (LogResponse $r, int $n): void {
+            echo 'response: ', json_encode($r->body(), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES),
+                ', send count : ', $n, "\n";
+        };
+        $this->send($project, $unit, $items, $callback);
+    }
+
+    private function send(string $project, string $unit, $items, ?callable $callback): void
+    {
+        $f = Native::ffi();
+        [$bytes, $count] = LogItem::packAll($items);
+        $id = 0;
+        if ($callback !== null) {
+            $id = $this->next++;
+            $this->callbacks[$id] = $callback;
+        }
+        $ud = $f->cast('void*', $id);
+        $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, Native::buffer($bytes), strlen($bytes),
+            $count, $callback !== null ? $this->trampolinePtr->fn : null, $ud);
+        if ($r !== Constants::LTS_OK) {
+            unset($this->callbacks[$id]);
+            Native::check($r);
+        }
+    }
+
+    /** Runs up to $max ready callbacks here, waiting up to $timeoutMs for the first. */
+    public function poll(int $max = 100, int $timeoutMs = 0): int
+    {
+        $f = Native::ffi();
+        $served = $f->new('size_t');
+        Native::check($f->lts_producer_poll($this->handle(), $max, $timeoutMs, \FFI::addr($served)));
+        return $served->cdata;
+    }
+
+    public function safe_close(): void
+    {
+        if ($this->h !== null) {
+            $this->finish(Native::ffi()->lts_producer_safe_close($this->h));
+        }
+    }
+
+    /** Throws LogException (LTS_ERR_TIMEOUT) if logs were left unsent; their callbacks ran
+     * with LTS_ERR_CLOSED before this returned. */
+    public function close(int $timeoutMs): void
+    {
+        if ($this->h !== null) {
+            $this->finish(Native::ffi()->lts_producer_close($this->h, $timeoutMs));
+        }
+    }
+
+    private function finish(int $r): void
+    {
+        $f = Native::ffi();
+        $detail = $r !== Constants::LTS_OK ? $f->lts_last_error_message() : '';
+        $f->lts_producer_free($this->h);
+        $this->h = null;
+        if ($r !== Constants::LTS_OK) {
+            throw new LogException($r, $detail);
+        }
+    }
+
+    public function __destruct()
+    {
+        try {
+            $this->close(0);
+        } catch (\Throwable $e) {
+        }
+    }
+}
