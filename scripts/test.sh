@@ -27,8 +27,10 @@ ln -sf liblts.so target/debug/liblts.so.0
 LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" python3 -m unittest discover -s bindings/python/tests -v
 
 echo "==> Python wrapper installed with pip, liblts.so next to the package"
-rm -rf target/py-install
-python3 -m pip install -q --disable-pip-version-check --no-deps --target target/py-install bindings/python
+rm -rf target/py-install target/py-src
+# Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+cp -r bindings/python target/py-src
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check --no-deps --target target/py-install target/py-src
 cp target/debug/liblts.so target/py-install/lts/liblts.so
 env -u LTS_LIBRARY_PATH LTS_PY_PATH="$PWD/target/py-install" python3 -m unittest discover -s bindings/python/tests -v
 

@@ -1,1 +1,0 @@
-"""The official SDK's asynchronous producer, on liblts."""
