@@ -92,18 +92,7 @@ pub unsafe extern "C" fn lts_put_logs(
         let project = tri!(str_arg(log_project, "log_project"));
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let items = tri!(item_refs(items, count));
-        match client.inner.put_logs(project, unit, &items) {
-            Ok(resp) => {
-                *out = lts_response::from_response(resp);
-                LTS_OK
-            }
-            Err(e) => {
-                if let (ErrorKind::Server, Some(resp)) = (e.kind, e.response.clone()) {
-                    *out = lts_response::from_response(resp);
-                }
-                fail(&e)
-            }
-        }
+        answer(client.inner.put_logs(project, unit, &items), out)
     }
 }
 
@@ -127,17 +116,29 @@ pub unsafe extern "C" fn lts_put_logs_packed(
         let project = tri!(str_arg(log_project, "log_project"));
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let buf = tri!(bytes_arg(buf, len, "buf"));
-        match client.inner.put_logs_packed(project, unit, buf, count) {
-            Ok(resp) => {
+        answer(client.inner.put_logs_packed(project, unit, buf, count), out)
+    }
+}
+
+/// Hands a put's outcome to C: the answer in `*out` when the service gave one (success, or
+/// LTS_ERR_SERVER with its answer), and the result code.
+///
+/// # Safety
+/// `out` is valid for writes (checked by the caller).
+unsafe fn answer(
+    r: crate::error::Result<crate::response::Response>,
+    out: *mut *mut lts_response,
+) -> lts_result {
+    match r {
+        Ok(resp) => {
+            *out = lts_response::from_response(resp);
+            LTS_OK
+        }
+        Err(e) => {
+            if let (ErrorKind::Server, Some(resp)) = (e.kind, e.response.clone()) {
                 *out = lts_response::from_response(resp);
-                LTS_OK
             }
-            Err(e) => {
-                if let (ErrorKind::Server, Some(resp)) = (e.kind, e.response.clone()) {
-                    *out = lts_response::from_response(resp);
-                }
-                fail(&e)
-            }
+            fail(&e)
         }
     }
 }
