@@ -442,3 +442,89 @@ fn make_install_gives_a_library_pkg_config_can_link_shared_and_static() {
     run(&stat, &env);
     assert_eq!(server.state().logs(None, None).len(), 2 * 10 * 2);
 }
+
+/// Runs a program built with sanitizers: any ASan, UBSan or LeakSanitizer report fails it.
+fn run_sanitized(program: &Path, env: &[(&str, String)]) -> String {
+    let mut cmd = Command::new(program);
+    cmd.env_remove("LD_LIBRARY_PATH")
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=98",
+        )
+        .env(
+            "UBSAN_OPTIONS",
+            "halt_on_error=1:print_stacktrace=1:exitcode=97",
+        );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the program runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("Sanitizer") && !stderr.contains("runtime error"),
+        "{} exited with {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        program.display(),
+        out.status.code()
+    );
+    stdout
+}
+
+#[test]
+fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
+    let server = common::server_with(|c: &mut ServerConfig| {
+        c.projects = Some(
+            [
+                (
+                    "proj".to_owned(),
+                    ["unit-a", "unit-b", "unit-c", "unit-p"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                ),
+                ("demo-project".to_owned(), vec![]),
+            ]
+            .into(),
+        );
+    });
+    let san = [
+        "-fsanitize=address,undefined",
+        "-fno-omit-frame-pointer",
+        "-fno-sanitize-recover=all",
+    ];
+    let c_flags: Vec<&str> = C_FLAGS.iter().copied().chain(san).collect();
+    let env = [
+        ("LTS_ENDPOINT", server.url()),
+        ("LTS_DEAD_ENDPOINT", dead_endpoint()),
+        ("LTS_SEND_TIMES", "3".to_owned()),
+    ];
+    for (src, name) in [
+        ("tests/c/api_test.c", "api_test_san"),
+        ("tests/c/producer_test.c", "producer_test_san"),
+        ("examples-c/put_logs.c", "put_logs_san"),
+        ("examples-c/producer.c", "producer_san"),
+    ] {
+        let exe = compile("cc", &c_flags, &[src], name, true);
+        // Each program exits non-zero on a failed check; run_sanitized asserts success.
+        run_sanitized(&exe, &env);
+    }
+    let cpp_flags: Vec<&str> = [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-g",
+        "-pthread",
+    ]
+    .into_iter()
+    .chain(san)
+    .collect();
+    let exe = compile(
+        "c++",
+        &cpp_flags,
+        &["tests/cpp/hpp_test.cpp"],
+        "hpp_test_san",
+        true,
+    );
+    let out = run_sanitized(&exe, &env);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
