@@ -579,6 +579,17 @@ lts_result lts_producer_safe_close(struct lts_producer *p);
 lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
 
 /**
+ * In a forked child: makes a fresh, empty producer with the same configuration and clients as
+ * `p` (the parent's, which the child cannot use), started if `p` was. Logs buffered in the
+ * parent's producer stay the parent's: the child never sends or reports them. Free the old
+ * handle with lts_producer_free (in the child it only releases what it safely can).
+ * @param out receives the new producer, or NULL on failure.
+ * @returns LTS_OK; LTS_ERR_INVALID_STATE if called in the process that made `p` (there,
+ *          keep using `p`); LTS_ERR_INVALID_ARGUMENT for NULL or a stale handle.
+ */
+lts_result lts_producer_after_fork(const struct lts_producer *p, struct lts_producer **out);
+
+/**
  * Frees a producer. If it is still open it is closed with timeout 0 first (its callbacks run
  * with LTS_ERR_CLOSED for what was not sent), so it never hangs. NULL does nothing. From
  * inside one of its callbacks it is refused: LTS_ERR_REENTRANT is recorded as the last error

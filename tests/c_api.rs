@@ -477,7 +477,7 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
             [
                 (
                     "proj".to_owned(),
-                    ["unit-a", "unit-b", "unit-c", "unit-p"]
+                    ["unit-a", "unit-b", "unit-c", "unit-p", "parent", "child"]
                         .map(str::to_owned)
                         .to_vec(),
                 ),
@@ -502,6 +502,7 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
         ("tests/c/producer_test.c", "producer_test_san"),
         ("examples-c/put_logs.c", "put_logs_san"),
         ("examples-c/producer.c", "producer_san"),
+        ("tests/c/fork_test.c", "fork_test_san"),
     ] {
         let exe = compile("cc", &c_flags, &[src], name, true);
         // Each program exits non-zero on a failed check; run_sanitized asserts success.
@@ -527,4 +528,28 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
     );
     let out = run_sanitized(&exe, &env);
     assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+/// Not under valgrind: valgrind leak-checks the forked child too, where the parent's producer
+/// is deliberately left unreleased (its threads do not exist there). The sanitizer test runs
+/// it with LeakSanitizer, which checks the parent.
+#[test]
+fn a_forked_child_gets_a_fresh_producer_and_the_parent_is_unaffected() {
+    let server = common::server();
+    let exe = compile("cc", C_FLAGS, &["tests/c/fork_test.c"], "fork_test", true);
+    let mut cmd = Command::new(&exe);
+    cmd.env_remove("LD_LIBRARY_PATH")
+        .env("LTS_ENDPOINT", server.url());
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        server.state().logs(Some("proj"), Some("parent")).len(),
+        1000
+    );
+    assert_eq!(server.state().logs(Some("proj"), Some("child")).len(), 10);
 }

@@ -95,6 +95,7 @@ lts_result lts_producer_poll(struct lts_producer *p,
 lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
 lts_result lts_producer_safe_close(struct lts_producer *p);
 lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
+lts_result lts_producer_after_fork(const struct lts_producer *p, struct lts_producer **out);
 void lts_producer_free(struct lts_producer *p);
 lts_result lts_producer_config_new(struct lts_producer_config **out);
 lts_result lts_producer_config_set_batch_size_bytes(struct lts_producer_config *c, size_t bytes);

@@ -121,6 +121,11 @@ pub trait Handle: Sized {
     fn head(&self) -> &HandleHead;
     fn head_mut(&mut self) -> &mut HandleHead;
 
+    /// True if the handle was made by another process (this is a forked child).
+    fn made_in_another_process(&self) -> bool {
+        self.head().pid != current_pid()
+    }
+
     /// True if this memory carries `T`'s live tag.
     fn head_tag_is<T: Handle>(&self) -> bool {
         self.head().tag == T::TAG

@@ -9,7 +9,8 @@ use crate::ffi::boundary::{
 use crate::ffi::client::item_refs;
 use crate::ffi::config::lts_client_config;
 use crate::ffi::error::{
-    fail, lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_ERR_REENTRANT, LTS_OK,
+    fail, lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_ERR_INVALID_STATE,
+    LTS_ERR_REENTRANT, LTS_OK,
 };
 use crate::ffi::log_item::lts_log_item;
 use crate::ffi::producer_config::lts_producer_config;
@@ -294,6 +295,39 @@ pub unsafe extern "C" fn lts_producer_close(p: *mut lts_producer, timeout_ms: u3
     ffi_boundary! {
         let p = tri!(handle_ref(p, "p"));
         result(p.inner.close(Some(Duration::from_millis(u64::from(timeout_ms)))))
+    }
+}
+
+/// In a forked child: makes a fresh, empty producer with the same configuration and clients as
+/// `p` (the parent's, which the child cannot use), started if `p` was. Logs buffered in the
+/// parent's producer stay the parent's: the child never sends or reports them. Free the old
+/// handle with lts_producer_free (in the child it only releases what it safely can).
+/// @param out receives the new producer, or NULL on failure.
+/// @returns LTS_OK; LTS_ERR_INVALID_STATE if called in the process that made `p` (there,
+///          keep using `p`); LTS_ERR_INVALID_ARGUMENT for NULL or a stale handle.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_after_fork(
+    p: *const lts_producer,
+    out: *mut *mut lts_producer,
+) -> lts_result {
+    ffi_boundary! {
+        tri!(clear_out(out, "out"));
+        let Some(h) = p.as_ref() else {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "p is NULL");
+        };
+        if !h.head_tag_is::<lts_producer>() {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "p is not a live lts_producer (already freed, or another type)");
+        }
+        if !h.made_in_another_process() {
+            return set_error(LTS_ERR_INVALID_STATE, "lts_producer_after_fork is for a forked child; this process made p");
+        }
+        match h.inner.fresh_copy() {
+            Ok(fresh) => {
+                *out = handle_from(fresh);
+                LTS_OK
+            }
+            Err(e) => fail(&e),
+        }
     }
 }
 

@@ -726,6 +726,35 @@ impl Producer {
         }
     }
 
+    /// A new, empty producer with this one's configuration and clients, started if this one
+    /// was: what a forked child uses instead of the parent's producer (whose threads do not
+    /// exist in the child). Reads only state that needs no lock.
+    pub fn fresh_copy(&self) -> Result<Producer> {
+        let p = Producer::new(self.shared.config.clone())?;
+        let started = self.shared.state.load(Ordering::SeqCst) != CREATED;
+        let configs: Vec<ClientConfig> = match self.shared.clients.get() {
+            Some(clients) => clients.values().map(|c| c.config().clone()).collect(),
+            // Not started: the clients are still behind a lock a parent thread may have held
+            // at fork time, so only take them if it is free.
+            None => match self.shared.pending_clients.try_lock() {
+                Ok(pending) => pending.values().map(|c| c.config().clone()).collect(),
+                Err(_) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidState,
+                        "the producer's clients were being changed when the process forked",
+                    ))
+                }
+            },
+        };
+        for c in configs {
+            p.add_client(c)?;
+        }
+        if started {
+            p.start()?;
+        }
+        Ok(p)
+    }
+
     /// True once close has finished.
     pub fn is_closed(&self) -> bool {
         self.shared.state.load(Ordering::SeqCst) == CLOSED
