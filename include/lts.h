@@ -374,6 +374,26 @@ lts_result lts_client_config_set_profile(struct lts_client_config *c,
                                          const char *value);
 
 /**
+ * Trusts exactly the CA certificates in the PEM file at `path` (read now) instead of the
+ * system's roots, for endpoints with a private CA.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, unreadable file, no PEM certificate in it).
+ */
+lts_result lts_client_config_set_ca_file(struct lts_client_config *c, const char *path);
+
+/**
+ * As lts_client_config_set_ca_file, with the PEM text itself (NUL-terminated, copied).
+ */
+lts_result lts_client_config_set_ca_pem(struct lts_client_config *c, const char *pem);
+
+/**
+ * Allows `http://` endpoints whose host is not loopback (default false: lts_client_new and
+ * lts_producer_add_client refuse them with LTS_ERR_INVALID_ARGUMENT, since tokens and logs
+ * would cross the network in clear). Loopback hosts are always allowed.
+ * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL).
+ */
+lts_result lts_client_config_set_allow_plain_http(struct lts_client_config *c, bool allow);
+
+/**
  * Frees a config (and wipes its secret key). NULL does nothing. Free each config once.
  */
 void lts_client_config_free(struct lts_client_config *c);

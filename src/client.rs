@@ -129,6 +129,7 @@ impl Client {
     /// Builds a client; in token mode fetches the token now (with the retry policy for
     /// transient failures; a refusal is `Auth` at once).
     pub fn new(config: ClientConfig) -> Result<Client> {
+        config.check_transport_security()?;
         let client = Client::unconnected(config);
         if client.config.auth_mode == AuthMode::Token {
             let limits = RetryLimits {
@@ -154,7 +155,11 @@ impl Client {
         let transport = if config.sink {
             Transport::sink()
         } else {
-            Transport::new(config.request_timeout, &config.user_agent)
+            Transport::new(
+                config.request_timeout,
+                &config.user_agent,
+                config.ca_roots.as_deref(),
+            )
         };
         let tokens = TokenCache::new(config.profile.token_renew_percent);
         Client {

@@ -64,6 +64,31 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         &self.base
     }
+
+    pub fn is_plain_http(&self) -> bool {
+        self.base.starts_with("http://")
+    }
+
+    /// The host is `localhost`, a 127.0.0.0/8 address or `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        let authority = self
+            .base
+            .split("://")
+            .nth(1)
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let host = if let Some(rest) = authority.strip_prefix('[') {
+            rest.split(']').next().unwrap_or("")
+        } else {
+            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 /// A secret that never prints and is overwritten when dropped.
@@ -114,6 +139,10 @@ pub struct ClientConfig {
     pub profile: Profile,
     /// Requests go nowhere and succeed (benchmarks); see [`ClientConfig::sink_for_benchmarks`].
     pub(crate) sink: bool,
+    /// Trusted CAs replacing the system roots (`None`: the system's, else webpki's bundle).
+    pub ca_roots: Option<Vec<rustls_pki_types::CertificateDer<'static>>>,
+    /// Allow `http://` to a host that is not loopback (tokens and logs travel in clear).
+    pub allow_plain_http: bool,
 }
 
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
@@ -152,6 +181,8 @@ impl ClientConfig {
             auth_mode: AuthMode::Token,
             profile: Profile::default(),
             sink: false,
+            ca_roots: None,
+            allow_plain_http: false,
         })
     }
 
@@ -161,6 +192,46 @@ impl ClientConfig {
     pub fn sink_for_benchmarks(mut self) -> Self {
         self.sink = true;
         self
+    }
+
+    /// Trusts exactly the CA certificates in `pem` (one or more PEM blocks) instead of the
+    /// system roots.
+    pub fn set_ca_pem(&mut self, pem: &[u8]) -> Result<()> {
+        use rustls_pki_types::pem::PemObject;
+        let certs: std::result::Result<Vec<_>, _> =
+            rustls_pki_types::CertificateDer::pem_slice_iter(pem).collect();
+        match certs {
+            Ok(c) if !c.is_empty() => {
+                self.ca_roots = Some(c);
+                Ok(())
+            }
+            Ok(_) => Err(Error::invalid_argument(
+                "no PEM certificate found in the CA data",
+            )),
+            Err(e) => Err(Error::invalid_argument(format!(
+                "CA data is not valid PEM: {e:?}"
+            ))),
+        }
+    }
+
+    /// As [`set_ca_pem`](Self::set_ca_pem), from a file.
+    pub fn set_ca_file(&mut self, path: &str) -> Result<()> {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::invalid_argument(format!("cannot read CA file {path:?}: {e}")))?;
+        self.set_ca_pem(&pem)
+    }
+
+    /// Refuses `http://` to a host that is not loopback unless the user opted in: tokens,
+    /// signatures and logs would cross the network in clear.
+    pub fn check_transport_security(&self) -> Result<()> {
+        if self.allow_plain_http || !self.endpoint.is_plain_http() || self.endpoint.is_loopback() {
+            return Ok(());
+        }
+        Err(Error::invalid_argument(format!(
+            "plain HTTP to {} would send tokens and logs in clear: use https, or opt in \
+             (lts_client_config_set_allow_plain_http)",
+            self.endpoint.as_str()
+        )))
     }
 
     pub fn set_request_timeout_ms(&mut self, ms: u32) -> Result<()> {
@@ -236,6 +307,44 @@ mod tests {
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_opted_in() {
+        for ok in [
+            "http://127.0.0.1:9",
+            "http://localhost",
+            "http://[::1]:8080/x",
+            "https://lts.example.com",
+            "lts.example.com",
+        ] {
+            ClientConfig::new(ok, "a", "s", "p")
+                .unwrap()
+                .check_transport_security()
+                .unwrap();
+        }
+        let mut c = ClientConfig::new("http://lts.example.com", "a", "s", "p").unwrap();
+        assert!(c
+            .check_transport_security()
+            .unwrap_err()
+            .message
+            .contains("in clear"));
+        c.allow_plain_http = true;
+        c.check_transport_security().unwrap();
+        let c = ClientConfig::new("http://10.0.0.1:80", "a", "s", "p").unwrap();
+        assert!(c.check_transport_security().is_err());
+    }
+
+    #[test]
+    fn ca_pem_must_hold_a_certificate() {
+        let mut c = ClientConfig::new("h", "a", "s", "p").unwrap();
+        assert!(c.set_ca_pem(b"not pem").is_err());
+        assert!(c
+            .set_ca_file("/nonexistent/ca.pem")
+            .unwrap_err()
+            .message
+            .contains("cannot read"));
+        assert!(c.ca_roots.is_none());
     }
 
     #[test]

@@ -42,9 +42,31 @@ pub struct Transport {
 const SINK_ANSWER: &[u8] =
     br#"{"statusCode":0,"message":"SUCCESS","error":"","returnObj":{"token":"sink","expireTime":4102444800000}}"#;
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// The system's trusted roots, loaded once; webpki's bundle where the system has none.
+fn default_roots() -> rustls::RootCertStore {
+    static ROOTS: once_cell::sync::Lazy<rustls::RootCertStore> = once_cell::sync::Lazy::new(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        let (added, _) =
+            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if added == 0 {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        roots
+    });
+    ROOTS.clone()
+}
+
+fn tls_config(
+    ca: Option<&[rustls_pki_types::CertificateDer<'static>]>,
+) -> Arc<rustls::ClientConfig> {
+    let roots = match ca {
+        None => default_roots(),
+        Some(certs) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add_parsable_certificates(certs.iter().cloned());
+            roots
+        }
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -79,11 +101,15 @@ fn read_body(resp: ureq::Response) -> std::io::Result<Vec<u8>> {
 }
 
 impl Transport {
-    pub fn new(timeout: Duration, user_agent: &str) -> Self {
+    pub fn new(
+        timeout: Duration,
+        user_agent: &str,
+        ca: Option<&[rustls_pki_types::CertificateDer<'static>]>,
+    ) -> Self {
         let agent = ureq::AgentBuilder::new()
             .timeout(timeout)
             .redirects(0)
-            .tls_config(tls_config())
+            .tls_config(tls_config(ca))
             .try_proxy_from_env(true)
             .max_idle_connections_per_host(64)
             .build();

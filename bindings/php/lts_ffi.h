@@ -52,6 +52,9 @@ lts_result lts_client_config_set_auth_mode(struct lts_client_config *c, uint32_t
 lts_result lts_client_config_set_profile(struct lts_client_config *c,
                                          const char *key,
                                          const char *value);
+lts_result lts_client_config_set_ca_file(struct lts_client_config *c, const char *path);
+lts_result lts_client_config_set_ca_pem(struct lts_client_config *c, const char *pem);
+lts_result lts_client_config_set_allow_plain_http(struct lts_client_config *c, bool allow);
 void lts_client_config_free(struct lts_client_config *c);
 const char *lts_result_name(lts_result r);
 const char *lts_last_error_message(void);

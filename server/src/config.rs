@@ -63,6 +63,8 @@ pub struct ServerConfig {
     /// Save every authenticated put body exactly as received (`N.bin`) with its headers
     /// (`N.json`), for checking the wire format with an independent decoder.
     pub capture_dir: Option<PathBuf>,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +81,7 @@ impl Default for ServerConfig {
             dedup_window: Duration::from_secs(60 * 60),
             request_log_capacity: 100_000,
             capture_dir: None,
+            tls: None,
         }
     }
 }
@@ -90,4 +93,28 @@ impl ServerConfig {
         }
         self.credentials.get(access_key).map(String::as_str)
     }
+}
+
+/// A TLS server configuration from a PEM certificate chain and a PEM private key.
+pub fn tls_from_pem(
+    cert_chain: &[u8],
+    key: &[u8],
+) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_slice_iter(cert_chain)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("certificate PEM: {e:?}"))?;
+    if certs.is_empty() {
+        return Err("no certificate in the certificate PEM".into());
+    }
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(key)
+        .map_err(|e| format!("key PEM: {e:?}"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    Ok(std::sync::Arc::new(cfg))
 }

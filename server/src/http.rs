@@ -75,23 +75,40 @@ pub enum Incoming {
     TooLarge(usize),
 }
 
+/// A connection's byte stream: plain TCP or TLS over it.
+pub trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
 /// One connection's reader; keeps bytes read past the current request.
 pub struct Connection {
-    pub stream: TcpStream,
+    io: Box<dyn Stream>,
+    /// The TCP socket under `io`, for closing it without an answer (fault injection).
+    pub tcp: TcpStream,
     pending: Vec<u8>,
 }
 
 impl Connection {
-    pub fn new(stream: TcpStream) -> Self {
-        Connection {
-            stream,
+    pub fn new(
+        tcp: TcpStream,
+        tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    ) -> io::Result<Self> {
+        let io: Box<dyn Stream> = match tls {
+            None => Box::new(tcp.try_clone()?),
+            Some(cfg) => {
+                let conn = rustls::ServerConnection::new(cfg).map_err(io::Error::other)?;
+                Box::new(rustls::StreamOwned::new(conn, tcp.try_clone()?))
+            }
+        };
+        Ok(Connection {
+            io,
+            tcp,
             pending: Vec::new(),
-        }
+        })
     }
 
     fn fill(&mut self) -> io::Result<usize> {
         let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk)?;
+        let n = self.io.read(&mut chunk)?;
         self.pending.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
@@ -200,8 +217,8 @@ impl Connection {
         let mut out = Vec::with_capacity(head.len() + body.len());
         out.extend_from_slice(head.as_bytes());
         out.extend_from_slice(body);
-        self.stream.write_all(&out)?;
-        self.stream.flush()
+        self.io.write_all(&out)?;
+        self.io.flush()
     }
 }
 

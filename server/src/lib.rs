@@ -79,9 +79,14 @@ impl Server {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, the endpoint a client is configured with.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS), the endpoint a client is configured with.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.state.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn state(&self) -> &State {
@@ -142,7 +147,9 @@ fn serve(shared: &Shared, stream: TcpStream) {
         .peer_addr()
         .map(|a| a.ip().is_loopback())
         .unwrap_or(false);
-    let mut conn = Connection::new(stream);
+    let Ok(mut conn) = Connection::new(stream, shared.state.config.tls.clone()) else {
+        return;
+    };
     loop {
         let req = match conn.read_request(MAX_BODY) {
             Ok(Incoming::Request(r)) => r,
@@ -205,7 +212,7 @@ fn write_reply(conn: &mut Connection, reply: Reply, close: bool) -> io::Result<(
             body,
         } => conn.respond(status, content_type, &body, close),
         Reply::Drop => {
-            let _ = conn.stream.shutdown(Shutdown::Both);
+            let _ = conn.tcp.shutdown(Shutdown::Both);
             Err(io::ErrorKind::ConnectionAborted.into())
         }
     }

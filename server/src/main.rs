@@ -32,6 +32,8 @@ USAGE: lts-local [OPTIONS]
   --no-quotas                switch all quotas off
   --port-file FILE           write the bound port to FILE once listening
   --capture-dir DIR          save each put body as received (N.bin) with its headers (N.json)
+  --tls-cert FILE            serve HTTPS with this PEM certificate chain (needs --tls-key)
+  --tls-key FILE             the PEM private key of --tls-cert
   -h, --help                 print this help
 
 Control interface (loopback only), on the same port:
@@ -58,6 +60,7 @@ fn parse_args(args: Vec<String>) -> Result<(ServerConfig, Option<PathBuf>), Stri
     let mut it = args.into_iter();
     let mut creds = BTreeMap::new();
     let mut projects: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let (mut tls_cert, mut tls_key) = (None, None);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         let num = |name: &str, v: String| {
@@ -116,8 +119,18 @@ fn parse_args(args: Vec<String>) -> Result<(ServerConfig, Option<PathBuf>), Stri
             "--no-quotas" => cfg.quotas = Quotas::unlimited(),
             "--port-file" => port_file = Some(PathBuf::from(value(&flag)?)),
             "--capture-dir" => cfg.capture_dir = Some(PathBuf::from(value(&flag)?)),
+            "--tls-cert" => tls_cert = Some(value(&flag)?),
+            "--tls-key" => tls_key = Some(value(&flag)?),
             other => return Err(format!("unknown option {other:?}")),
         }
+    }
+    match (tls_cert, tls_key) {
+        (None, None) => {}
+        (Some(c), Some(k)) => {
+            let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
+            cfg.tls = Some(lts_local::config::tls_from_pem(&read(&c)?, &read(&k)?)?);
+        }
+        _ => return Err("--tls-cert and --tls-key go together".into()),
     }
     cfg.credentials = creds;
     if !projects.is_empty() {

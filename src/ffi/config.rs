@@ -166,6 +166,49 @@ pub unsafe extern "C" fn lts_client_config_set_profile(
     }
 }
 
+/// Trusts exactly the CA certificates in the PEM file at `path` (read now) instead of the
+/// system's roots, for endpoints with a private CA.
+/// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, unreadable file, no PEM certificate in it).
+#[no_mangle]
+pub unsafe extern "C" fn lts_client_config_set_ca_file(
+    c: *mut lts_client_config,
+    path: *const c_char,
+) -> lts_result {
+    ffi_boundary! {
+        let c = tri!(handle_mut(c, "c"));
+        let path = tri!(str_arg(path, "path"));
+        result(c.inner.set_ca_file(path))
+    }
+}
+
+/// As lts_client_config_set_ca_file, with the PEM text itself (NUL-terminated, copied).
+#[no_mangle]
+pub unsafe extern "C" fn lts_client_config_set_ca_pem(
+    c: *mut lts_client_config,
+    pem: *const c_char,
+) -> lts_result {
+    ffi_boundary! {
+        let c = tri!(handle_mut(c, "c"));
+        let pem = tri!(str_arg(pem, "pem"));
+        result(c.inner.set_ca_pem(pem.as_bytes()))
+    }
+}
+
+/// Allows `http://` endpoints whose host is not loopback (default false: lts_client_new and
+/// lts_producer_add_client refuse them with LTS_ERR_INVALID_ARGUMENT, since tokens and logs
+/// would cross the network in clear). Loopback hosts are always allowed.
+/// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL).
+#[no_mangle]
+pub unsafe extern "C" fn lts_client_config_set_allow_plain_http(
+    c: *mut lts_client_config,
+    allow: bool,
+) -> lts_result {
+    ffi_boundary! {
+        tri!(handle_mut(c, "c")).inner.allow_plain_http = allow;
+        LTS_OK
+    }
+}
+
 /// Frees a config (and wipes its secret key). NULL does nothing. Free each config once.
 #[no_mangle]
 pub unsafe extern "C" fn lts_client_config_free(c: *mut lts_client_config) {

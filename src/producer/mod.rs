@@ -345,6 +345,7 @@ impl Producer {
                 "clients must be added before the producer starts",
             ));
         }
+        config.check_transport_security()?;
         let project = config.log_project.clone();
         if project.is_empty() {
             return Err(Error::invalid_argument(
