@@ -63,6 +63,8 @@ pub struct ServerConfig {
     /// Save every authenticated put body exactly as received (`N.bin`) with its headers
     /// (`N.json`), for checking the wire format with an independent decoder.
     pub capture_dir: Option<PathBuf>,
+    /// Seconds added to the server's clock when checking signatures (simulates clock skew).
+    pub clock_offset_secs: i64,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
@@ -81,6 +83,7 @@ impl Default for ServerConfig {
             dedup_window: Duration::from_secs(60 * 60),
             request_log_capacity: 100_000,
             capture_dir: None,
+            clock_offset_secs: 0,
             tls: None,
         }
     }

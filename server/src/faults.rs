@@ -15,6 +15,8 @@ pub struct Faults {
     pub drop_before_store: u64,
     /// Store, then close the connection without an answer, for the next N requests.
     pub drop_after_store: u64,
+    /// Store, then send half an answer and close the connection, for the next N requests.
+    pub reset_mid_answer: u64,
     /// Answer the next N put requests with `throttle_code` (429).
     pub throttle_next: u64,
     pub throttle_code: String,
@@ -31,6 +33,7 @@ impl Default for Faults {
             delay_ms: 0,
             drop_before_store: 0,
             drop_after_store: 0,
+            reset_mid_answer: 0,
             throttle_next: 0,
             throttle_code: "LTS_8016".into(),
             stall: false,
@@ -63,6 +66,7 @@ impl Faults {
                 "delay_ms" => next.delay_ms = n()?,
                 "drop_before_store" => next.drop_before_store = n()?,
                 "drop_after_store" => next.drop_after_store = n()?,
+                "reset_mid_answer" => next.reset_mid_answer = n()?,
                 "throttle_next" => next.throttle_next = n()?,
                 "throttle_code" => {
                     let c = v.as_str().unwrap_or_default();
@@ -87,6 +91,7 @@ impl Faults {
             "delay_ms": self.delay_ms,
             "drop_before_store": self.drop_before_store,
             "drop_after_store": self.drop_after_store,
+            "reset_mid_answer": self.reset_mid_answer,
             "throttle_next": self.throttle_next,
             "throttle_code": self.throttle_code,
             "stall": self.stall,

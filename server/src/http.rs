@@ -201,6 +201,23 @@ impl Connection {
         }))
     }
 
+    /// Writes the head of an answer and only the first half of its body.
+    pub fn respond_truncated(
+        &mut self,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+    ) -> io::Result<()> {
+        let head = format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            reason(status),
+            body.len()
+        );
+        self.io.write_all(head.as_bytes())?;
+        self.io.write_all(&body[..body.len() / 2])?;
+        self.io.flush()
+    }
+
     pub fn respond(
         &mut self,
         status: u16,

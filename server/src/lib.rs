@@ -211,6 +211,12 @@ fn write_reply(conn: &mut Connection, reply: Reply, close: bool) -> io::Result<(
             content_type,
             body,
         } => conn.respond(status, content_type, &body, close),
+        Reply::Partial { status, body } => {
+            // Headers promise the whole body; half of it arrives, then the connection ends.
+            let _ = conn.respond_truncated(status, "application/json", body.as_bytes());
+            let _ = conn.tcp.shutdown(Shutdown::Both);
+            Err(io::ErrorKind::ConnectionReset.into())
+        }
         Reply::Drop => {
             let _ = conn.tcp.shutdown(Shutdown::Both);
             Err(io::ErrorKind::ConnectionAborted.into())

@@ -18,6 +18,11 @@ pub enum Reply {
         status: u16,
         body: String,
     },
+    /// Send only the first half of this answer, then close the connection.
+    Partial {
+        status: u16,
+        body: String,
+    },
     Raw {
         status: u16,
         content_type: &'static str,
@@ -63,7 +68,7 @@ pub fn verify_eop(state: &State, req: &HttpRequest) -> Result<String, Rejection>
         .ok_or_else(|| auth_err("unknown access key".into()))?;
     let signed_at = sign::parse_eop_date(date)
         .ok_or_else(|| auth_err(format!("malformed Eop-date {date:?}")))?;
-    let skew = (now_ms() / 1000 - signed_at).unsigned_abs();
+    let skew = (now_ms() / 1000 + state.config.clock_offset_secs - signed_at).unsigned_abs();
     if Duration::from_secs(skew) > state.config.max_clock_skew {
         return Err(auth_err(format!(
             "Eop-date {date} is {skew} s away from the server's clock (at most {} s allowed)",
@@ -136,7 +141,9 @@ pub fn token_call(state: &State, req: &HttpRequest) -> Reply {
 
 fn reply_status(r: &Reply) -> u16 {
     match r {
-        Reply::Json { status, .. } | Reply::Raw { status, .. } => *status,
+        Reply::Json { status, .. } | Reply::Raw { status, .. } | Reply::Partial { status, .. } => {
+            *status
+        }
         Reply::Drop => 0,
     }
 }
@@ -241,16 +248,28 @@ fn put_logs_inner(
         return Reply::Drop;
     }
     // One fault per request, in this order, so armed faults are used up one at a time.
-    let (delay, fail_now, drop_before, drop_after, throttle) = {
+    let (delay, fail_now, drop_before, drop_after, reset_after, throttle) = {
         use crate::faults::take;
         let mut f = lock(&state.faults);
         let fail_now = take(&mut f.fail_next).then_some((f.fail_status, f.fail_json));
         let drop_before = fail_now.is_none() && take(&mut f.drop_before_store);
         let drop_after = fail_now.is_none() && !drop_before && take(&mut f.drop_after_store);
-        let throttle =
-            (fail_now.is_none() && !drop_before && !drop_after && take(&mut f.throttle_next))
-                .then(|| f.throttle_code.clone());
-        (f.delay_ms, fail_now, drop_before, drop_after, throttle)
+        let reset_after =
+            fail_now.is_none() && !drop_before && !drop_after && take(&mut f.reset_mid_answer);
+        let throttle = (fail_now.is_none()
+            && !drop_before
+            && !drop_after
+            && !reset_after
+            && take(&mut f.throttle_next))
+        .then(|| f.throttle_code.clone());
+        (
+            f.delay_ms,
+            fail_now,
+            drop_before,
+            drop_after,
+            reset_after,
+            throttle,
+        )
     };
     if delay > 0 {
         std::thread::sleep(Duration::from_millis(delay));
@@ -337,6 +356,12 @@ fn put_logs_inner(
     if drop_after {
         rec.outcome = "stored-then-dropped";
         return Reply::Drop;
+    }
+    if reset_after {
+        rec.outcome = "stored-then-reset";
+        if let Reply::Json { status, body } = success() {
+            return Reply::Partial { status, body };
+        }
     }
     success()
 }

@@ -26,6 +26,8 @@ pub struct TokenInfo {
 /// One line of the request log.
 #[derive(Debug, Clone, Default)]
 pub struct RequestRecord {
+    /// When the request was answered (ms since the epoch).
+    pub time_ms: i64,
     pub kind: &'static str,
     pub project: String,
     pub unit: String,
@@ -245,6 +247,8 @@ impl State {
     }
 
     pub fn record(&self, rec: RequestRecord) {
+        let mut rec = rec;
+        rec.time_ms = lts::util::now_ms();
         let mut guard = lock(&self.requests);
         let (seq, log) = &mut *guard;
         *seq += 1;
@@ -262,7 +266,7 @@ impl State {
             .filter(|(seq, _)| *seq > since)
             .map(|(seq, r)| {
                 json!({
-                    "seq": seq, "kind": r.kind, "project": r.project, "unit": r.unit,
+                    "seq": seq, "time_ms": r.time_ms, "kind": r.kind, "project": r.project, "unit": r.unit,
                     "batch_id": r.batch_id, "status": r.status, "error": r.error,
                     "outcome": r.outcome, "log_count": r.log_count, "raw_size": r.raw_size,
                     "body_size": r.body_size, "compress": r.compress, "auth": r.auth,
