@@ -562,6 +562,23 @@ lts_result lts_producer_send_packed(struct lts_producer *p,
                                     void *user_data);
 
 /**
+ * Sends OTLP `LogsData` bytes (uncompressed, as a spill file holds them) again under their
+ * original batch id, so a service that already stored them does not store them twice. The
+ * callback runs exactly once if this returns LTS_OK. Never does network I/O.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, a project without a client, an empty unit
+ *          or batch id, data that is not LogsData); LTS_ERR_TOO_LARGE; LTS_ERR_BUFFER_FULL;
+ *          LTS_ERR_CLOSED.
+ */
+lts_result lts_producer_resend_raw(struct lts_producer *p,
+                                   const char *log_project,
+                                   const char *log_unit,
+                                   const char *batch_id,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   lts_send_callback callback,
+                                   void *user_data);
+
+/**
  * Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout_ms` for
  * the first.
  * @param out_served  receives how many ran (may be NULL).
@@ -675,6 +692,15 @@ lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, 
  * the last error.
  */
 lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);
+
+/**
+ * Names a directory for what close cannot send: when lts_producer_close runs out of time,
+ * each unsent batch is written there (its callbacks still report LTS_ERR_CLOSED, saying
+ * where it went), and a producer started with the same directory sends those batches under
+ * their original batch ids, removing each file once it is delivered. The path is copied.
+ * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty).
+ */
+lts_result lts_producer_config_set_spill_dir(struct lts_producer_config *c, const char *dir);
 
 /**
  * Frees a producer config. NULL does nothing. Free each config once.

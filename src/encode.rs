@@ -375,18 +375,22 @@ impl BatchBuilder {
 
     /// The request body.
     pub fn finish(&self, compression: Compression) -> EncodedBatch {
-        let raw = self.to_logs_data();
-        let raw_size = raw.len();
-        let body = match compression {
-            Compression::Lz4 => lz4_flex::block::compress(&raw),
-            Compression::None => raw,
-        };
-        EncodedBatch {
-            body,
-            raw_size,
-            compression,
-            log_count: self.count,
-        }
+        finish_raw(self.to_logs_data(), self.count, compression)
+    }
+}
+
+/// A request body from `LogsData` bytes already serialized.
+pub fn finish_raw(raw: Vec<u8>, log_count: usize, compression: Compression) -> EncodedBatch {
+    let raw_size = raw.len();
+    let body = match compression {
+        Compression::Lz4 => lz4_flex::block::compress(&raw),
+        Compression::None => raw,
+    };
+    EncodedBatch {
+        body,
+        raw_size,
+        compression,
+        log_count,
     }
 }
 

@@ -91,6 +91,14 @@ lts_result lts_producer_send_packed(struct lts_producer *p,
                                     size_t count,
                                     lts_send_callback callback,
                                     void *user_data);
+lts_result lts_producer_resend_raw(struct lts_producer *p,
+                                   const char *log_project,
+                                   const char *log_unit,
+                                   const char *batch_id,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   lts_send_callback callback,
+                                   void *user_data);
 lts_result lts_producer_poll(struct lts_producer *p,
                              size_t max,
                              uint32_t timeout_ms,
@@ -109,6 +117,7 @@ lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c, s
 lts_result lts_producer_config_set_max_block_ms(struct lts_producer_config *c, uint32_t ms);
 lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, uint32_t mode);
 lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);
+lts_result lts_producer_config_set_spill_dir(struct lts_producer_config *c, const char *dir);
 void lts_producer_config_free(struct lts_producer_config *c);
 int32_t lts_response_status_code(const struct lts_response *r);
 const char *lts_response_message(const struct lts_response *r);

@@ -206,6 +206,33 @@ pub unsafe extern "C" fn lts_producer_send_packed(
     }
 }
 
+/// Sends OTLP `LogsData` bytes (uncompressed, as a spill file holds them) again under their
+/// original batch id, so a service that already stored them does not store them twice. The
+/// callback runs exactly once if this returns LTS_OK. Never does network I/O.
+/// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, a project without a client, an empty unit
+///          or batch id, data that is not LogsData); LTS_ERR_TOO_LARGE; LTS_ERR_BUFFER_FULL;
+///          LTS_ERR_CLOSED.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_resend_raw(
+    p: *mut lts_producer,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    batch_id: *const c_char,
+    data: *const u8,
+    len: usize,
+    callback: lts_send_callback,
+    user_data: *mut c_void,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let batch_id = tri!(str_arg(batch_id, "batch_id"));
+        let data = tri!(bytes_arg(data, len, "data"));
+        result(p.inner.resend_raw(project, unit, batch_id, data, c_callback(callback, user_data)))
+    }
+}
+
 /// Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout_ms` for
 /// the first.
 /// @param out_served  receives how many ran (may be NULL).

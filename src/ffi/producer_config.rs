@@ -1,5 +1,7 @@
 //! `lts_producer_config`: the seed SDK's `ProducerConfig`.
 
+use std::ffi::c_char;
+
 use crate::ffi::boundary::{clear_out, free_handle, handle_mut, Handle, HandleHead};
 use crate::ffi::error::{lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
 use crate::producer::{CallbackMode, ProducerConfig};
@@ -119,6 +121,23 @@ pub unsafe extern "C" fn lts_producer_config_set_delivery_timeout_ms(
     ms: u32,
 ) -> lts_result {
     ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_delivery_timeout_ms(ms)) }
+}
+
+/// Names a directory for what close cannot send: when lts_producer_close runs out of time,
+/// each unsent batch is written there (its callbacks still report LTS_ERR_CLOSED, saying
+/// where it went), and a producer started with the same directory sends those batches under
+/// their original batch ids, removing each file once it is delivered. The path is copied.
+/// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_spill_dir(
+    c: *mut lts_producer_config,
+    dir: *const c_char,
+) -> lts_result {
+    ffi_boundary! {
+        let c = tri!(handle_mut(c, "c"));
+        let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
+        result(c.inner.set_spill_dir(dir))
+    }
 }
 
 /// Frees a producer config. NULL does nothing. Free each config once.

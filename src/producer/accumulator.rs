@@ -24,11 +24,42 @@ struct OpenBatch {
 }
 
 /// A closed batch: from the moment it leaves the accumulator until its result is reported.
+/// A batch's logs: built from sends, or `LogsData` bytes given back (spilled, or resent).
+pub(crate) enum Payload {
+    Built(BatchBuilder),
+    Raw {
+        logs_data: Vec<u8>,
+        log_count: usize,
+    },
+}
+
+impl Payload {
+    pub fn log_count(&self) -> usize {
+        match self {
+            Payload::Built(b) => b.log_count(),
+            Payload::Raw { log_count, .. } => *log_count,
+        }
+    }
+
+    pub fn logs_data(&self) -> Vec<u8> {
+        match self {
+            Payload::Built(b) => b.to_logs_data(),
+            Payload::Raw { logs_data, .. } => logs_data.clone(),
+        }
+    }
+
+    pub fn finish(&self, compression: crate::encode::Compression) -> crate::encode::EncodedBatch {
+        crate::encode::finish_raw(self.logs_data(), self.log_count(), compression)
+    }
+}
+
 pub(crate) struct Batch {
     pub project: String,
     pub unit: String,
-    pub builder: BatchBuilder,
+    pub payload: Payload,
     pub reserved: usize,
+    /// The spill file this batch was read from: removed once the batch is delivered.
+    pub spill_file: Option<std::path::PathBuf>,
     /// Reported by whoever gets there first: a worker, or close.
     pub sends: Claim<Vec<PendingSend>>,
     pub batch_id: String,
@@ -86,8 +117,9 @@ impl Accumulator {
         Batch {
             project: project.to_owned(),
             unit: unit.to_owned(),
-            builder: b.builder,
+            payload: Payload::Built(b.builder),
             reserved: b.reserved,
+            spill_file: None,
             sends: Claim::new(b.sends),
             batch_id: crate::util::uuid_v4(),
             ready_at: Instant::now(),

@@ -30,6 +30,8 @@ pub struct ProducerConfig {
     pub callback_mode: CallbackMode,
     /// How long a batch may take, retries included, before it fails.
     pub delivery_timeout: Duration,
+    /// Where close writes the batches it could not send, and where start finds them again.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 pub const DEFAULT_BATCH_SIZE: usize = 512 * 1024;
@@ -52,6 +54,7 @@ impl Default for ProducerConfig {
             max_block: Duration::ZERO,
             callback_mode: CallbackMode::Thread,
             delivery_timeout: Duration::from_millis(u64::from(DEFAULT_DELIVERY_TIMEOUT_MS)),
+            spill_dir: None,
         }
     }
 }
@@ -111,6 +114,16 @@ impl ProducerConfig {
             return Err(out_of_range("delivery timeout", "0 ms", ">= 1 ms"));
         }
         self.delivery_timeout = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    /// Where close writes the batches it could not send; a producer started with the same
+    /// directory sends them (keeping their batch ids) and removes each once delivered.
+    pub fn set_spill_dir(&mut self, dir: &str) -> Result<()> {
+        if dir.is_empty() {
+            return Err(Error::invalid_argument("spill directory is empty"));
+        }
+        self.spill_dir = Some(dir.into());
         Ok(())
     }
 

@@ -121,13 +121,13 @@ fn a_send_racing_close_is_refused_or_flushed() {
                 callback: None,
             };
             let (closed, _) = guard.append("p", "u", part, Instant::now());
-            Some(closed.iter().map(|b| b.builder.log_count()).sum::<usize>())
+            Some(closed.iter().map(|b| b.payload.log_count()).sum::<usize>())
         });
         // The critical section of Producer::close.
         let flushed: usize = {
             let mut guard = lock(&acc);
             state.store(CLOSING, Ordering::Release);
-            guard.drain().iter().map(|b| b.builder.log_count()).sum()
+            guard.drain().iter().map(|b| b.payload.log_count()).sum()
         };
         match sender.join().unwrap() {
             None => assert_eq!(flushed, 0),

@@ -67,6 +67,12 @@ impl MemoryCap {
         }
     }
 
+    /// Counts bytes that are already in memory (batches read back from a spill directory),
+    /// even past the cap: they must be sent, and they were not the caller's to refuse.
+    pub fn add(&self, n: usize) {
+        self.used.fetch_add(n, Ordering::AcqRel);
+    }
+
     pub fn release(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::AcqRel);
         let _guard = lock(&self.lock);

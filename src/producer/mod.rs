@@ -12,6 +12,7 @@ pub mod config;
 mod loom_tests;
 pub mod memory;
 pub mod result;
+mod spill;
 mod sync;
 
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use crate::config::ClientConfig;
 use crate::encode::{check_items, EncodedRecords};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::LogItem;
-use accumulator::{Accumulator, Batch, Part};
+use accumulator::{Accumulator, Batch, Claim, Part, Payload};
 pub use config::{CallbackMode, ProducerConfig};
 use memory::MemoryCap;
 pub use result::{Callback, SendResult};
@@ -71,6 +72,16 @@ struct Counters {
     bytes_sent: AtomicU64,
     inflight_batches: AtomicU64,
     retries: AtomicU64,
+}
+
+/// `LogsData` bytes to send again, and where they came from.
+struct RawBatch {
+    project: String,
+    unit: String,
+    batch_id: String,
+    logs_data: Vec<u8>,
+    log_count: usize,
+    spill_file: Option<std::path::PathBuf>,
 }
 
 enum Work {
@@ -124,12 +135,16 @@ impl Shared {
 
     fn dispatch(&self, batches: Vec<Batch>) {
         for b in batches {
-            let id = self.next_batch.fetch_add(1, Ordering::Relaxed);
-            let b = Arc::new(b);
-            lock(&self.registry).insert(id, b.clone());
-            // The receiver lives in `self`, so the channel cannot be disconnected here.
-            let _ = self.work_tx.send(Work::Batch(id, b));
+            self.dispatch_one(b);
         }
+    }
+
+    fn dispatch_one(&self, b: Batch) {
+        let id = self.next_batch.fetch_add(1, Ordering::Relaxed);
+        let b = Arc::new(b);
+        lock(&self.registry).insert(id, b.clone());
+        // The receiver lives in `self`, so the channel cannot be disconnected here.
+        let _ = self.work_tx.send(Work::Batch(id, b));
     }
 
     /// Waits between attempts; false once close has run out of time.
@@ -159,44 +174,112 @@ impl Shared {
         outcome: std::result::Result<crate::Response, Error>,
         attempts: u32,
     ) {
-        batch.sends.report(|sends| {
-            let n = batch.builder.log_count() as u64;
-            match &outcome {
-                Ok(_) => {
-                    self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
-                    self.counters
-                        .bytes_sent
-                        .fetch_add(batch.reserved as u64, Ordering::Relaxed);
-                }
-                Err(_) => {
-                    self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
-                }
-            }
-            let (error, status_code, error_code, message) = match outcome {
-                Ok(r) => (None, r.status_code, r.error, r.message),
-                Err(e) => {
-                    let (status, code) = e
-                        .response
-                        .map(|r| (r.status_code, r.error))
-                        .unwrap_or((-1, String::new()));
-                    (Some(e.kind), status, code, e.message)
-                }
-            };
-            for s in sends {
-                if let Some(cb) = s.callback {
-                    let r = SendResult {
-                        error,
-                        status_code,
-                        error_code: error_code.clone(),
-                        message: message.clone(),
-                        log_count: s.log_count,
-                        attempts,
-                    };
-                    let _ = self.results.tx.send(Event::Result(cb, r));
+        batch
+            .sends
+            .report(|sends| self.report(id, batch, sends, outcome, attempts));
+    }
+
+    /// Queues each send's result (the caller holds the batch's claim), forgets the batch and
+    /// gives its bytes back to the cap.
+    fn report(
+        &self,
+        id: u64,
+        batch: &Batch,
+        sends: Vec<accumulator::PendingSend>,
+        outcome: std::result::Result<crate::Response, Error>,
+        attempts: u32,
+    ) {
+        let n = batch.payload.log_count() as u64;
+        match &outcome {
+            Ok(_) => {
+                self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
+                self.counters
+                    .bytes_sent
+                    .fetch_add(batch.reserved as u64, Ordering::Relaxed);
+                if let Some(f) = &batch.spill_file {
+                    let _ = std::fs::remove_file(f);
                 }
             }
-            lock(&self.registry).remove(&id);
-            self.memory.release(batch.reserved);
+            Err(_) => {
+                self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        let (error, status_code, error_code, message) = match outcome {
+            Ok(r) => (None, r.status_code, r.error, r.message),
+            Err(e) => {
+                let (status, code) = e
+                    .response
+                    .map(|r| (r.status_code, r.error))
+                    .unwrap_or((-1, String::new()));
+                (Some(e.kind), status, code, e.message)
+            }
+        };
+        for s in sends {
+            if let Some(cb) = s.callback {
+                let r = SendResult {
+                    error,
+                    status_code,
+                    error_code: error_code.clone(),
+                    message: message.clone(),
+                    log_count: s.log_count,
+                    attempts,
+                };
+                let _ = self.results.tx.send(Event::Result(cb, r));
+            }
+        }
+        lock(&self.registry).remove(&id);
+        self.memory.release(batch.reserved);
+    }
+
+    /// Reports a batch close could not send as `Closed`, first writing it to the spill
+    /// directory if there is one (inside the claim, so a batch is spilled at most once and
+    /// never after a worker delivered it). Returns whether this call reported it.
+    fn close_unsent(&self, id: u64, batch: &Batch) -> bool {
+        batch
+            .sends
+            .report(|sends| {
+                let base = "the producer was closed before this batch could be sent";
+                let message = match (&self.config.spill_dir, &batch.spill_file) {
+                    (_, Some(file)) => format!("{base}; it stays in {}", file.display()),
+                    (Some(dir), None) => match spill::write(
+                        dir,
+                        &batch.project,
+                        &batch.unit,
+                        &batch.batch_id,
+                        batch.payload.log_count(),
+                        &batch.payload.logs_data(),
+                    ) {
+                        Ok(file) => format!("{base}; spilled to {}, to be sent by the next producer started with that directory", file.display()),
+                        Err(e) => format!("{base}; spilling it failed: {e}"),
+                    },
+                    (None, None) => base.to_owned(),
+                };
+                self.report(id, batch, sends, Err(Error::new(ErrorKind::Closed, message)), 0);
+            })
+            .is_some()
+    }
+
+    /// Queues a batch of `LogsData` bytes given back (spilled or resent) under its batch id.
+    fn enqueue_raw(&self, raw: RawBatch, sends: Vec<accumulator::PendingSend>) {
+        let reserved = raw.logs_data.len();
+        self.counters
+            .logs_accepted
+            .fetch_add(raw.log_count as u64, Ordering::Relaxed);
+        self.counters
+            .bytes_accepted
+            .fetch_add(reserved as u64, Ordering::Relaxed);
+        self.dispatch_one(Batch {
+            project: raw.project,
+            unit: raw.unit,
+            payload: Payload::Raw {
+                logs_data: raw.logs_data,
+                log_count: raw.log_count,
+            },
+            reserved,
+            spill_file: raw.spill_file,
+            sends: Claim::new(sends),
+            batch_id: raw.batch_id,
+            ready_at: Instant::now(),
         });
     }
 
@@ -239,7 +322,7 @@ impl Shared {
             }
             let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let client = &clients[&batch.project];
-                let encoded = batch.builder.finish(client.config().compression);
+                let encoded = batch.payload.finish(client.config().compression);
                 let limits = RetryLimits {
                     retries: u32::MAX,
                     deadline: Some(batch.ready_at + self.config.delivery_timeout),
@@ -416,6 +499,98 @@ impl Producer {
             )?);
         }
         self.shared.state.store(RUNNING, Ordering::SeqCst);
+        self.resend_spilled();
+        Ok(())
+    }
+
+    /// Queues the batches an earlier producer spilled into this one's spill directory, for the
+    /// projects this producer has clients for (others stay on disk). Each keeps its batch id,
+    /// so a batch that did reach the service before is not stored twice.
+    fn resend_spilled(&self) {
+        let sh = &*self.shared;
+        let Some(dir) = &sh.config.spill_dir else {
+            return;
+        };
+        let clients = sh.clients.get().expect("set at start");
+        for s in spill::read_all(dir) {
+            if !clients.contains_key(&s.project) {
+                continue;
+            }
+            sh.memory.add(s.logs_data.len());
+            let raw = RawBatch {
+                project: s.project,
+                unit: s.unit,
+                batch_id: s.batch_id,
+                logs_data: s.logs_data,
+                log_count: s.log_count,
+                spill_file: Some(s.path),
+            };
+            sh.enqueue_raw(raw, Vec::new());
+        }
+    }
+
+    /// Sends `LogsData` bytes again under their original batch id (for batches an application
+    /// kept, e.g. from a spill file): the callback runs once, as for `send`.
+    pub fn resend_raw(
+        &self,
+        project: &str,
+        unit: &str,
+        batch_id: &str,
+        logs_data: &[u8],
+        callback: Option<Callback>,
+    ) -> Result<()> {
+        use prost::Message;
+        let sh = &*self.shared;
+        if sh.state.load(Ordering::Acquire) != RUNNING {
+            return Err(Error::new(ErrorKind::Closed, "the producer is not running"));
+        }
+        if !sh.clients.get().is_some_and(|c| c.contains_key(project)) {
+            return Err(Error::invalid_argument(format!(
+                "no client was added for log project {project:?}"
+            )));
+        }
+        if unit.is_empty()
+            || batch_id.is_empty()
+            || batch_id.len() > 128
+            || !batch_id.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(Error::invalid_argument("log_unit and batch_id must be non-empty (batch_id: up to 128 visible ASCII characters)"));
+        }
+        crate::encode::check_raw_size(logs_data.len(), crate::profile::MAX_REQUEST_BYTES)?;
+        let data = crate::otlp::LogsData::decode(logs_data).map_err(|e| {
+            Error::invalid_argument(format!("the data is not an OTLP LogsData: {e}"))
+        })?;
+        let log_count: usize = data
+            .resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .map(|s| s.log_records.len())
+            .sum();
+        if log_count == 0 || log_count > crate::profile::MAX_REQUEST_LOGS {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("{log_count} logs: between 1 and 40960 are allowed"),
+            ));
+        }
+        if !sh.memory.reserve(logs_data.len(), sh.config.max_block) {
+            return Err(Error::new(
+                ErrorKind::BufferFull,
+                "the producer's buffer is full",
+            ));
+        }
+        let sends = vec![accumulator::PendingSend {
+            callback,
+            log_count,
+        }];
+        let raw = RawBatch {
+            project: project.to_owned(),
+            unit: unit.to_owned(),
+            batch_id: batch_id.to_owned(),
+            logs_data: logs_data.to_vec(),
+            log_count,
+            spill_file: None,
+        };
+        sh.enqueue_raw(raw, sends);
         Ok(())
     }
 
@@ -678,15 +853,10 @@ impl Producer {
                 .map(|(id, b)| (*id, b.clone()))
                 .collect();
             for (id, b) in left {
-                let logs = b.builder.log_count() as u64;
-                let e = Error::new(
-                    ErrorKind::Closed,
-                    "the producer was closed before this batch could be sent",
-                );
-                if !b.sends.is_reported() {
+                let logs = b.payload.log_count() as u64;
+                if sh.close_unsent(id, &b) {
                     unsent = (unsent.0 + logs, unsent.1 + 1);
                 }
-                sh.complete(id, &b, Err(e), 0);
             }
         }
         // Every result is queued now; run the rest of the callbacks before returning.
