@@ -52,3 +52,6 @@ echo "==> PHP binding (FFI, poll mode) against lts-local"
 command -v php >/dev/null || { echo "php is not installed (apt-get install php-cli)"; exit 1; }
 python3 scripts/gen_php_decls.py --verify
 LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" php bindings/php/tests/run.php
+
+echo "==> soak: 25 s of the producer with faults switching on and off"
+cargo run -q --release --example soak -- --secs 25

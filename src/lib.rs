@@ -10,6 +10,7 @@ pub mod encode;
 pub mod error;
 #[macro_use]
 pub mod ffi;
+pub mod fuzzing;
 pub mod log_item;
 pub mod packed;
 pub mod producer;

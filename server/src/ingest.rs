@@ -188,3 +188,21 @@ pub fn records(
     }
     out
 }
+
+/// Fuzz target body: a put body with arbitrary headers. The first byte picks the compress
+/// type, the next four the raw-size header; the rest is the body. Must never panic.
+#[doc(hidden)]
+pub fn fuzz_put_body(data: &[u8]) {
+    if data.len() < 5 {
+        return;
+    }
+    let compress = ["lz4", "none", "zstd", ""][usize::from(data[0] % 4)];
+    let raw_size = u32::from_le_bytes([data[1], data[2], data[3], data[4]]) % (8 << 20);
+    let body = &data[5..];
+    let raw_size = raw_size.to_string();
+    if let Ok(raw) = decompress(Some(compress), Some(&raw_size), body) {
+        if let Ok((logs, count)) = decode(&raw) {
+            assert_eq!(records(&logs, "p", "u", "b", 0).len(), count);
+        }
+    }
+}
