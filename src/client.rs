@@ -155,10 +155,16 @@ impl Client {
         let transport = if config.sink {
             Transport::sink()
         } else {
+            let env = |k: &str| std::env::var(k).ok();
+            let https = !config.endpoint.is_plain_http();
+            // A malformed proxy variable is ignored rather than failing every request.
+            let proxy = crate::transport::proxy_for(https, config.endpoint.host(), &env)
+                .and_then(|p| ureq::Proxy::new(p).ok());
             Transport::new(
                 config.request_timeout,
                 &config.user_agent,
                 config.ca_roots.as_deref(),
+                proxy,
             )
         };
         let tokens = TokenCache::new(config.profile.token_renew_percent);

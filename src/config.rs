@@ -65,6 +65,23 @@ impl Endpoint {
         &self.base
     }
 
+    /// The host, without brackets or port.
+    pub fn host(&self) -> &str {
+        let authority = self
+            .base
+            .split("://")
+            .nth(1)
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        if let Some(rest) = authority.strip_prefix('[') {
+            rest.split(']').next().unwrap_or("")
+        } else {
+            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        }
+    }
+
     pub fn is_plain_http(&self) -> bool {
         self.base.starts_with("http://")
     }

@@ -30,6 +30,35 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+/// The proxy for an endpoint, from the environment as curl reads it: `https_proxy` for
+/// https endpoints and `http_proxy` for http ones (either case), else `all_proxy`; none when
+/// `no_proxy` lists the host (exactly, or as a domain suffix; `*` for every host). `env`
+/// looks a variable up, so the rules can be tested without touching the process environment.
+pub fn proxy_for(https: bool, host: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let var = |name: &str| {
+        env(name)
+            .or_else(|| env(&name.to_ascii_uppercase()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    if let Some(list) = var("no_proxy") {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let skip = list
+            .split(',')
+            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+            .any(|e| {
+                let e = e.split(':').next().unwrap_or("").to_owned();
+                e == "*" || (!e.is_empty() && (host == e || host.ends_with(&format!(".{e}"))))
+            });
+        if skip {
+            return None;
+        }
+    }
+    var(if https { "https_proxy" } else { "http_proxy" }).or_else(|| var("all_proxy"))
+}
+
 #[derive(Clone)]
 pub struct Transport {
     /// `None`: a sink that answers success without any I/O (benchmarks of everything but
@@ -105,14 +134,17 @@ impl Transport {
         timeout: Duration,
         user_agent: &str,
         ca: Option<&[rustls_pki_types::CertificateDer<'static>]>,
+        proxy: Option<ureq::Proxy>,
     ) -> Self {
-        let agent = ureq::AgentBuilder::new()
+        let mut builder = ureq::AgentBuilder::new()
             .timeout(timeout)
             .redirects(0)
             .tls_config(tls_config(ca))
-            .try_proxy_from_env(true)
-            .max_idle_connections_per_host(64)
-            .build();
+            .max_idle_connections_per_host(64);
+        if let Some(p) = proxy {
+            builder = builder.proxy(p);
+        }
+        let agent = builder.build();
         Transport {
             agent: Some(agent),
             user_agent: user_agent.to_owned(),
@@ -163,5 +195,55 @@ impl Transport {
                 reason: format!("reading the answer (HTTP {status}) failed: {e}"),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proxy_for;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn proxies_follow_the_scheme_and_no_proxy() {
+        let e = [
+            ("https_proxy", "http://s:1"),
+            ("HTTP_PROXY", "http://p:2"),
+            ("no_proxy", "internal.example, .corp,10.1.2.3"),
+        ];
+        assert_eq!(
+            proxy_for(true, "lts.example.com", &env(&e)).as_deref(),
+            Some("http://s:1")
+        );
+        assert_eq!(
+            proxy_for(false, "lts.example.com", &env(&e)).as_deref(),
+            Some("http://p:2")
+        );
+        assert_eq!(proxy_for(true, "internal.example", &env(&e)), None);
+        assert_eq!(proxy_for(true, "a.b.corp", &env(&e)), None);
+        assert_eq!(proxy_for(true, "10.1.2.3", &env(&e)), None);
+        assert_eq!(
+            proxy_for(true, "notcorp", &env(&e)).as_deref(),
+            Some("http://s:1")
+        );
+        assert_eq!(
+            proxy_for(true, "x", &env(&[("ALL_PROXY", "http://a:3")])).as_deref(),
+            Some("http://a:3")
+        );
+        assert_eq!(
+            proxy_for(
+                true,
+                "x",
+                &env(&[("all_proxy", "http://a:3"), ("NO_PROXY", "*")])
+            ),
+            None
+        );
+        assert_eq!(proxy_for(true, "x", &env(&[])), None);
     }
 }

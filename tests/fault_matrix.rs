@@ -350,3 +350,65 @@ fn fault_matrix() {
     row("client clock 20 min off (past the 15 min window)", &o);
     let _ = ErrorKind::Auth;
 }
+
+/// An endpoint name that cannot resolve: a 64-character label, which the system resolver
+/// refuses while building its query, so nothing is sent to any DNS server. The sync client
+/// reports LTS_ERR_NETWORK with the resolver's reason after its retries; the producer reports
+/// every log failed once, at its delivery deadline.
+#[test]
+fn dns_failure_of_the_endpoint_name() {
+    let endpoint = format!("http://{}.lts-test.invalid:80", "a".repeat(64));
+    let mut cfg = lts::ClientConfig::new(&endpoint, "ak", "sk", "proj").unwrap();
+    cfg.allow_plain_http = true;
+    cfg.profile.set("backoff_base_ms", "5").unwrap();
+    cfg.set_retries(2).unwrap();
+    let err = lts::Client::new(cfg.clone()).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Network, "{}", err.message);
+    assert!(
+        err.message.to_lowercase().contains("dns")
+            || err.message.contains("resolve")
+            || err.message.contains("lookup"),
+        "{}",
+        err.message
+    );
+
+    let mut pc = ProducerConfig::default();
+    pc.set_linger_ms(100).unwrap();
+    pc.set_delivery_timeout_ms(500).unwrap();
+    let p = Producer::new(pc).unwrap();
+    p.add_client(cfg).unwrap();
+    p.start().unwrap();
+    let results: Arc<Mutex<Vec<SendResult>>> = Arc::default();
+    let n = 20;
+    for i in 0..n {
+        let mut it = LogItem::new();
+        it.set_timestamp_ns(1).unwrap();
+        it.set_origin_msg(&format!("dns {i}")).unwrap();
+        let r = results.clone();
+        p.send(
+            "proj",
+            "u",
+            &[&it],
+            Some(Box::new(move |res: &SendResult| {
+                r.lock().unwrap().push(res.clone())
+            })),
+        )
+        .unwrap();
+    }
+    let t0 = Instant::now();
+    p.close(None).unwrap();
+    let results = results.lock().unwrap();
+    assert_eq!(results.len(), n, "one result per send");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.error == Some(ErrorKind::Network) && r.attempts > 1),
+        "{:?}",
+        results[0]
+    );
+    println!(
+        "| endpoint name does not resolve | {n} | 0 | {n} | 0 | {} | — | — | {:.1} s |",
+        p.stats().retries,
+        t0.elapsed().as_secs_f64()
+    );
+}
