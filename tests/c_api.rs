@@ -74,6 +74,50 @@ fn compile(compiler: &str, flags: &[&str], sources: &[&str], out: &str, link: bo
     out
 }
 
+/// Runs a command to completion, killing it (and failing) after `secs`: a hung program must
+/// fail the test, not stall CI.
+fn output_within(cmd: &mut Command, secs: u64) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "killed after {secs} s: {cmd:?}\nstdout so far:\n{}",
+                String::from_utf8_lossy(&out_reader.join().unwrap())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
 fn valgrind_available() -> bool {
     let found = Command::new("valgrind")
         .arg("--version")
@@ -111,7 +155,7 @@ fn run(program: &Path, env: &[(&str, String)]) -> String {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("the program runs");
+    let out = output_within(&mut cmd, 300);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -458,7 +502,7 @@ fn run_sanitized(program: &Path, env: &[(&str, String)]) -> String {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("the program runs");
+    let out = output_within(&mut cmd, 300);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -540,7 +584,7 @@ fn a_forked_child_gets_a_fresh_producer_and_the_parent_is_unaffected() {
     let mut cmd = Command::new(&exe);
     cmd.env_remove("LD_LIBRARY_PATH")
         .env("LTS_ENDPOINT", server.url());
-    let out = cmd.output().unwrap();
+    let out = output_within(&mut cmd, 300);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains(" passed, 0 failed"),
