@@ -29,9 +29,9 @@ use lts_local::{Quotas, Server, ServerConfig, DEFAULT_ACCESS_KEY, DEFAULT_SECRET
 const POOL: usize = 4096;
 
 /// The same logs as Rust items (for sizes and lz4 alone) and as C handles (for sends).
-fn pool() -> (Vec<lts::LogItem>, Vec<*mut lts_log_item>) {
+fn pool(shape: fn(u64, i64) -> lts::LogItem) -> (Vec<lts::LogItem>, Vec<*mut lts_log_item>) {
     let now = lts::util::now_ns();
-    let items: Vec<lts::LogItem> = (0..POOL as u64).map(|i| shapes::wide(i, now)).collect();
+    let items: Vec<lts::LogItem> = (0..POOL as u64).map(|i| shape(i, now)).collect();
     let handles = items.iter().map(|it| item_handle(it.clone())).collect();
     (items, handles)
 }
@@ -104,6 +104,53 @@ fn cpu_seconds() -> f64 {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
+/// Two threads each send n/2 logs through one producer (sink transport, 1 worker); the
+/// caller's cost of each send, both threads' samples merged.
+fn two_thread_send_cost(items: &[*mut lts_log_item], n: usize) -> (u32, u32, u32) {
+    let handle = handle_from(producer("http://127.0.0.1:1", true, 1)) as usize;
+    let ptrs: Vec<usize> = items.iter().map(|&p| p as usize).collect();
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let ptrs = ptrs.clone();
+            std::thread::spawn(move || {
+                let (project, unit) = (
+                    CString::new("bench").unwrap(),
+                    CString::new("unit").unwrap(),
+                );
+                let mut lat = Vec::with_capacity(n / 2);
+                for i in 0..n / 2 {
+                    let one = [ptrs[(i * 2 + t) % ptrs.len()] as *const lts_log_item];
+                    let s = Instant::now();
+                    let r = unsafe {
+                        lts_producer_send(
+                            handle as *mut _,
+                            project.as_ptr(),
+                            unit.as_ptr(),
+                            one.as_ptr(),
+                            1,
+                            None,
+                            std::ptr::null_mut(),
+                        )
+                    };
+                    lat.push(s.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32);
+                    assert_eq!(r, LTS_OK);
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<u32> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    unsafe {
+        assert_eq!(lts_producer_safe_close(handle as *mut _), LTS_OK);
+        lts_producer_free(handle as *mut _);
+    }
+    lat.sort_unstable();
+    (pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 0.999))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -118,7 +165,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let (logs, items) = pool();
+    let (logs, items) = pool(shapes::wide);
     let raw_per_log = BatchBuilder::from_items(&[&logs[0]]).raw_size();
     println!(
         "liblts {} — wide shape, {raw_per_log} raw bytes for one log alone; {n} logs per run",
@@ -201,6 +248,50 @@ fn main() {
         lz_mb / pipe_mb
     );
 
+    // 1b/2b. The same for the small shape, and the send cost with two sending threads.
+    let (small_logs, small_items) = pool(shapes::small);
+    let small_raw = BatchBuilder::from_items(&[&small_logs[0]]).raw_size();
+    let _ = run(
+        producer("http://127.0.0.1:1", true, 1),
+        &small_items,
+        n / 10,
+        None,
+    );
+    let mut lat = Vec::with_capacity(n);
+    run(
+        producer("http://127.0.0.1:1", true, 1),
+        &small_items,
+        n,
+        Some(&mut lat),
+    );
+    lat.sort_unstable();
+    println!(
+        "small shape ({small_raw} raw bytes alone): send median {} ns, p99 {} ns, p999 {} ns",
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        pct(&lat, 0.999)
+    );
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let (t, _) = run(
+            producer("http://127.0.0.1:1", true, 1),
+            &small_items,
+            n,
+            None,
+        );
+        rates.push(n as f64 / t.as_secs_f64());
+    }
+    println!(
+        "small shape pipeline (sink; 1 sending thread + 1 worker): {:.0} logs/s",
+        median(rates)
+    );
+    for (label, its) in [("wide", &items), ("small", &small_items)] {
+        let (med, p99, p999) = two_thread_send_cost(its, n);
+        println!(
+            "{label} shape, 2 sending threads: send median {med} ns, p99 {p99} ns, p999 {p999} ns"
+        );
+    }
+
     // 3. End to end into lts-local --sink over loopback.
     let server = Server::start(ServerConfig {
         sink: true,
@@ -232,7 +323,7 @@ fn main() {
         median(mbs),
         median(cpu_per_gb)
     );
-    for h in items {
+    for h in items.into_iter().chain(small_items) {
         unsafe { lts_log_item_free(h) };
     }
 }
