@@ -88,19 +88,7 @@ impl Endpoint {
 
     /// The host is `localhost`, a 127.0.0.0/8 address or `[::1]`.
     pub fn is_loopback(&self) -> bool {
-        let authority = self
-            .base
-            .split("://")
-            .nth(1)
-            .unwrap_or("")
-            .split('/')
-            .next()
-            .unwrap_or("");
-        let host = if let Some(rest) = authority.strip_prefix('[') {
-            rest.split(']').next().unwrap_or("")
-        } else {
-            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-        };
+        let host = self.host();
         host.eq_ignore_ascii_case("localhost")
             || host
                 .parse::<std::net::IpAddr>()

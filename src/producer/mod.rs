@@ -606,12 +606,16 @@ impl Producer {
     ) -> Result<()> {
         let r = self.send_inner(project, unit, items, callback);
         if r.is_err() {
-            self.shared
-                .counters
-                .logs_refused
-                .fetch_add(items.len() as u64, Ordering::Relaxed);
+            self.count_refused(items.len());
         }
         r
+    }
+
+    fn count_refused(&self, logs: usize) {
+        self.shared
+            .counters
+            .logs_refused
+            .fetch_add(logs as u64, Ordering::Relaxed);
     }
 
     /// `send` for items in the packed layout (see [`crate::packed`]).
@@ -629,10 +633,7 @@ impl Producer {
                 self.send(project, unit, &refs, callback)
             }
             Err(e) => {
-                self.shared
-                    .counters
-                    .logs_refused
-                    .fetch_add(count as u64, Ordering::Relaxed);
+                self.count_refused(count);
                 Err(e)
             }
         }
