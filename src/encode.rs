@@ -69,28 +69,66 @@ pub(crate) fn varint_len(mut v: u64) -> usize {
     n
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 /// Size of a length-delimited field holding `len` bytes (tag + length + bytes).
 fn field_len(len: usize) -> usize {
     1 + varint_len(len as u64) + len
 }
 
-fn put_bytes_field(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
-    out.push(tag(field, LEN));
-    put_varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
+/// Writes a message whose length is computed first: one resize of the buffer, then plain
+/// stores, instead of a capacity check and length update per byte pushed.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    #[inline]
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        self.pos += b.len();
+    }
+
+    #[inline]
+    fn bytes_field(&mut self, field: u8, b: &[u8]) {
+        self.byte(tag(field, LEN));
+        self.varint(b.len() as u64);
+        self.bytes(b);
+    }
+}
+
+/// Appends exactly `len` bytes to `out`, written by `write`.
+#[inline]
+fn write_exact(out: &mut Vec<u8>, len: usize, write: impl FnOnce(&mut Writer<'_>)) {
+    let start = out.len();
+    out.resize(start + len, 0);
+    let mut w = Writer {
+        buf: &mut out[start..],
+        pos: 0,
+    };
+    write(&mut w);
+    // A length function that disagrees with its writer would leave zeros or panic above.
+    assert_eq!(w.pos, len, "encoded length mismatch");
 }
 
 // --- messages ------------------------------------------------------------------------------
 
 /// `AnyValue` content length.
+#[inline]
 fn any_value_len(v: &Value) -> usize {
     match v {
         Value::Str(s) => field_len(s.len()),
@@ -99,33 +137,42 @@ fn any_value_len(v: &Value) -> usize {
     }
 }
 
-fn put_any_value(out: &mut Vec<u8>, v: &Value) {
+#[inline]
+fn put_any_value(w: &mut Writer<'_>, v: &Value) {
     match v {
-        Value::Str(s) => put_bytes_field(out, 1, s.as_bytes()),
+        Value::Str(s) => w.bytes_field(1, s.as_bytes()),
         Value::Int(i) => {
-            out.push(tag(3, VARINT));
-            put_varint(out, *i as u64);
+            w.byte(tag(3, VARINT));
+            w.varint(*i as u64);
         }
         Value::Double(d) => {
-            out.push(tag(4, I64));
-            out.extend_from_slice(&d.to_le_bytes());
+            w.byte(tag(4, I64));
+            w.bytes(&d.to_le_bytes());
         }
     }
 }
 
+#[inline]
 fn key_value_len(k: &str, v: &Value) -> usize {
     field_len(k.len()) + field_len(any_value_len(v))
 }
 
+fn key_values_len(list: &[(String, Value)]) -> usize {
+    list.iter()
+        .map(|(k, v)| field_len(key_value_len(k, v)))
+        .sum()
+}
+
 /// Writes `KeyValue`s as repeated field `field` of the enclosing message.
-fn put_key_values(out: &mut Vec<u8>, field: u8, list: &[(String, Value)]) {
+fn put_key_values(w: &mut Writer<'_>, field: u8, list: &[(String, Value)]) {
     for (k, v) in list {
-        out.push(tag(field, LEN));
-        put_varint(out, key_value_len(k, v) as u64);
-        put_bytes_field(out, 1, k.as_bytes());
-        out.push(tag(2, LEN));
-        put_varint(out, any_value_len(v) as u64);
-        put_any_value(out, v);
+        let value_len = any_value_len(v);
+        w.byte(tag(field, LEN));
+        w.varint((field_len(k.len()) + field_len(value_len)) as u64);
+        w.bytes_field(1, k.as_bytes());
+        w.byte(tag(2, LEN));
+        w.varint(value_len as u64);
+        put_any_value(w, v);
     }
 }
 
@@ -135,51 +182,57 @@ fn log_record_len(item: &LogItem) -> usize {
     if let Some(m) = item.origin_msg() {
         n += field_len(field_len(m.len()));
     }
-    n + item
-        .contents()
-        .iter()
-        .map(|(k, v)| field_len(key_value_len(k, v)))
-        .sum::<usize>()
+    n + key_values_len(item.contents())
 }
 
 /// Appends one `LogRecord` as a `ScopeLogs.log_records` field (tag, length, message).
 fn put_record_field(out: &mut Vec<u8>, item: &LogItem) {
-    out.push(tag(2, LEN));
-    put_varint(out, log_record_len(item) as u64);
-    let ts = item.timestamp_ns().unwrap_or(0);
-    if ts != 0 {
-        out.push(tag(1, I64));
-        out.extend_from_slice(&(ts as u64).to_le_bytes());
-    }
-    if let Some(m) = item.origin_msg() {
-        out.push(tag(5, LEN));
-        put_varint(out, field_len(m.len()) as u64);
-        put_bytes_field(out, 1, m.as_bytes());
-    }
-    put_key_values(out, 6, item.contents());
+    let len = log_record_len(item);
+    write_exact(out, field_len(len), |w| {
+        w.byte(tag(2, LEN));
+        w.varint(len as u64);
+        let ts = item.timestamp_ns().unwrap_or(0);
+        if ts != 0 {
+            w.byte(tag(1, I64));
+            w.bytes(&(ts as u64).to_le_bytes());
+        }
+        if let Some(m) = item.origin_msg() {
+            w.byte(tag(5, LEN));
+            w.varint(field_len(m.len()) as u64);
+            w.bytes_field(1, m.as_bytes());
+        }
+        put_key_values(w, 6, item.contents());
+    });
 }
 
 /// The `InstrumentationScope` every batch names, encoded once.
 static SCOPE: Lazy<Vec<u8>> = Lazy::new(|| {
     let mut s = Vec::new();
-    put_bytes_field(&mut s, 1, SCOPE_NAME.as_bytes());
-    put_bytes_field(&mut s, 2, crate::VERSION.as_bytes());
+    let (name, version) = (SCOPE_NAME.as_bytes(), crate::VERSION.as_bytes());
+    write_exact(
+        &mut s,
+        field_len(name.len()) + field_len(version.len()),
+        |w| {
+            w.bytes_field(1, name);
+            w.bytes_field(2, version);
+        },
+    );
     s
 });
 
 // --- batches -------------------------------------------------------------------------------
 
 fn resource_len(labels: &[(String, Value)]) -> usize {
-    labels
-        .iter()
-        .map(|(k, v)| field_len(key_value_len(k, v)))
-        .sum()
+    key_values_len(labels)
 }
 
 /// Length of a `ResourceLogs` holding `records_len` bytes of records.
 fn resource_logs_len(resource_len: usize, records_len: usize) -> usize {
     field_len(resource_len) + field_len(field_len(SCOPE.len()) + records_len)
 }
+
+/// A label set and how many record bytes carry it.
+type LabelBytes<'a> = (&'a [(String, Value)], usize);
 
 /// Records serialized ahead of time (by a producer's sending thread, outside any lock), to
 /// be appended to a batch with [`BatchBuilder::append_encoded`]. Reused between sends.
@@ -203,7 +256,7 @@ impl EncodedRecords {
     /// The exact raw size of a `LogsData` holding only these records.
     pub fn standalone_size(&self, items: &[&LogItem]) -> usize {
         // (labels, records bytes) per distinct label set.
-        let mut groups: Vec<(&[(String, Value)], usize)> = Vec::new();
+        let mut groups: smallvec::SmallVec<[LabelBytes<'_>; 4]> = smallvec::SmallVec::new();
         let mut start = 0;
         for (item, &end) in items.iter().zip(&self.ends) {
             let labels = item.labels();
@@ -236,7 +289,9 @@ struct Group {
 impl Group {
     fn new(labels: &[(String, Value)]) -> Group {
         let mut resource = Vec::new();
-        put_key_values(&mut resource, 1, labels);
+        write_exact(&mut resource, key_values_len(labels), |w| {
+            put_key_values(w, 1, labels)
+        });
         Group {
             labels: labels.to_vec(),
             resource,
@@ -251,12 +306,18 @@ impl Group {
     }
 
     fn put(&self, out: &mut Vec<u8>) {
-        out.push(tag(1, LEN));
-        put_varint(out, self.resource_logs_len() as u64);
-        put_bytes_field(out, 1, &self.resource);
-        out.push(tag(2, LEN));
-        put_varint(out, (field_len(SCOPE.len()) + self.records.len()) as u64);
-        put_bytes_field(out, 1, &SCOPE);
+        let len = self.resource_logs_len();
+        let scope_logs_len = field_len(SCOPE.len()) + self.records.len();
+        // Everything up to the records; the records are copied once, not zeroed first.
+        let head = field_len(len) - self.records.len();
+        write_exact(out, head, |w| {
+            w.byte(tag(1, LEN));
+            w.varint(len as u64);
+            w.bytes_field(1, &self.resource);
+            w.byte(tag(2, LEN));
+            w.varint(scope_logs_len as u64);
+            w.bytes_field(1, &SCOPE);
+        });
         out.extend_from_slice(&self.records);
     }
 }
@@ -273,9 +334,9 @@ fn same_labels(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
 pub struct BatchBuilder {
     groups: Vec<Group>,
     count: usize,
-    /// Bytes the first group reserves up front, so a growing batch is not copied over and
-    /// over by reallocation while senders wait on its lock.
-    reserve: usize,
+    /// The first label group's record buffer, reserved (or recycled) up front, so a growing
+    /// batch is not copied over and over by reallocation while senders wait on its lock.
+    first: Vec<u8>,
 }
 
 impl BatchBuilder {
@@ -285,10 +346,28 @@ impl BatchBuilder {
 
     /// A builder whose first label group reserves `bytes` of record space.
     pub fn with_reserve(bytes: usize) -> Self {
+        Self::with_buffer(Vec::with_capacity(bytes))
+    }
+
+    /// A builder whose first label group writes into `buf` (cleared): a buffer kept from an
+    /// earlier batch, whose pages are already mapped.
+    pub fn with_buffer(mut buf: Vec<u8>) -> Self {
+        buf.clear();
         BatchBuilder {
-            reserve: bytes,
+            first: buf,
             ..Self::default()
         }
+    }
+
+    /// The biggest record buffer, for [`BatchBuilder::with_buffer`].
+    pub fn into_buffer(self) -> Vec<u8> {
+        let mut best = self.first;
+        for g in self.groups {
+            if g.records.capacity() > best.capacity() {
+                best = g.records;
+            }
+        }
+        best
     }
 
     /// Serializes `items` into their groups. Items must be complete (see [`check_items`]).
@@ -311,7 +390,7 @@ impl BatchBuilder {
             None => {
                 let mut g = Group::new(labels);
                 if self.groups.is_empty() {
-                    g.records.reserve(self.reserve);
+                    g.records = std::mem::take(&mut self.first);
                 }
                 self.groups.push(g);
                 self.groups.last_mut().expect("just pushed")
@@ -366,16 +445,37 @@ impl BatchBuilder {
 
     /// The `LogsData` bytes.
     pub fn to_logs_data(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.raw_size());
-        for g in &self.groups {
-            g.put(&mut out);
-        }
+        let mut out = Vec::new();
+        self.write_logs_data(&mut out);
         out
+    }
+
+    /// The `LogsData` bytes, into `out` (cleared first; its allocation is reused).
+    pub fn write_logs_data(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(self.raw_size());
+        for g in &self.groups {
+            g.put(out);
+        }
     }
 
     /// The request body.
     pub fn finish(&self, compression: Compression) -> EncodedBatch {
         finish_raw(self.to_logs_data(), self.count, compression)
+    }
+}
+
+/// A request body from `LogsData` bytes the caller keeps (a producer worker reuses them).
+pub fn finish_borrowed(raw: &[u8], log_count: usize, compression: Compression) -> EncodedBatch {
+    let body = match compression {
+        Compression::Lz4 => lz4_flex::block::compress(raw),
+        Compression::None => raw.to_vec(),
+    };
+    EncodedBatch {
+        body,
+        raw_size: raw.len(),
+        compression,
+        log_count,
     }
 }
 
@@ -623,8 +723,11 @@ mod tests {
     fn varints() {
         for v in [0u64, 1, 127, 128, 16383, 16384, u64::MAX] {
             let mut out = Vec::new();
-            put_varint(&mut out, v);
-            assert_eq!(out.len(), varint_len(v));
+            write_exact(&mut out, varint_len(v), |w| w.varint(v));
+            let (decoded, used) = prost::encoding::decode_varint(&mut out.as_slice())
+                .map(|d| (d, varint_len(v)))
+                .unwrap();
+            assert_eq!((decoded, used), (v, out.len()));
         }
     }
 }

@@ -189,6 +189,21 @@ pub unsafe fn handle_ref<'a, T: Handle>(p: *const T, arg: &str) -> Result<&'a T,
     Ok(h)
 }
 
+/// As [`handle_ref`], naming the argument only if it is refused (the name costs a format on
+/// the hot path of a send otherwise).
+///
+/// # Safety
+/// As [`handle_ref`].
+pub unsafe fn handle_ref_named<'a, T: Handle>(
+    p: *const T,
+    arg: impl FnOnce() -> String,
+) -> Result<&'a T, lts_result> {
+    match p.as_ref() {
+        Some(h) if h.head().tag == T::TAG && h.head().pid == current_pid() => Ok(h),
+        _ => handle_ref(p, &arg()),
+    }
+}
+
 /// # Safety
 /// As [`handle_ref`], and no other reference to the handle is in use.
 pub unsafe fn handle_mut<'a, T: Handle>(p: *mut T, arg: &str) -> Result<&'a mut T, lts_result> {

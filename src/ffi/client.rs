@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use crate::client::Client;
 use crate::error::ErrorKind;
 use crate::ffi::boundary::{
-    bytes_arg, clear_out, free_handle, handle_ref, str_arg, Handle, HandleHead,
+    bytes_arg, clear_out, free_handle, handle_ref, handle_ref_named, str_arg, Handle, HandleHead,
 };
 use crate::ffi::config::lts_client_config;
 use crate::ffi::error::{fail, lts_result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
@@ -143,6 +143,9 @@ unsafe fn answer(
     }
 }
 
+/// A send's items: up to 8 without an allocation.
+pub(crate) type ItemRefs<'a> = smallvec::SmallVec<[&'a LogItem; 8]>;
+
 /// Borrows a C array of item handles, checking each.
 ///
 /// # Safety
@@ -150,7 +153,7 @@ unsafe fn answer(
 pub(crate) unsafe fn item_refs<'a>(
     items: *const *const lts_log_item,
     count: usize,
-) -> Result<Vec<&'a LogItem>, lts_result> {
+) -> Result<ItemRefs<'a>, lts_result> {
     if count == 0 {
         return Err(set_error(
             LTS_ERR_INVALID_ARGUMENT,
@@ -161,9 +164,9 @@ pub(crate) unsafe fn item_refs<'a>(
         return Err(set_error(LTS_ERR_INVALID_ARGUMENT, "items is NULL"));
     }
     let ptrs = std::slice::from_raw_parts(items, count);
-    let mut out = Vec::with_capacity(count);
+    let mut out = ItemRefs::with_capacity(count);
     for (i, &p) in ptrs.iter().enumerate() {
-        out.push(&handle_ref(p, &format!("items[{i}]"))?.inner);
+        out.push(&handle_ref_named(p, || format!("items[{i}]"))?.inner);
     }
     Ok(out)
 }

@@ -120,7 +120,7 @@ fn a_send_racing_close_is_refused_or_flushed() {
                 raw_size: encoded.standalone_size(&items),
                 callback: None,
             };
-            let (closed, _) = guard.append("p", "u", part, Instant::now());
+            let (closed, _) = guard.append("p", "u", part, Instant::now);
             Some(closed.iter().map(|b| b.payload.log_count()).sum::<usize>())
         });
         // The critical section of Producer::close.

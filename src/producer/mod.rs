@@ -94,7 +94,7 @@ struct Shared {
     state: AtomicU8,
     /// Filled by `add_client` until `start`, then frozen so `send` reads it without a lock.
     pending_clients: Mutex<HashMap<String, Arc<Client>>>,
-    clients: OnceLock<HashMap<String, Arc<Client>>>,
+    clients: OnceLock<rustc_hash::FxHashMap<String, Arc<Client>>>,
     acc: Mutex<Accumulator>,
     /// Wakes the linger timer: a batch opened, or the producer is closing.
     acc_changed: Condvar,
@@ -280,6 +280,7 @@ impl Shared {
             sends: Claim::new(sends),
             batch_id: raw.batch_id,
             ready_at: Instant::now(),
+            pool: None,
         });
     }
 
@@ -316,13 +317,16 @@ impl Shared {
             .clients
             .get()
             .expect("workers start after the clients are frozen");
+        let mut scratch = Vec::new();
         while let Ok(Work::Batch(id, batch)) = self.work_rx.recv() {
             if batch.sends.is_reported() {
                 continue; // reported by close already
             }
             let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let client = &clients[&batch.project];
-                let encoded = batch.payload.finish(client.config().compression);
+                let encoded = batch
+                    .payload
+                    .finish(client.config().compression, &mut scratch);
                 let limits = RetryLimits {
                     retries: u32::MAX,
                     deadline: Some(batch.ready_at + self.config.delivery_timeout),
@@ -456,7 +460,7 @@ impl Producer {
             ));
         }
         let clients = std::mem::take(&mut *lock(&self.shared.pending_clients));
-        let _ = self.shared.clients.set(clients);
+        let _ = self.shared.clients.set(clients.into_iter().collect());
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
                 .name(name)
@@ -733,7 +737,7 @@ impl Producer {
             raw_size,
             callback,
         };
-        let (closed, opened) = acc.append(project, unit, part, Instant::now());
+        let (closed, opened) = acc.append(project, unit, part, Instant::now);
         drop(acc);
         if opened {
             sh.acc_changed.notify_one();
