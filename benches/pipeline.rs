@@ -1,13 +1,14 @@
-//! `cargo bench --bench pipeline`: the producer's figures for the `wide` log shape.
+//! `cargo bench --bench pipeline`: the producer's pipeline — send, batching, protobuf, lz4 —
+//! with only the HTTP request replaced by an in-process sink, on one worker thread, beside
+//! lz4 alone on the same serialized bytes, for the project's two bench shapes.
 //!
-//! 1. the caller's cost of one `lts_producer_send` (1 log, no callback): median, p99, p999;
-//! 2. the pipeline — send, batching, protobuf encoding, lz4 — with only the HTTP request
-//!    replaced by a sink, on one worker thread: logs/s and raw MB/s; beside it lz4 alone on
-//!    the same serialized bytes;
-//! 3. end to end into `lts-local --sink` over loopback (8 workers): logs/s and raw MB/s.
+//! Sends go through the C entry point `lts_producer_send`, one log per call, no callback,
+//! from one thread. Each figure is the median of 5 runs after a warm-up run; every run checks
+//! that every log was delivered. The send cost from C and end to end over loopback are
+//! measured by `benches/c/lts_bench.c` (see `scripts/bench.sh`, which runs both).
 //!
-//! Each throughput figure is the median of 3 runs after a warm-up run. Set LTS_BENCH_LOGS
-//! to change the number of logs per run (default 1,000,000).
+//! Set LTS_BENCH_LOGS to change the number of logs per run (default 1,000,000). The last
+//! lines are `key=value` figures for the suite's table.
 
 #[path = "shapes.rs"]
 mod shapes;
@@ -24,11 +25,11 @@ use lts::ffi::producer::{
 };
 use lts::producer::{Producer, ProducerConfig};
 use lts::ClientConfig;
-use lts_local::{Quotas, Server, ServerConfig, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY};
 
 const POOL: usize = 4096;
+const RUNS: usize = 5;
 
-/// The same logs as Rust items (for sizes and lz4 alone) and as C handles (for sends).
+/// The same logs as Rust items (for lz4 alone) and as C handles (for sends).
 fn pool(shape: fn(u64, i64) -> lts::LogItem) -> (Vec<lts::LogItem>, Vec<*mut lts_log_item>) {
     let now = lts::util::now_ns();
     let items: Vec<lts::LogItem> = (0..POOL as u64).map(|i| shape(i, now)).collect();
@@ -36,37 +37,29 @@ fn pool(shape: fn(u64, i64) -> lts::LogItem) -> (Vec<lts::LogItem>, Vec<*mut lts
     (items, handles)
 }
 
-fn producer(endpoint: &str, sink: bool, workers: u32) -> Producer {
+/// A started producer whose one worker hands each finished request to a sink.
+fn producer() -> Producer {
     let mut pc = ProducerConfig::default();
-    pc.set_worker_count(workers).unwrap();
+    pc.set_worker_count(1).unwrap();
     pc.set_buffer_bytes(1 << 30).unwrap();
     let p = Producer::new(pc).unwrap();
-    let mut cc =
-        ClientConfig::new(endpoint, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, "bench").unwrap();
-    if sink {
-        cc = cc.sink_for_benchmarks();
-    }
+    let cc = ClientConfig::new("http://127.0.0.1:1", "ak", "sk", "bench")
+        .unwrap()
+        .sink_for_benchmarks();
     p.add_client(cc).unwrap();
     p.start().unwrap();
     p
 }
 
 /// Sends `n` logs one per call through the C entry point; returns the wall time until
-/// safe_close has delivered everything, and the raw bytes accepted.
-fn run(
-    p: Producer,
-    items: &[*mut lts_log_item],
-    n: usize,
-    latencies: Option<&mut Vec<u32>>,
-) -> (Duration, u64) {
-    let handle = handle_from(p);
+/// safe_close has delivered everything, and the raw bytes delivered.
+fn run(items: &[*mut lts_log_item], n: usize) -> (Duration, u64) {
+    let handle = handle_from(producer());
     let project = CString::new("bench").unwrap();
     let unit = CString::new("unit").unwrap();
     let t0 = Instant::now();
-    let mut lat = latencies;
     for i in 0..n {
         let one = [items[i % items.len()] as *const lts_log_item];
-        let s = Instant::now();
         let r = unsafe {
             lts_producer_send(
                 handle,
@@ -78,9 +71,6 @@ fn run(
                 std::ptr::null_mut(),
             )
         };
-        if let Some(l) = lat.as_mut() {
-            l.push(s.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32);
-        }
         assert_eq!(r, LTS_OK, "send {i} refused");
     }
     assert_eq!(unsafe { lts_producer_safe_close(handle) }, LTS_OK);
@@ -104,120 +94,13 @@ fn cpu_seconds() -> f64 {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
-/// Two threads each send n/2 logs through one producer (sink transport, 1 worker); the
-/// caller's cost of each send, both threads' samples merged.
-fn two_thread_send_cost(items: &[*mut lts_log_item], n: usize) -> (u32, u32, u32) {
-    let handle = handle_from(producer("http://127.0.0.1:1", true, 1)) as usize;
-    let ptrs: Vec<usize> = items.iter().map(|&p| p as usize).collect();
-    let threads: Vec<_> = (0..2)
-        .map(|t| {
-            let ptrs = ptrs.clone();
-            std::thread::spawn(move || {
-                let (project, unit) = (
-                    CString::new("bench").unwrap(),
-                    CString::new("unit").unwrap(),
-                );
-                let mut lat = Vec::with_capacity(n / 2);
-                for i in 0..n / 2 {
-                    let one = [ptrs[(i * 2 + t) % ptrs.len()] as *const lts_log_item];
-                    let s = Instant::now();
-                    let r = unsafe {
-                        lts_producer_send(
-                            handle as *mut _,
-                            project.as_ptr(),
-                            unit.as_ptr(),
-                            one.as_ptr(),
-                            1,
-                            None,
-                            std::ptr::null_mut(),
-                        )
-                    };
-                    lat.push(s.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32);
-                    assert_eq!(r, LTS_OK);
-                }
-                lat
-            })
-        })
-        .collect();
-    let mut lat: Vec<u32> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap())
-        .collect();
-    unsafe {
-        assert_eq!(lts_producer_safe_close(handle as *mut _), LTS_OK);
-        lts_producer_free(handle as *mut _);
-    }
-    lat.sort_unstable();
-    (pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 0.999))
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
 }
 
-fn pct(sorted: &[u32], p: f64) -> u32 {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
-fn main() {
-    let n: usize = std::env::var("LTS_BENCH_LOGS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let (logs, items) = pool(shapes::wide);
-    let raw_per_log = BatchBuilder::from_items(&[&logs[0]]).raw_size();
-    println!(
-        "liblts {} — wide shape, {raw_per_log} raw bytes for one log alone; {n} logs per run",
-        lts::VERSION
-    );
-
-    // 1. Caller's cost of send (sink transport, 1 worker).
-    let _ = run(
-        producer("http://127.0.0.1:1", true, 1),
-        &items,
-        n / 10,
-        None,
-    );
-    let mut lat = Vec::with_capacity(n);
-    run(
-        producer("http://127.0.0.1:1", true, 1),
-        &items,
-        n,
-        Some(&mut lat),
-    );
-    lat.sort_unstable();
-    println!(
-        "send (caller's cost, 1 log per call): median {} ns, p99 {} ns, p999 {} ns",
-        pct(&lat, 0.5),
-        pct(&lat, 0.99),
-        pct(&lat, 0.999)
-    );
-
-    // 2. Pipeline with a sink in place of HTTP, one worker.
-    let mut rates = Vec::new();
-    let mut mbs = Vec::new();
-    let mut per_cpu = Vec::new();
-    let _ = run(
-        producer("http://127.0.0.1:1", true, 1),
-        &items,
-        n / 10,
-        None,
-    );
-    for _ in 0..3 {
-        let c0 = cpu_seconds();
-        let (t, bytes) = run(producer("http://127.0.0.1:1", true, 1), &items, n, None);
-        per_cpu.push(n as f64 / (cpu_seconds() - c0));
-        rates.push(n as f64 / t.as_secs_f64());
-        mbs.push(bytes as f64 / 1e6 / t.as_secs_f64());
-    }
-    let (pipe_rate, pipe_mb) = (median(rates), median(mbs));
-    println!(
-        "pipeline (sink; 1 sending thread + 1 worker): {pipe_rate:.0} logs/s, {pipe_mb:.1} MB/s raw; {:.0} logs per CPU-second",
-        median(per_cpu)
-    );
-
-    // lz4 alone on the same serialized bytes: one batch as the pipeline closes it (512 KiB).
+/// lz4 alone, in raw MB/s, on one batch of these logs as the pipeline closes it (512 KiB).
+fn lz4_alone(logs: &[lts::LogItem]) -> (f64, usize, usize, f64) {
     let mut batch = BatchBuilder::new();
     for it in logs.iter().cycle() {
         if batch.raw_size() >= lts::producer::config::DEFAULT_BATCH_SIZE {
@@ -226,8 +109,8 @@ fn main() {
         batch.push(it);
     }
     let raw = batch.to_logs_data();
-    let mut lz = Vec::new();
-    for _ in 0..3 {
+    let mut rates = Vec::new();
+    for _ in 0..RUNS {
         let reps = 200;
         let t = Instant::now();
         let mut out = 0;
@@ -235,95 +118,56 @@ fn main() {
             out +=
                 std::hint::black_box(lz4_flex::block::compress(std::hint::black_box(&raw))).len();
         }
-        let secs = t.elapsed().as_secs_f64();
-        lz.push((raw.len() * reps) as f64 / 1e6 / secs);
+        rates.push((raw.len() * reps) as f64 / 1e6 / t.elapsed().as_secs_f64());
         std::hint::black_box(out);
     }
-    let lz_mb = median(lz);
     let ratio = raw.len() as f64 / lz4_flex::block::compress(&raw).len() as f64;
-    println!(
-        "lz4 alone on a {}-byte batch of {} logs: {lz_mb:.1} MB/s raw (compression ratio {ratio:.2}); pipeline / lz4-alone time ratio {:.2}",
-        raw.len(),
-        batch.log_count(),
-        lz_mb / pipe_mb
-    );
+    (median(rates), raw.len(), batch.log_count(), ratio)
+}
 
-    // 1b/2b. The same for the small shape, and the send cost with two sending threads.
-    let (small_logs, small_items) = pool(shapes::small);
-    let small_raw = BatchBuilder::from_items(&[&small_logs[0]]).raw_size();
-    let _ = run(
-        producer("http://127.0.0.1:1", true, 1),
-        &small_items,
-        n / 10,
-        None,
-    );
-    let mut lat = Vec::with_capacity(n);
-    run(
-        producer("http://127.0.0.1:1", true, 1),
-        &small_items,
-        n,
-        Some(&mut lat),
-    );
-    lat.sort_unstable();
+fn main() {
+    let n: usize = std::env::var("LTS_BENCH_LOGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     println!(
-        "small shape ({small_raw} raw bytes alone): send median {} ns, p99 {} ns, p999 {} ns",
-        pct(&lat, 0.5),
-        pct(&lat, 0.99),
-        pct(&lat, 0.999)
+        "liblts {} pipeline benchmark: {n} logs per run, median of {RUNS} runs after a warm-up",
+        lts::VERSION
     );
-    let mut rates = Vec::new();
-    for _ in 0..3 {
-        let (t, _) = run(
-            producer("http://127.0.0.1:1", true, 1),
-            &small_items,
-            n,
-            None,
-        );
-        rates.push(n as f64 / t.as_secs_f64());
-    }
-    println!(
-        "small shape pipeline (sink; 1 sending thread + 1 worker): {:.0} logs/s",
-        median(rates)
-    );
-    for (label, its) in [("wide", &items), ("small", &small_items)] {
-        let (med, p99, p999) = two_thread_send_cost(its, n);
+    let mut figures = Vec::new();
+    for (name, shape) in [
+        ("wide", shapes::wide as fn(u64, i64) -> lts::LogItem),
+        ("small", shapes::small),
+    ] {
+        let (logs, items) = pool(shape);
+        let one = BatchBuilder::from_items(&[&logs[0]]).raw_size();
+        let _ = run(&items, n / 10);
+        let (mut rates, mut mbs, mut per_cpu) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let c0 = cpu_seconds();
+            let (t, bytes) = run(&items, n);
+            per_cpu.push(n as f64 / (cpu_seconds() - c0));
+            rates.push(n as f64 / t.as_secs_f64());
+            mbs.push(bytes as f64 / 1e6 / t.as_secs_f64());
+        }
+        let (rate, mb, cpu) = (median(rates), median(mbs), median(per_cpu));
+        let (lz_mb, raw_len, raw_logs, cr) = lz4_alone(&logs);
         println!(
-            "{label} shape, 2 sending threads: send median {med} ns, p99 {p99} ns, p999 {p999} ns"
+            "{name} ({one} raw bytes for one log alone): pipeline {rate:.0} logs/s, {mb:.1} MB/s raw, \
+             {cpu:.0} logs per CPU-second; lz4 alone on a {raw_len}-byte batch of {raw_logs} logs: \
+             {lz_mb:.1} MB/s (compression ratio {cr:.2}); pipeline time / lz4 time {:.2}",
+            lz_mb / mb
         );
+        figures.push(format!("{name}_pipeline_logs_per_s={rate:.0}"));
+        figures.push(format!("{name}_pipeline_raw_mb_per_s={mb:.1}"));
+        figures.push(format!("{name}_pipeline_logs_per_cpu_s={cpu:.0}"));
+        figures.push(format!("{name}_lz4_alone_mb_per_s={lz_mb:.1}"));
+        figures.push(format!("{name}_pipeline_over_lz4={:.2}", lz_mb / mb));
+        for h in items {
+            unsafe { lts_log_item_free(h) };
+        }
     }
-
-    // 3. End to end into lts-local --sink over loopback.
-    let server = Server::start(ServerConfig {
-        sink: true,
-        quotas: Quotas::unlimited(),
-        ..Default::default()
-    })
-    .unwrap();
-    let e2e_n = n / 2;
-    let _ = run(producer(&server.url(), false, 8), &items, e2e_n / 10, None);
-    let mut rates = Vec::new();
-    let mut mbs = Vec::new();
-    let mut cpu_per_gb = Vec::new();
-    for _ in 0..3 {
-        let c0 = cpu_seconds();
-        let (t, bytes) = run(producer(&server.url(), false, 8), &items, e2e_n, None);
-        cpu_per_gb.push((cpu_seconds() - c0) / (bytes as f64 / 1e9));
-        rates.push(e2e_n as f64 / t.as_secs_f64());
-        mbs.push(bytes as f64 / 1e6 / t.as_secs_f64());
-    }
-    let stored = server.state().stats_json()["stored_logs"].as_u64().unwrap();
-    assert_eq!(
-        stored as usize,
-        e2e_n / 10 + 3 * e2e_n,
-        "the server counted every log"
-    );
-    println!(
-        "end to end into lts-local --sink (loopback, 8 workers): {:.0} logs/s, {:.1} MB/s raw; {:.1} CPU-s per raw GB (client and server share this process)",
-        median(rates),
-        median(mbs),
-        median(cpu_per_gb)
-    );
-    for h in items.into_iter().chain(small_items) {
-        unsafe { lts_log_item_free(h) };
+    for f in figures {
+        println!("{f}");
     }
 }

@@ -60,13 +60,12 @@ fn tag(field: u8, wire: u8) -> u8 {
     (field << 3) | wire
 }
 
-pub(crate) fn varint_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 0x80 {
-        v >>= 7;
-        n += 1;
-    }
-    n
+#[inline]
+pub(crate) fn varint_len(v: u64) -> usize {
+    // 7 bits per byte: ceil(significant bits / 7), without a loop (lengths are computed
+    // twice per field: once for the enclosing length prefix, once to write).
+    let bits = 64 - (v | 1).leading_zeros() as usize;
+    (bits * 9 + 64) / 64
 }
 
 /// Size of a length-delimited field holding `len` bytes (tag + length + bytes).
@@ -465,10 +464,25 @@ impl BatchBuilder {
     }
 }
 
-/// A request body from `LogsData` bytes the caller keeps (a producer worker reuses them).
-pub fn finish_borrowed(raw: &[u8], log_count: usize, compression: Compression) -> EncodedBatch {
+/// A request body from `LogsData` bytes the caller keeps, compressing through `lz4_out`, a
+/// buffer the caller keeps too: a producer worker reuses both from batch to batch instead of
+/// mapping fresh pages for each (the body itself is a copy of the compressed bytes).
+pub fn finish_borrowed(
+    raw: &[u8],
+    log_count: usize,
+    compression: Compression,
+    lz4_out: &mut Vec<u8>,
+) -> EncodedBatch {
     let body = match compression {
-        Compression::Lz4 => lz4_flex::block::compress(raw),
+        Compression::Lz4 => {
+            let max = lz4_flex::block::get_maximum_output_size(raw.len());
+            if lz4_out.len() < max {
+                lz4_out.resize(max, 0);
+            }
+            let n = lz4_flex::block::compress_into(raw, lz4_out)
+                .expect("the output holds lz4's maximum output size");
+            lz4_out[..n].to_vec()
+        }
         Compression::None => raw.to_vec(),
     };
     EncodedBatch {
@@ -721,7 +735,12 @@ mod tests {
 
     #[test]
     fn varints() {
-        for v in [0u64, 1, 127, 128, 16383, 16384, u64::MAX] {
+        let edges = (0..64).flat_map(|b| {
+            let p = 1u64 << b;
+            [p - 1, p, p + 1]
+        });
+        for v in edges.chain([u64::MAX]) {
+            assert_eq!(varint_len(v), prost::encoding::encoded_len_varint(v), "{v}");
             let mut out = Vec::new();
             write_exact(&mut out, varint_len(v), |w| w.varint(v));
             let (decoded, used) = prost::encoding::decode_varint(&mut out.as_slice())

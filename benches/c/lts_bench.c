@@ -2,17 +2,20 @@
  * The producer measured from C, as a C program uses it (run by scripts/bench.sh, which starts
  * lts-local in its own process and passes its endpoint):
  *
- *   lts_bench send ENDPOINT wide|small THREADS LOGS [timing]
+ *   lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S]
  *       THREADS threads send LOGS logs in all, one log per lts_producer_send call, no
  *       callback, through one producer (defaults: 8 workers, lz4) until safe_close returns.
  *       Prints the wall-clock rate, raw MB/s and this process's CPU seconds per raw GB; with
  *       `timing`, also each call's cost (median, p99, p999) measured with CLOCK_MONOTONIC
- *       around the call, and the cost of that clock pair alone.
- *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB
+ *       around the call, and the cost of that clock pair alone. With `rate=`, the threads
+ *       together offer that many logs per second (bursts of 100): a load the pipeline keeps
+ *       up with, as an application's steady logging is, instead of a backlog that grows.
+ *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
- *       raw wide logs, 10 per send, to a producer whose buffer cap is CAP_MIB with
- *       max_block 0, sampling this process's RSS as it goes; then close(1000 ms) and checks
- *       that every accepted log got exactly one result.
+ *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
+ *       producer whose buffer cap is CAP_MIB with max_block 0, sampling this process's RSS
+ *       20 times as it goes; then close(1000 ms) and checks that every accepted log got
+ *       exactly one result.
  *
  * Output is `key=value` lines (read by the script) after a human-readable line. Exits 1 when
  * a check fails: a log not delivered, a callback count that does not add up.
@@ -130,13 +133,25 @@ struct sender {
     lts_producer *p;
     lts_log_item **pool;
     size_t first, logs, stride;
-    uint32_t *lat; /* NULL: not timed */
+    uint32_t *lat;     /* NULL: not timed */
+    double rate;       /* this thread's logs per second; 0: as fast as it can */
+    uint64_t start_ns; /* when the schedule starts */
     int refused;
 };
+
+/* Paced senders send bursts of this many logs, each burst at its scheduled time. */
+#define BURST 100
+
+static void sleep_until(uint64_t t) {
+    struct timespec ts = {.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
+    }
+}
 
 static void *send_loop(void *arg) {
     struct sender *s = arg;
     for (size_t i = 0; i < s->logs; i++) {
+        if (s->rate > 0 && i % BURST == 0) sleep_until(s->start_ns + (uint64_t)((double)i / s->rate * 1e9));
         const lts_log_item *one[1] = {s->pool[(s->first + i * s->stride) % POOL]};
         lts_result r;
         if (s->lat) {
@@ -152,7 +167,7 @@ static void *send_loop(void *arg) {
     return NULL;
 }
 
-static int run_send(const char *endpoint, const char *shape, int threads, size_t logs, int timing) {
+static int run_send(const char *endpoint, const char *shape, int threads, size_t logs, int timing, double rate) {
     lts_log_item *pool[POOL];
     int64_t now = lts_now_ns();
     for (uint64_t i = 0; i < POOL; i++) pool[i] = strcmp(shape, "small") == 0 ? small(i, now) : wide(i, now);
@@ -170,8 +185,9 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
         timer = t[N / 2];
     }
 
-    /* Blocking sends (max_block 60 s) never refuse while the server keeps up. */
-    lts_producer *p = make_producer(endpoint, 0, 60000);
+    /* A 1 GiB cap holds every log of a run, so a send's cost is never a wait for room (the
+     * rss mode measures the cap); blocking sends (max_block 60 s) would wait, not refuse. */
+    lts_producer *p = make_producer(endpoint, (size_t)1 << 30, 60000);
     struct sender s[16];
     if (threads < 1 || threads > 16) threads = 1;
     size_t per = logs / (size_t)threads;
@@ -180,7 +196,8 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     uint64_t t0 = now_ns();
     for (int t = 0; t < threads; t++) {
         s[t] = (struct sender){.p = p, .pool = pool, .first = (size_t)t, .logs = per, .stride = (size_t)threads,
-                               .lat = timing ? malloc(per * sizeof(uint32_t)) : NULL, .refused = 0};
+                               .lat = timing ? malloc(per * sizeof(uint32_t)) : NULL, .rate = rate / threads,
+                               .start_ns = t0 + (rate > 0 ? (uint64_t)(BURST / rate * 1e9) * (uint64_t)t : 0), .refused = 0};
         pthread_create(&s[t].thread, NULL, send_loop, &s[t]);
     }
     int refused = 0;
@@ -200,9 +217,9 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
 
     size_t total = per * (size_t)threads;
     int ok = refused == 0 && st.logs_sent == total && st.logs_failed == 0;
-    printf("%s, %d thread(s), %zu logs: %.0f logs/s, %.1f MB/s raw, %.2f client CPU-s per raw GB%s\n", shape,
-           threads, total, total / secs, st.bytes_sent / 1e6 / secs, cpu / (st.bytes_sent / 1e9),
-           ok ? "" : " -- NOT ALL DELIVERED");
+    printf("%s, %d thread(s), %zu logs%s: %.0f logs/s, %.1f MB/s raw, %.2f client CPU-s per raw GB%s\n", shape,
+           threads, total, rate > 0 ? " (paced)" : "", total / secs, st.bytes_sent / 1e6 / secs,
+           cpu / (st.bytes_sent / 1e9), ok ? "" : " -- NOT ALL DELIVERED");
     printf("logs=%zu\nlogs_sent=%" PRIu64 "\nrefused=%d\nlogs_per_s=%.0f\nraw_mb_per_s=%.1f\ncpu_s_per_gb=%.3f\n"
            "send_phase_s=%.3f\nminor_faults_per_1000_logs=%.1f\n",
            total, st.logs_sent, refused, total / secs, st.bytes_sent / 1e6 / secs, cpu / (st.bytes_sent / 1e9),
@@ -247,7 +264,7 @@ static void on_result(void *user_data, const lts_send_result *r) {
     if (lts_send_result_code(r) == LTS_ERR_CLOSED) atomic_fetch_add(&results_closed, lts_send_result_log_count(r));
 }
 
-static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib) {
+static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, double seconds) {
     enum { PER_SEND = 10, SAMPLES = 20 };
     lts_log_item *pool[POOL];
     int64_t now = lts_now_ns();
@@ -267,7 +284,10 @@ static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib) {
     size_t accepted = 1, refused = 0;
     long samples[SAMPLES], max_rss = 0;
     int s = 0;
+    uint64_t t0 = now_ns();
     for (size_t i = 1; i < sends; i++) {
+        /* Spread over `seconds`, so the samples show RSS over time, not only over volume. */
+        if (seconds > 0 && i % 1000 == 0) sleep_until(t0 + (uint64_t)((double)i / (double)sends * seconds * 1e9));
         for (int k = 0; k < PER_SEND; k++) batch[k] = pool[(i * PER_SEND + (size_t)k) % POOL];
         if (lts_producer_send(p, PROJECT, UNIT, batch, PER_SEND, on_result, NULL) == LTS_OK)
             accepted++;
@@ -306,13 +326,22 @@ static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 6 && strcmp(argv[1], "send") == 0)
-        return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10),
-                        argc >= 7 && strcmp(argv[6], "timing") == 0);
-    if (argc == 5 && strcmp(argv[1], "rss") == 0)
-        return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10));
+    if (argc >= 6 && strcmp(argv[1], "send") == 0) {
+        int timing = 0;
+        double rate = 0;
+        for (int i = 6; i < argc; i++) {
+            if (strcmp(argv[i], "timing") == 0)
+                timing = 1;
+            else if (strncmp(argv[i], "rate=", 5) == 0)
+                rate = atof(argv[i] + 5);
+        }
+        return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate);
+    }
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "rss") == 0)
+        return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
+                       argc == 6 ? atof(argv[5]) : 0);
     fprintf(stderr,
-            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing]\n"
-            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB\n");
+            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S]\n"
+            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]\n");
     return 2;
 }

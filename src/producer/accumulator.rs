@@ -49,47 +49,60 @@ impl Payload {
         }
     }
 
-    /// The request body; `scratch` holds the `LogsData` of a built batch (a worker reuses
-    /// it from batch to batch rather than mapping fresh pages for each).
+    /// The request body, built in a worker's [`Scratch`].
     pub fn finish(
         &self,
         compression: crate::encode::Compression,
-        scratch: &mut Vec<u8>,
+        scratch: &mut Scratch,
     ) -> crate::encode::EncodedBatch {
         let raw = match self {
             Payload::Built(b) => {
-                b.write_logs_data(scratch);
-                &scratch[..]
+                b.write_logs_data(&mut scratch.logs_data);
+                &scratch.logs_data[..]
             }
             Payload::Raw { logs_data, .. } => &logs_data[..],
         };
-        crate::encode::finish_borrowed(raw, self.log_count(), compression)
+        crate::encode::finish_borrowed(raw, self.log_count(), compression, &mut scratch.lz4)
     }
 }
 
-/// Record buffers of delivered batches, kept for the next ones: a fresh 512 KiB buffer costs
-/// the sending thread a page fault every 4 KiB it fills (seen as the send's p99).
-#[derive(Default)]
-pub(crate) struct BufferPool {
-    free: Mutex<Vec<Vec<u8>>>,
+/// Buffers kept for reuse, at most `keep` of them (beyond the memory cap, which counts only
+/// buffered logs): a fresh 512 KiB buffer costs a page fault every 4 KiB it fills, which a
+/// sending thread sees as its p99 and a worker as CPU time.
+pub(crate) struct Pool<T> {
+    free: Mutex<Vec<T>>,
+    keep: usize,
 }
 
-/// Buffers kept at most (beyond the memory cap, which counts only buffered logs).
-const POOL_KEEP: usize = 4;
-
-impl BufferPool {
-    fn take(&self, capacity: usize) -> Vec<u8> {
-        lock(&self.free)
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(capacity))
-    }
-
-    fn give(&self, buf: Vec<u8>) {
-        let mut free = lock(&self.free);
-        if free.len() < POOL_KEEP {
-            free.push(buf);
+impl<T> Pool<T> {
+    pub fn new(keep: usize) -> Self {
+        Pool {
+            free: Mutex::new(Vec::new()),
+            keep,
         }
     }
+
+    pub fn take_or(&self, make: impl FnOnce() -> T) -> T {
+        lock(&self.free).pop().unwrap_or_else(make)
+    }
+
+    pub fn give(&self, t: T) {
+        let mut free = lock(&self.free);
+        if free.len() < self.keep {
+            free.push(t);
+        }
+    }
+}
+
+/// Record buffers kept from delivered batches for the next ones.
+const BATCH_BUFFERS_KEPT: usize = 4;
+
+/// The buffers a worker builds a request body in, taken from a [`Pool`] for the time it
+/// encodes (not while its request waits on the network, so a few serve every worker).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    logs_data: Vec<u8>,
+    lz4: Vec<u8>,
 }
 
 pub(crate) struct Batch {
@@ -104,7 +117,7 @@ pub(crate) struct Batch {
     pub batch_id: String,
     pub ready_at: Instant,
     /// Where the record buffer goes when the batch is done with.
-    pub pool: Option<Arc<BufferPool>>,
+    pub pool: Option<Arc<Pool<Vec<u8>>>>,
 }
 
 impl Drop for Batch {
@@ -139,7 +152,10 @@ impl<T> Claim<T> {
 
 pub(crate) struct Accumulator {
     open: HashMap<String, HashMap<String, OpenBatch>>,
-    pool: Arc<BufferPool>,
+    pool: Arc<Pool<Vec<u8>>>,
+    /// Logs and raw bytes accepted so far: counted under the lock a send holds anyway,
+    /// rather than with two more atomic operations per send.
+    accepted: (u64, u64),
     batch_size: usize,
     batch_count: usize,
     linger: Duration,
@@ -157,14 +173,15 @@ impl Accumulator {
     pub fn new(batch_size: usize, batch_count: usize, linger: Duration) -> Self {
         Accumulator {
             open: HashMap::default(),
-            pool: Arc::default(),
+            pool: Arc::new(Pool::new(BATCH_BUFFERS_KEPT)),
+            accepted: (0, 0),
             batch_size,
             batch_count,
             linger,
         }
     }
 
-    fn close(pool: &Arc<BufferPool>, project: &str, unit: &str, b: OpenBatch) -> Batch {
+    fn close(pool: &Arc<Pool<Vec<u8>>>, project: &str, unit: &str, b: OpenBatch) -> Batch {
         Batch {
             project: project.to_owned(),
             unit: unit.to_owned(),
@@ -197,7 +214,7 @@ impl Accumulator {
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
         let pool = &self.pool;
         let fresh = |linger: Duration, now: Instant| OpenBatch {
-            builder: BatchBuilder::with_buffer(pool.take(batch_size)),
+            builder: BatchBuilder::with_buffer(pool.take_or(|| Vec::with_capacity(batch_size))),
             sends: Vec::new(),
             reserved: 0,
             closes_at: now + linger,
@@ -229,11 +246,24 @@ impl Accumulator {
             log_count: n,
         });
         b.reserved += part.raw_size;
+        self.accepted.0 += n as u64;
+        self.accepted.1 += part.raw_size as u64;
         if b.builder.log_count() >= batch_count || b.builder.raw_size() >= batch_size {
             let b = units.remove(unit).expect("present");
             closed.push(Self::close(&self.pool, project, unit, b));
         }
         (closed, opened)
+    }
+
+    /// Counts logs accepted outside [`Accumulator::append`] (batches given back).
+    pub fn count_accepted(&mut self, logs: usize, bytes: usize) {
+        self.accepted.0 += logs as u64;
+        self.accepted.1 += bytes as u64;
+    }
+
+    /// (logs, raw bytes) accepted so far.
+    pub fn accepted(&self) -> (u64, u64) {
+        self.accepted
     }
 
     /// Closes the batches whose linger time has passed; returns them and when the next one

@@ -39,6 +39,10 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<EncodedRecords> = std::cell::RefCell::new(EncodedRecords::default());
 }
 
+/// Body-building buffers kept between batches: encoding takes a worker a fraction of a
+/// request's time, so a couple serve every worker (each is about twice the batch size).
+const SCRATCHES_KEPT: usize = 2;
+
 const CREATED: u8 = 0;
 const RUNNING: u8 = 1;
 const CLOSING: u8 = 2;
@@ -64,11 +68,9 @@ pub struct Stats {
 
 #[derive(Default)]
 struct Counters {
-    logs_accepted: AtomicU64,
     logs_sent: AtomicU64,
     logs_failed: AtomicU64,
     logs_refused: AtomicU64,
-    bytes_accepted: AtomicU64,
     bytes_sent: AtomicU64,
     inflight_batches: AtomicU64,
     retries: AtomicU64,
@@ -104,6 +106,8 @@ struct Shared {
     work_rx: Receiver<Work>,
     /// Batches between the accumulator and their reported result.
     registry: Mutex<HashMap<u64, Arc<Batch>>>,
+    /// Buffers workers build request bodies in.
+    scratches: accumulator::Pool<accumulator::Scratch>,
     next_batch: AtomicU64,
     results: Results,
     /// Set when close runs out of time: pauses between retries end at once.
@@ -262,12 +266,7 @@ impl Shared {
     /// Queues a batch of `LogsData` bytes given back (spilled or resent) under its batch id.
     fn enqueue_raw(&self, raw: RawBatch, sends: Vec<accumulator::PendingSend>) {
         let reserved = raw.logs_data.len();
-        self.counters
-            .logs_accepted
-            .fetch_add(raw.log_count as u64, Ordering::Relaxed);
-        self.counters
-            .bytes_accepted
-            .fetch_add(reserved as u64, Ordering::Relaxed);
+        lock(&self.acc).count_accepted(raw.log_count, reserved);
         self.dispatch_one(Batch {
             project: raw.project,
             unit: raw.unit,
@@ -317,16 +316,17 @@ impl Shared {
             .clients
             .get()
             .expect("workers start after the clients are frozen");
-        let mut scratch = Vec::new();
         while let Ok(Work::Batch(id, batch)) = self.work_rx.recv() {
             if batch.sends.is_reported() {
                 continue; // reported by close already
             }
             let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let client = &clients[&batch.project];
+                let mut scratch = self.scratches.take_or(Default::default);
                 let encoded = batch
                     .payload
                     .finish(client.config().compression, &mut scratch);
+                self.scratches.give(scratch);
                 let limits = RetryLimits {
                     retries: u32::MAX,
                     deadline: Some(batch.ready_at + self.config.delivery_timeout),
@@ -404,6 +404,7 @@ impl Producer {
             work_tx,
             work_rx,
             registry: Mutex::new(HashMap::new()),
+            scratches: accumulator::Pool::new(SCRATCHES_KEPT),
             next_batch: AtomicU64::new(0),
             results: Results::new(),
             abort: Mutex::new(false),
@@ -743,12 +744,6 @@ impl Producer {
             sh.acc_changed.notify_one();
         }
         sh.dispatch(closed);
-        sh.counters
-            .logs_accepted
-            .fetch_add(items.len() as u64, Ordering::Relaxed);
-        sh.counters
-            .bytes_accepted
-            .fetch_add(raw_size as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -769,12 +764,13 @@ impl Producer {
 
     pub fn stats(&self) -> Stats {
         let c = &self.shared.counters;
+        let (logs_accepted, bytes_accepted) = lock(&self.shared.acc).accepted();
         Stats {
-            logs_accepted: c.logs_accepted.load(Ordering::Relaxed),
+            logs_accepted,
             logs_sent: c.logs_sent.load(Ordering::Relaxed),
             logs_failed: c.logs_failed.load(Ordering::Relaxed),
             logs_refused: c.logs_refused.load(Ordering::Relaxed),
-            bytes_accepted: c.bytes_accepted.load(Ordering::Relaxed),
+            bytes_accepted,
             bytes_sent: c.bytes_sent.load(Ordering::Relaxed),
             buffered_bytes: self.shared.memory.used() as u64,
             inflight_batches: c.inflight_batches.load(Ordering::Relaxed),

@@ -48,6 +48,8 @@ if hasattr(os, "register_at_fork"):
 
 
 _names = {}
+# Made once: a ctypes cast costs about as much as the native send itself.
+_NO_CALLBACK = ctypes.cast(None, _native.SEND_CALLBACK)
 
 
 def _encoded(name, what):
@@ -142,8 +144,9 @@ class Producer:
         buf, count = pack_items(log_items)
         project, unit = _encoded(log_project, "log_project"), _encoded(log_unit, "log_unit")
         if callback is None:
-            check(lib.lts_producer_send_packed(h, project, unit, buf, len(buf), count,
-                                               ctypes.cast(None, _native.SEND_CALLBACK), None))
+            r = lib.lts_producer_send_packed(h, project, unit, buf, len(buf), count, _NO_CALLBACK, None)
+            if r:
+                check(r)
             return
         key = next(self._ids)
         with self._lock:

@@ -104,6 +104,8 @@ class LogItem:
 
 def pack_items(log_items):
     """A LogItem or a list of them → (buffer, count) in liblts's packed layout."""
+    if type(log_items) is list and len(log_items) == 1 and type(log_items[0]) is LogItem:
+        return log_items[0]._pack(), 1  # the common send of one log, without the general path
     if isinstance(log_items, LogItem):
         log_items = [log_items]
     items = list(log_items)

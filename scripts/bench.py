@@ -1,0 +1,169 @@
+"""The benchmark suite's runner (scripts/bench.sh builds, then runs this). Prints one table.
+
+Every side gets the same logs (the project's bench shapes), a warm-up run that is thrown
+away, then the median of --runs runs; each run is a fresh process and checks that every log
+arrived. lts-local runs in its own process (started and stopped here) on loopback.
+
+    python3 scripts/bench.py [--runs 3] [--logs 1000000] [--rss-seconds 20] [--no-python] [--out FILE]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REL = os.path.join(ROOT, "target", "release")
+BENCH = os.path.join(REL, "lts_bench")
+PACED = 500_000  # logs/s offered in the send-cost runs: a load the pipeline keeps up with
+
+
+class Server:
+    """lts-local in its own process on a free loopback port."""
+
+    def __init__(self, *flags):
+        self.dir = tempfile.mkdtemp(prefix="lts-bench-")
+        port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(REL, "lts-local"), "--listen", "127.0.0.1:0", "--port-file", port_file,
+             "--no-quotas", "--project", "bench=unit", *flags],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while not (os.path.exists(port_file) and open(port_file).read().strip()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("lts-local did not start: " + open(self.log.name).read())
+            time.sleep(0.02)
+        self.url = "http://127.0.0.1:" + open(port_file).read().strip()
+
+    def control(self, method, path, body=None):
+        req = urllib.request.Request(self.url + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def cpu_seconds(self):
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def figures(cmd, env=None):
+    """Runs a benchmark program; returns its key=value lines as a dict of floats."""
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    got = {}
+    for line in out.splitlines():
+        k, sep, v = line.partition("=")
+        if sep and " " not in k:
+            try:
+                got[k] = float(v)
+            except ValueError:
+                pass
+    return got
+
+
+def medians(runs):
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def repeat(n, cmd, server=None):
+    """A warm-up run, then n runs; each run's figures (plus the server's CPU seconds)."""
+    figures(cmd)
+    out = []
+    for _ in range(n):
+        c0 = server.cpu_seconds() if server else 0
+        f = figures(cmd)
+        if server:
+            f["server_cpu_s"] = server.cpu_seconds() - c0
+        out.append(f)
+    return medians(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--logs", type=int, default=1_000_000)
+    ap.add_argument("--no-python", action="store_true")
+    ap.add_argument("--rss-seconds", type=float, default=20, help="how long the 1 GiB offer lasts")
+    ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench-results.md"))
+    a = ap.parse_args()
+    rows = []
+
+    def row(what, value):
+        rows.append((what, value))
+        print(f"  {what}: {value}", flush=True)
+
+    print(f"== send cost from C (lts_bench send ... timing rate={PACED}), lts-local --sink in its own process")
+    server = Server("--sink")
+    try:
+        for shape in ("wide", "small"):
+            for threads in (1, 2):
+                f = repeat(a.runs, [BENCH, "send", server.url, shape, str(threads), str(a.logs), "timing",
+                                    f"rate={PACED}"])
+                row(f"send, {shape}, {threads} thread(s), {PACED:,} logs/s offered: median / p99 / p999",
+                    f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns "
+                    f"(clock pair alone {f['timer_ns']:.0f} ns)")
+        print("== end to end into lts-local --sink, as fast as one sending thread goes")
+        for shape in ("wide", "small"):
+            f = repeat(a.runs, [BENCH, "send", server.url, shape, "1", str(a.logs)], server)
+            gb = f["raw_mb_per_s"] * (f["logs"] / f["logs_per_s"]) / 1000
+            row(f"end to end, {shape}: logs/s, raw MB/s, CPU-s per raw GB (client / server)",
+                f"{f['logs_per_s']:,.0f} logs/s, {f['raw_mb_per_s']:.1f} MB/s, "
+                f"{f['cpu_s_per_gb']:.2f} / {f['server_cpu_s'] / gb:.2f}")
+    finally:
+        server.stop()
+
+    print("== peak RSS, server stalled, 1 GiB offered (lts_bench rss)")
+    server = Server("--memory")
+    try:
+        server.control("POST", "/_lts/faults", {"stall": True})
+        cap = 100
+        runs = [figures([BENCH, "rss", server.url, str(cap), "1024", str(a.rss_seconds)]) for _ in range(a.runs)]
+        f = medians(runs)
+        row(f"peak RSS, {cap} MiB cap, 1 GiB offered over {a.rss_seconds:g} s (before the producer; "
+            f"halfway; at the end)",
+            f"{f['peak_rss_mib']:.1f} MiB = cap {f['over_cap_mib']:+.1f} MiB "
+            f"({f['base_rss_mib']:.1f}; {f['mid_sample_mib']:.1f}; {f['last_sample_mib']:.1f} MiB)")
+        server.control("DELETE", "/_lts/faults")
+    finally:
+        server.stop()
+
+    print("== the pipeline with a sink in place of HTTP, beside lz4 alone (cargo bench --bench pipeline)")
+    env = dict(os.environ, LTS_BENCH_LOGS=str(a.logs))
+    f = figures(["cargo", "bench", "-q", "--bench", "pipeline"], env=env)
+    for shape in ("wide", "small"):
+        row(f"pipeline, {shape}, 1 sending thread + 1 worker: logs/s, raw MB/s; per CPU-second",
+            f"{f[shape + '_pipeline_logs_per_s']:,.0f} logs/s, {f[shape + '_pipeline_raw_mb_per_s']:.1f} MB/s; "
+            f"{f[shape + '_pipeline_logs_per_cpu_s']:,.0f} logs")
+        row(f"lz4 alone, {shape}: raw MB/s; pipeline time / lz4 time",
+            f"{f[shape + '_lz4_alone_mb_per_s']:.1f} MB/s; {f[shape + '_pipeline_over_lz4']:.2f}")
+
+    if not a.no_python:
+        print("== the Python wrapper beside the pure-Python peer (scripts/bench-python.sh)")
+        out = subprocess.run([os.path.join(ROOT, "scripts", "bench-python.sh"), "--logs", "100000"],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if ":" in line and ("logs/s" in line or line.startswith("ratio")):
+                what, _, value = line.partition(": ")
+                row(what, value)
+
+    with open(a.out, "w") as o:
+        o.write(f"Benchmark suite, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
+                f"{a.logs:,} logs per run, median of {a.runs} runs after a warm-up\n\n")
+        o.write("| figure | value |\n|---|---|\n")
+        for what, value in rows:
+            o.write(f"| {what} | {value} |\n")
+    print()
+    print(open(a.out).read())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
