@@ -9,7 +9,7 @@
 use once_cell::sync::Lazy;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::log_item::{LogItem, Value};
+use crate::log_item::{Fields, LogItem, OwnedFields, RawValue, ValueRef};
 use crate::profile::{MAX_REQUEST_BYTES, MAX_REQUEST_LOGS};
 
 /// The scope every `ScopeLogs` names.
@@ -128,49 +128,51 @@ fn write_exact(out: &mut Vec<u8>, len: usize, write: impl FnOnce(&mut Writer<'_>
 
 /// `AnyValue` content length.
 #[inline]
-fn any_value_len(v: &Value) -> usize {
+fn any_value_len(v: RawValue<'_>) -> usize {
     match v {
-        Value::Str(s) => field_len(s.len()),
-        Value::Int(i) => 1 + varint_len(*i as u64),
-        Value::Double(_) => 9,
+        RawValue::Str(s) => field_len(s.len()),
+        RawValue::Int(i) => 1 + varint_len(i as u64),
+        RawValue::Double(_) => 9,
     }
 }
 
 #[inline]
-fn put_any_value(w: &mut Writer<'_>, v: &Value) {
+fn put_any_value(w: &mut Writer<'_>, v: RawValue<'_>) {
     match v {
-        Value::Str(s) => w.bytes_field(1, s.as_bytes()),
-        Value::Int(i) => {
+        RawValue::Str(s) => w.bytes_field(1, s),
+        RawValue::Int(i) => {
             w.byte(tag(3, VARINT));
-            w.varint(*i as u64);
+            w.varint(i as u64);
         }
-        Value::Double(d) => {
+        RawValue::Double(d) => {
             w.byte(tag(4, I64));
             w.bytes(&d.to_le_bytes());
         }
     }
 }
 
-#[inline]
-fn key_value_len(k: &str, v: &Value) -> usize {
-    field_len(k.len()) + field_len(any_value_len(v))
+/// The length of a `KeyValue` message (what a [`LogItem`] records for each field it holds).
+pub(crate) fn key_value_len(key_len: usize, v: ValueRef<'_>) -> usize {
+    let value_len = match v {
+        ValueRef::Str(s) => field_len(s.len()),
+        ValueRef::Int(i) => 1 + varint_len(i as u64),
+        ValueRef::Double(_) => 9,
+    };
+    field_len(key_len) + field_len(value_len)
 }
 
-fn key_values_len(list: &[(String, Value)]) -> usize {
-    list.iter()
-        .map(|(k, v)| field_len(key_value_len(k, v)))
-        .sum()
+fn key_values_len(list: Fields<'_>) -> usize {
+    list.kv_lens().map(field_len).sum()
 }
 
 /// Writes `KeyValue`s as repeated field `field` of the enclosing message.
-fn put_key_values(w: &mut Writer<'_>, field: u8, list: &[(String, Value)]) {
-    for (k, v) in list {
-        let value_len = any_value_len(v);
+fn put_key_values(w: &mut Writer<'_>, field: u8, list: Fields<'_>) {
+    for (k, v, kv_len) in list.raw() {
         w.byte(tag(field, LEN));
-        w.varint((field_len(k.len()) + field_len(value_len)) as u64);
-        w.bytes_field(1, k.as_bytes());
+        w.varint(kv_len as u64);
+        w.bytes_field(1, k);
         w.byte(tag(2, LEN));
-        w.varint(value_len as u64);
+        w.varint(any_value_len(v) as u64);
         put_any_value(w, v);
     }
 }
@@ -221,7 +223,7 @@ static SCOPE: Lazy<Vec<u8>> = Lazy::new(|| {
 
 // --- batches -------------------------------------------------------------------------------
 
-fn resource_len(labels: &[(String, Value)]) -> usize {
+fn resource_len(labels: Fields<'_>) -> usize {
     key_values_len(labels)
 }
 
@@ -231,7 +233,7 @@ fn resource_logs_len(resource_len: usize, records_len: usize) -> usize {
 }
 
 /// A label set and how many record bytes carry it.
-type LabelBytes<'a> = (&'a [(String, Value)], usize);
+type LabelBytes<'a> = (Fields<'a>, usize);
 
 /// Records serialized ahead of time (by a producer's sending thread, outside any lock), to
 /// be appended to a batch with [`BatchBuilder::append_encoded`]. Reused between sends.
@@ -259,11 +261,7 @@ impl EncodedRecords {
         let mut start = 0;
         for (item, &end) in items.iter().zip(&self.ends) {
             let labels = item.labels();
-            match groups
-                .iter_mut()
-                .rev()
-                .find(|(l, _)| same_labels(l, labels))
-            {
+            match groups.iter_mut().rev().find(|(l, _)| l.same(&labels)) {
                 Some((_, n)) => *n += end - start,
                 None => groups.push((labels, end - start)),
             }
@@ -271,7 +269,7 @@ impl EncodedRecords {
         }
         groups
             .iter()
-            .map(|(l, n)| field_len(resource_logs_len(resource_len(l), *n)))
+            .map(|(l, n)| field_len(resource_logs_len(resource_len(*l), *n)))
             .sum()
     }
 }
@@ -279,20 +277,20 @@ impl EncodedRecords {
 /// The logs of one label set: the encoded `Resource` and the encoded records.
 #[derive(Debug, Clone)]
 struct Group {
-    labels: Vec<(String, Value)>,
+    labels: OwnedFields,
     resource: Vec<u8>,
     records: Vec<u8>,
     count: usize,
 }
 
 impl Group {
-    fn new(labels: &[(String, Value)]) -> Group {
+    fn new(labels: Fields<'_>) -> Group {
         let mut resource = Vec::new();
         write_exact(&mut resource, key_values_len(labels), |w| {
             put_key_values(w, 1, labels)
         });
         Group {
-            labels: labels.to_vec(),
+            labels: labels.to_owned_fields(),
             resource,
             records: Vec::new(),
             count: 0,
@@ -319,13 +317,6 @@ impl Group {
         });
         out.extend_from_slice(&self.records);
     }
-}
-
-fn same_labels(a: &[(String, Value)], b: &[(String, Value)]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
 }
 
 /// Logs grouped by identical label lists (first-seen order), already serialized.
@@ -378,12 +369,12 @@ impl BatchBuilder {
         b
     }
 
-    fn group_for(&mut self, labels: &[(String, Value)]) -> &mut Group {
+    fn group_for(&mut self, labels: Fields<'_>) -> &mut Group {
         // Few distinct label sets in practice: search newest first.
         match self
             .groups
             .iter()
-            .rposition(|g| same_labels(&g.labels, labels))
+            .rposition(|g| g.labels.get().same(&labels))
         {
             Some(i) => &mut self.groups[i],
             None => {
@@ -419,7 +410,7 @@ impl BatchBuilder {
     /// Moves `other`'s logs in after this builder's, merging groups with equal labels.
     pub fn append(&mut self, other: BatchBuilder) {
         for g in other.groups {
-            let mine = self.group_for(&g.labels);
+            let mine = self.group_for(g.labels.get());
             mine.records.extend_from_slice(&g.records);
             mine.count += g.count;
         }
@@ -560,6 +551,7 @@ pub fn logs_data(items: &[&LogItem]) -> crate::otlp::LogsData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log_item::Value;
     use crate::otlp::{any_value, AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData};
     use crate::otlp::{Resource, ResourceLogs, ScopeLogs};
     use prost::Message;
@@ -575,6 +567,14 @@ mod tests {
             it.push_label(k, v.clone()).unwrap();
         }
         it
+    }
+
+    /// Label identity as the encoder groups by: doubles by their bits.
+    fn same_value(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits(),
+            _ => a == b,
+        }
     }
 
     /// The mapping of protocol §3 written with prost's types, independently of the encoder.
@@ -600,12 +600,19 @@ mod tests {
             let rec = LogRecord {
                 time_unix_nano: it.timestamp_ns().unwrap() as u64,
                 body: Some(av(&Value::Str(it.origin_msg().unwrap().into()))),
-                attributes: kvs(it.contents()),
+                attributes: kvs(&it.contents().to_vec()),
                 ..Default::default()
             };
-            match groups.iter_mut().find(|(l, _)| same_labels(l, it.labels())) {
+            let labels = it.labels().to_vec();
+            let same = |l: &[(String, Value)]| {
+                l.len() == labels.len()
+                    && l.iter()
+                        .zip(&labels)
+                        .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
+            };
+            match groups.iter_mut().find(|(l, _)| same(l)) {
                 Some((_, r)) => r.push(rec),
-                None => groups.push((it.labels().to_vec(), vec![rec])),
+                None => groups.push((labels, vec![rec])),
             }
         }
         LogsData {

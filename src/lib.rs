@@ -33,7 +33,7 @@ pub use client::{Client, Delivery, RetryLimits};
 pub use config::{AuthMode, ClientConfig};
 pub use encode::{Compression, EncodedBatch};
 pub use error::{Error, ErrorKind, Result};
-pub use log_item::{LogItem, Value};
+pub use log_item::{Fields, LogItem, Value, ValueRef};
 pub use response::Response;
 
 /// Runs `f` inside the FFI panic boundary; lets tests prove a panic turns into

@@ -13,7 +13,7 @@
 //! and the key.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::log_item::{Field, LogItem, Value};
+use crate::log_item::{Field, LogItem, ValueRef};
 
 pub const TYPE_STR: u8 = 0;
 pub const TYPE_I64: u8 = 1;
@@ -106,9 +106,9 @@ pub fn unpack(buf: &[u8], count: usize) -> Result<Vec<LogItem>> {
                 let ty = r.u8("a field type")?;
                 let key = r.str("a key")?;
                 let value = match ty {
-                    TYPE_STR => Value::Str(r.str("a string value")?.to_owned()),
-                    TYPE_I64 => Value::Int(r.u64("an integer value")? as i64),
-                    TYPE_F64 => Value::Double(f64::from_bits(r.u64("a double value")?)),
+                    TYPE_STR => ValueRef::Str(r.str("a string value")?),
+                    TYPE_I64 => ValueRef::Int(r.u64("an integer value")? as i64),
+                    TYPE_F64 => ValueRef::Double(f64::from_bits(r.u64("a double value")?)),
                     other => {
                         return Err(Error::new(
                             ErrorKind::InvalidArgument,
@@ -144,19 +144,19 @@ pub fn pack(items: &[&LogItem]) -> Vec<u8> {
         s(&mut out, it.origin_msg().unwrap_or(""));
         for list in [it.contents(), it.labels()] {
             out.extend_from_slice(&(list.len() as u32).to_le_bytes());
-            for (k, v) in list {
+            for (k, v) in list.iter() {
                 match v {
-                    Value::Str(x) => {
+                    ValueRef::Str(x) => {
                         out.push(TYPE_STR);
                         s(&mut out, k);
                         s(&mut out, x);
                     }
-                    Value::Int(x) => {
+                    ValueRef::Int(x) => {
                         out.push(TYPE_I64);
                         s(&mut out, k);
                         out.extend_from_slice(&x.to_le_bytes());
                     }
-                    Value::Double(x) => {
+                    ValueRef::Double(x) => {
                         out.push(TYPE_F64);
                         s(&mut out, k);
                         out.extend_from_slice(&x.to_le_bytes());
@@ -171,6 +171,7 @@ pub fn pack(items: &[&LogItem]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log_item::Value;
 
     fn item(i: i64) -> LogItem {
         let mut it = LogItem::new();

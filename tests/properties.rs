@@ -92,7 +92,7 @@ proptest! {
         let stored = lts_local::ingest::records(&data, "p", "u", "b", 0);
         // Records come grouped by label set in first-seen order; compare as multisets of rows.
         let mut want: Vec<String> = items.iter().map(|it| json!([
-            it.timestamp_ns(), it.origin_msg(), json_of(it.contents()), json_of(it.labels())
+            it.timestamp_ns(), it.origin_msg(), json_of(&it.contents().to_vec()), json_of(&it.labels().to_vec())
         ]).to_string()).collect();
         let mut got: Vec<String> = stored.iter().map(|r| json!([
             r["time_unix_nano"], r["origin_msg"], r["contents"], r["labels"]

@@ -48,8 +48,8 @@ fn expected(item: &LogItem) -> Json {
     json!({
         "time_unix_nano": item.timestamp_ns().unwrap(),
         "body": ["string", item.origin_msg().unwrap()],
-        "contents": kv(item.contents()),
-        "labels": kv(item.labels()),
+        "contents": kv(&item.contents().to_vec()),
+        "labels": kv(&item.labels().to_vec()),
     })
 }
 

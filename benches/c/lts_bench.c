@@ -32,7 +32,9 @@
 
 #include "lts.h"
 
+#ifndef POOL
 #define POOL 4096
+#endif
 #define PROJECT "bench"
 #define UNIT "unit"
 

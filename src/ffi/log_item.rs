@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use crate::ffi::boundary::{clear_out, free_handle, handle_mut, str_arg, Handle, HandleHead};
 use crate::ffi::error::{lts_result, result, LTS_OK};
-use crate::log_item::{Field, LogItem, Value};
+use crate::log_item::{Field, LogItem, ValueRef};
 
 /// One log. Used by one thread at a time; may be read by several calls at once (for
 /// example passed to two sends), since sending copies it.
@@ -54,11 +54,11 @@ pub unsafe extern "C" fn lts_log_item_set_origin_msg(
     }
 }
 
-unsafe fn push(
+unsafe fn push<'v>(
     item: *mut lts_log_item,
     field: Field,
     key: *const c_char,
-    value: impl FnOnce() -> Result<Value, lts_result>,
+    value: impl FnOnce() -> Result<ValueRef<'v>, lts_result>,
 ) -> lts_result {
     let item = tri!(handle_mut(item, "item"));
     let key = tri!(str_arg(key, "key"));
@@ -77,7 +77,7 @@ pub unsafe extern "C" fn lts_log_item_push_content_str(
     value: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        push(item, Field::Content, key, || Ok(Value::Str(str_arg(value, "value")?.to_owned())))
+        push(item, Field::Content, key, || Ok(ValueRef::Str(str_arg(value, "value")?)))
     }
 }
 
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn lts_log_item_push_content_i64(
     key: *const c_char,
     value: i64,
 ) -> lts_result {
-    ffi_boundary! { push(item, Field::Content, key, || Ok(Value::Int(value))) }
+    ffi_boundary! { push(item, Field::Content, key, || Ok(ValueRef::Int(value))) }
 }
 
 /// Adds a double content; NaN and infinities are LTS_ERR_INVALID_VALUE. Otherwise as
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn lts_log_item_push_content_f64(
     key: *const c_char,
     value: f64,
 ) -> lts_result {
-    ffi_boundary! { push(item, Field::Content, key, || Ok(Value::Double(value))) }
+    ffi_boundary! { push(item, Field::Content, key, || Ok(ValueRef::Double(value))) }
 }
 
 /// Adds a string label; rules and results as lts_log_item_push_content_str. Logs with
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn lts_log_item_push_label_str(
     value: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        push(item, Field::Label, key, || Ok(Value::Str(str_arg(value, "value")?.to_owned())))
+        push(item, Field::Label, key, || Ok(ValueRef::Str(str_arg(value, "value")?)))
     }
 }
 
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn lts_log_item_push_label_i64(
     key: *const c_char,
     value: i64,
 ) -> lts_result {
-    ffi_boundary! { push(item, Field::Label, key, || Ok(Value::Int(value))) }
+    ffi_boundary! { push(item, Field::Label, key, || Ok(ValueRef::Int(value))) }
 }
 
 /// Adds a double label; as lts_log_item_push_content_f64.
@@ -132,7 +132,7 @@ pub unsafe extern "C" fn lts_log_item_push_label_f64(
     key: *const c_char,
     value: f64,
 ) -> lts_result {
-    ffi_boundary! { push(item, Field::Label, key, || Ok(Value::Double(value))) }
+    ffi_boundary! { push(item, Field::Label, key, || Ok(ValueRef::Double(value))) }
 }
 
 /// Checks a key against the key rules without an item (for wrappers that build items in
