@@ -55,3 +55,6 @@ LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" LTS_LOCAL_BIN="$PWD/target/debug/
 
 echo "==> soak: 25 s of the producer with faults switching on and off"
 cargo run -q --release --example soak -- --secs 25
+
+echo "==> benchmark suite at smoke size (every benchmark builds, runs, and checks delivery)"
+./scripts/bench.sh --runs 1 --logs 20000 --rss-seconds 0 --no-python --out target/bench-smoke.md

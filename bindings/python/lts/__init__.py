@@ -13,18 +13,27 @@ from ._native import LogException, check, cstr, lib
 __version__ = "0.1.0"
 __all__ = ["LogItem", "ClientConfig", "LogClient", "LogResponse", "LogException", "get_current_timestamp"]
 
-_checked_keys = set()
+# Keys that passed the core's rules, as contents and as labels: keys repeat from log to log,
+# so a dict's keys are usually checked with one set operation.
+_good_keys = (set(), set())
 
 
 def _check_key(key, is_label):
-    """Key rules are the core's; a key that passed once is remembered (keys repeat)."""
+    """Key rules are the core's; a key that passed once is remembered."""
     if not isinstance(key, str):
         raise LogException(2, f"key {key!r} must be a str", "LTS_ERR_INVALID_KEY")
-    if (key, is_label) in _checked_keys:
+    good = _good_keys[bool(is_label)]
+    if key in good:
         return
     check(lib.lts_check_key(key.encode("utf-8"), is_label))
-    if len(_checked_keys) < 65536:
-        _checked_keys.add((key, is_label))
+    if len(good) < 65536:
+        good.add(key)
+
+
+def _check_keys(keys, is_label):
+    if not _good_keys[is_label].issuperset(keys):
+        for k in keys:
+            _check_key(k, is_label)
 
 
 def get_current_timestamp(precision=None):
@@ -67,15 +76,15 @@ class LogItem:
         self._packed = None
 
     def set_contents(self, contents):
-        for k in contents:
-            _check_key(k, False)
-        self._contents = dict(contents)
+        contents = dict(contents)
+        _check_keys(contents, False)
+        self._contents = contents
         self._packed = None
 
     def set_labels(self, labels):
-        for k in labels:
-            _check_key(k, True)
-        self._labels = dict(labels)
+        labels = dict(labels)
+        _check_keys(labels, True)
+        self._labels = labels
         self._packed = None
 
     def get_log_timestamp(self):

@@ -135,47 +135,49 @@ def cstr(s, what):
 _I64 = struct.Struct("<q")
 _U32 = struct.Struct("<I")
 _F64 = struct.Struct("<d")
-_prefixes = {}
+# type byte + key length + key bytes, per value type, cached: keys repeat from log to log.
+_prefixes = ({}, {}, {})
 
 
 def _prefix(key, kind):
-    """type byte + key length + key bytes, cached: keys repeat from log to log."""
-    p = _prefixes.get((key, kind))
+    p = _prefixes[kind].get(key)
     if p is None:
         kb = key.encode("utf-8")
         p = bytes((kind,)) + _U32.pack(len(kb)) + kb
-        if len(_prefixes) < 65536:
-            _prefixes[(key, kind)] = p
+        if len(_prefixes[kind]) < 65536:
+            _prefixes[kind][key] = p
     return p
 
 
 def pack_fields(fields):
     """Packs an ordered {key: value} dict: str → 0, int → 1, float → 2, others as str()."""
-    out = [_U32.pack(len(fields))]
+    u32, i64, f64 = _U32.pack, _I64.pack, _F64.pack
+    strs, ints, floats = _prefixes
+    out = [u32(len(fields))]
     put = out.append
     for k, v in fields.items():
         t = type(v)
         if t is str:
             vb = v.encode("utf-8")
-            put(_prefix(k, 0))
-            put(_U32.pack(len(vb)))
+            put(strs.get(k) or _prefix(k, 0))
+            put(u32(len(vb)))
             put(vb)
         elif t is int:
-            put(_prefix(k, 1))
-            put(_I64.pack(v))
+            put(ints.get(k) or _prefix(k, 1))
+            put(i64(v))
         elif t is float:
-            put(_prefix(k, 2))
-            put(_F64.pack(v))
+            put(floats.get(k) or _prefix(k, 2))
+            put(f64(v))
         elif t is not bool and isinstance(v, int):
             put(_prefix(k, 1))
-            put(_I64.pack(v))
+            put(i64(v))
         elif isinstance(v, float):
             put(_prefix(k, 2))
-            put(_F64.pack(v))
+            put(f64(v))
         else:  # bool and every other type travel as their str()
             vb = str(v).encode("utf-8")
             put(_prefix(k, 0))
-            put(_U32.pack(len(vb)))
+            put(u32(len(vb)))
             put(vb)
     return b"".join(out)
 
