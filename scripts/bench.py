@@ -111,6 +111,11 @@ def main():
                 row(f"send, {shape}, {threads} thread(s), {PACED:,} logs/s offered: median / p99 / p999",
                     f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns "
                     f"(clock pair alone {f['timer_ns']:.0f} ns)")
+        for shape in ("wide", "small"):
+            f = repeat(a.runs, [BENCH, "send", server.url, shape, "2", str(a.logs), "timing",
+                                f"rate={PACED}", "aligned"])
+            row(f"send, {shape}, 2 threads bursting in step (worst case): median / p99 / p999",
+                f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns")
         print("== end to end into lts-local --sink, as fast as one sending thread goes")
         for shape in ("wide", "small"):
             f = repeat(a.runs, [BENCH, "send", server.url, shape, "1", str(a.logs)], server)

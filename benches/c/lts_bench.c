@@ -2,14 +2,15 @@
  * The producer measured from C, as a C program uses it (run by scripts/bench.sh, which starts
  * lts-local in its own process and passes its endpoint):
  *
- *   lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S]
+ *   lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S] [aligned]
  *       THREADS threads send LOGS logs in all, one log per lts_producer_send call, no
  *       callback, through one producer (defaults: 8 workers, lz4) until safe_close returns.
  *       Prints the wall-clock rate, raw MB/s and this process's CPU seconds per raw GB; with
  *       `timing`, also each call's cost (median, p99, p999) measured with CLOCK_MONOTONIC
  *       around the call, and the cost of that clock pair alone. With `rate=`, the threads
  *       together offer that many logs per second (bursts of 100): a load the pipeline keeps
- *       up with, as an application's steady logging is, instead of a backlog that grows.
+ *       up with, as an application's steady logging is, instead of a backlog that grows. The
+ *       threads' bursts are spread over the period unless `aligned` is given.
  *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
  *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
@@ -169,7 +170,8 @@ static void *send_loop(void *arg) {
     return NULL;
 }
 
-static int run_send(const char *endpoint, const char *shape, int threads, size_t logs, int timing, double rate) {
+static int run_send(const char *endpoint, const char *shape, int threads, size_t logs, int timing, double rate,
+                    int aligned) {
     lts_log_item *pool[POOL];
     int64_t now = lts_now_ns();
     for (uint64_t i = 0; i < POOL; i++) pool[i] = strcmp(shape, "small") == 0 ? small(i, now) : wide(i, now);
@@ -193,13 +195,16 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     struct sender s[16];
     if (threads < 1 || threads > 16) threads = 1;
     size_t per = logs / (size_t)threads;
+    /* Paced threads start their bursts spread over a period, as independent threads would,
+     * unless `aligned` asks for every burst at once (the worst case for the batch's lock). */
+    uint64_t stagger = rate > 0 ? (uint64_t)(BURST / rate * 1e9) : 0;
     double c0 = cpu_seconds();
     long f0 = minor_faults();
     uint64_t t0 = now_ns();
     for (int t = 0; t < threads; t++) {
         s[t] = (struct sender){.p = p, .pool = pool, .first = (size_t)t, .logs = per, .stride = (size_t)threads,
                                .lat = timing ? malloc(per * sizeof(uint32_t)) : NULL, .rate = rate / threads,
-                               .start_ns = t0 + (rate > 0 ? (uint64_t)(BURST / rate * 1e9) * (uint64_t)t : 0), .refused = 0};
+                               .start_ns = t0 + (aligned ? 0 : stagger * (uint64_t)t), .refused = 0};
         pthread_create(&s[t].thread, NULL, send_loop, &s[t]);
     }
     int refused = 0;
@@ -329,21 +334,24 @@ static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, doubl
 
 int main(int argc, char **argv) {
     if (argc >= 6 && strcmp(argv[1], "send") == 0) {
-        int timing = 0;
+        int timing = 0, aligned = 0;
         double rate = 0;
         for (int i = 6; i < argc; i++) {
             if (strcmp(argv[i], "timing") == 0)
                 timing = 1;
+            else if (strcmp(argv[i], "aligned") == 0)
+                aligned = 1;
             else if (strncmp(argv[i], "rate=", 5) == 0)
                 rate = atof(argv[i] + 5);
         }
-        return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate);
+        return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate,
+                        aligned);
     }
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "rss") == 0)
         return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
                        argc == 6 ? atof(argv[5]) : 0);
     fprintf(stderr,
-            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S]\n"
+            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S] [aligned]\n"
             "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]\n");
     return 2;
 }
