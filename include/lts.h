@@ -144,7 +144,15 @@ typedef struct lts_producer_stats {
    * Logs in refused send calls.
    */
   uint64_t logs_refused;
+  /**
+   * Raw bytes of accepted send calls, each counted as a request of its own would be
+   * (what the buffer cap counts).
+   */
   uint64_t bytes_accepted;
+  /**
+   * Raw bytes of the delivered batches (their logs share one envelope, so this is at most
+   * bytes_accepted for the same logs).
+   */
   uint64_t bytes_sent;
   /**
    * Bytes accepted and not yet reported (what the buffer cap limits).

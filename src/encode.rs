@@ -168,6 +168,23 @@ fn key_values_len(list: Fields<'_>) -> usize {
 /// Writes `KeyValue`s as repeated field `field` of the enclosing message.
 fn put_key_values(w: &mut Writer<'_>, field: u8, list: Fields<'_>) {
     for (k, v, kv_len) in list.raw() {
+        if kv_len < 0x80 {
+            // The usual field: every length inside fits one byte, so each header goes out
+            // as one 4-byte store instead of byte by byte.
+            w.bytes(&[tag(field, LEN), kv_len as u8, tag(1, LEN), k.len() as u8]);
+            w.bytes(k);
+            match v {
+                RawValue::Str(s) => {
+                    w.bytes(&[tag(2, LEN), s.len() as u8 + 2, tag(1, LEN), s.len() as u8]);
+                    w.bytes(s);
+                }
+                _ => {
+                    w.bytes(&[tag(2, LEN), any_value_len(v) as u8]);
+                    put_any_value(w, v);
+                }
+            }
+            continue;
+        }
         w.byte(tag(field, LEN));
         w.varint(kv_len as u64);
         w.bytes_field(1, k);
@@ -645,7 +662,24 @@ mod tests {
         let c = item(3, "c", &[("user_tag", Value::Str("x".into()))]);
         let d = item(4, "d", &[("user_tag", Value::Int(-1))]);
         let e = item(5, &"long ".repeat(100), &[("w", Value::Double(-0.0))]);
-        let items = [&a, &b, &c, &d, &e];
+        // Fields on both sides of the one-byte lengths (127/128 bytes), long ones, and big
+        // and negative integers.
+        let mut f = item(6, "f", &[]);
+        for (i, n) in [
+            0usize, 1, 121, 122, 123, 124, 125, 126, 127, 128, 300, 20_000,
+        ]
+        .iter()
+        .enumerate()
+        {
+            f.push_content(&format!("s{i}"), Value::Str("v".repeat((*n).max(1))))
+                .unwrap();
+        }
+        f.push_content(&"k".repeat(64), Value::Str("v".repeat(60)))
+            .unwrap();
+        f.push_content("big", Value::Int(i64::MIN)).unwrap();
+        f.push_label(&"L".repeat(64), Value::Str("x".repeat(200)))
+            .unwrap();
+        let items = [&a, &b, &c, &d, &e, &f];
         let builder = BatchBuilder::from_items(&items);
         let bytes = builder.to_logs_data();
         let want = reference(&items);
@@ -663,7 +697,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        assert_eq!(times, vec![vec![1, 3], vec![2], vec![4], vec![5]]);
+        assert_eq!(times, vec![vec![1, 3], vec![2], vec![4], vec![5], vec![6]]);
     }
 
     #[test]

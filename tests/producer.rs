@@ -117,6 +117,11 @@ fn exactly_once(server: &Server, during: impl FnOnce(&Server) + Send) {
     assert_eq!(st.logs_sent as usize, ok_logs.len());
     assert_eq!(st.logs_accepted, st.logs_sent + st.logs_failed);
     assert_eq!(st.buffered_bytes, 0);
+    assert_eq!(
+        st.bytes_sent,
+        server.state().stats_json()["raw_bytes"].as_u64().unwrap(),
+        "bytes sent are the raw bytes of the batches the server stored"
+    );
 }
 
 #[test]

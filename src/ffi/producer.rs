@@ -31,7 +31,11 @@ pub struct lts_producer_stats {
     pub logs_failed: u64,
     /// Logs in refused send calls.
     pub logs_refused: u64,
+    /// Raw bytes of accepted send calls, each counted as a request of its own would be
+    /// (what the buffer cap counts).
     pub bytes_accepted: u64,
+    /// Raw bytes of the delivered batches (their logs share one envelope, so this is at most
+    /// bytes_accepted for the same logs).
     pub bytes_sent: u64,
     /// Bytes accepted and not yet reported (what the buffer cap limits).
     pub buffered_bytes: u64,

@@ -42,6 +42,14 @@ impl Payload {
         }
     }
 
+    /// The length of the batch's `LogsData`.
+    pub fn raw_size(&self) -> usize {
+        match self {
+            Payload::Built(b) => b.raw_size(),
+            Payload::Raw { logs_data, .. } => logs_data.len(),
+        }
+    }
+
     pub fn logs_data(&self) -> Vec<u8> {
         match self {
             Payload::Built(b) => b.to_logs_data(),

@@ -52,7 +52,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Counters of a producer's life (raw bytes are uncompressed protobuf bytes).
+/// Counters of a producer's life (raw bytes are uncompressed protobuf bytes: accepted ones
+/// count each send as a request of its own, as the memory cap does; sent ones are the
+/// delivered batches' `LogsData`, where a batch's logs share their envelope).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     pub logs_accepted: u64,
@@ -199,7 +201,7 @@ impl Shared {
                 self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
                 self.counters
                     .bytes_sent
-                    .fetch_add(batch.reserved as u64, Ordering::Relaxed);
+                    .fetch_add(batch.payload.raw_size() as u64, Ordering::Relaxed);
                 if let Some(f) = &batch.spill_file {
                     let _ = std::fs::remove_file(f);
                 }

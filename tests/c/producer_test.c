@@ -147,7 +147,7 @@ static void test_threads_and_callbacks(void) {
     CHECK(st.logs_accepted == expected && st.logs_sent == expected && st.logs_failed == 0);
     CHECK(st.logs_refused == 3); /* "nope", count 0 ignored (0 logs), NULL project, closed */
     CHECK(st.buffered_bytes == 0 && st.inflight_batches == 0);
-    CHECK(st.bytes_sent == st.bytes_accepted && st.bytes_sent > 0);
+    CHECK(st.bytes_sent > 0 && st.bytes_sent <= st.bytes_accepted); /* batches share envelopes */
     /* A smaller struct (an older caller) gets only the fields that fit. */
     struct { uint32_t struct_size; uint64_t logs_accepted; uint64_t sentinel; } small;
     small.struct_size = 16;
