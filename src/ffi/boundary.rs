@@ -239,6 +239,21 @@ pub unsafe fn str_arg<'a>(p: *const c_char, arg: &str) -> Result<&'a str, lts_re
     if p.is_null() {
         return Err(null_arg(arg));
     }
+    // Names such as a project or unit are short and ASCII: one pass finds the NUL and sees
+    // that every byte is ASCII (so valid UTF-8), cheaper than strlen plus a UTF-8 check.
+    let bytes = p.cast::<u8>();
+    let mut n = 0;
+    loop {
+        let b = *bytes.add(n);
+        if b == 0 {
+            let ascii = std::slice::from_raw_parts(bytes, n);
+            return Ok(std::str::from_utf8_unchecked(ascii));
+        }
+        if b >= 0x80 {
+            break;
+        }
+        n += 1;
+    }
     CStr::from_ptr(p).to_str().map_err(|e| {
         set_error(
             LTS_ERR_INVALID_ARGUMENT,
@@ -281,4 +296,31 @@ macro_rules! tri {
             Err(code) => return code,
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_arguments_ascii_fast_path_and_full_utf8_check() {
+        let ok = |bytes: &[u8]| {
+            let c = std::ffi::CString::new(bytes).unwrap();
+            unsafe { str_arg(c.as_ptr(), "s") }.map(str::to_owned)
+        };
+        assert_eq!(ok(b"").unwrap(), "");
+        assert_eq!(ok(b"demo-unit").unwrap(), "demo-unit");
+        assert_eq!(ok("日志项目".as_bytes()).unwrap(), "日志项目");
+        assert_eq!(
+            ok("unit-é".as_bytes()).unwrap(),
+            "unit-é",
+            "non-ASCII after ASCII"
+        );
+        assert_eq!(ok(b"ab\xc3\x28"), Err(LTS_ERR_INVALID_ARGUMENT));
+        assert_eq!(ok(b"\xff"), Err(LTS_ERR_INVALID_ARGUMENT));
+        assert_eq!(
+            unsafe { str_arg(std::ptr::null(), "s") },
+            Err(LTS_ERR_INVALID_ARGUMENT)
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! Open batches, one per (project, unit): sends append to them; a batch closes on its raw
 //! size, its log count, or its linger time, and becomes a [`Batch`] for the workers.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -159,7 +161,9 @@ impl<T> Claim<T> {
 }
 
 pub(crate) struct Accumulator {
-    open: HashMap<String, HashMap<String, OpenBatch>>,
+    /// One slot per (project, unit) ever sent to, holding its open batch if any: found with
+    /// one hash of both names, and kept when its batch closes (no re-allocated keys).
+    open: HashTable<Slot>,
     pool: Arc<Pool<Vec<u8>>>,
     /// Logs and raw bytes accepted so far: counted under the lock a send holds anyway,
     /// rather than with two more atomic operations per send.
@@ -180,7 +184,7 @@ pub(crate) struct Part<'a> {
 impl Accumulator {
     pub fn new(batch_size: usize, batch_count: usize, linger: Duration) -> Self {
         Accumulator {
-            open: HashMap::default(),
+            open: HashTable::new(),
             pool: Arc::new(Pool::new(BATCH_BUFFERS_KEPT)),
             accepted: (0, 0),
             batch_size,
@@ -214,40 +218,46 @@ impl Accumulator {
         now: impl FnOnce() -> Instant,
     ) -> (Vec<Batch>, bool) {
         let mut closed = Vec::new();
-        let units = match self.open.get_mut(project) {
-            Some(u) => u,
-            None => self.open.entry(project.to_owned()).or_default(),
+        let hash = slot_hash(project, unit);
+        let slot = match self
+            .open
+            .find_mut(hash, |s| s.project == project && s.unit == unit)
+        {
+            Some(s) => s,
+            None => self
+                .open
+                .insert_unique(
+                    hash,
+                    Slot {
+                        project: project.to_owned(),
+                        unit: unit.to_owned(),
+                        batch: None,
+                    },
+                    |s| slot_hash(&s.project, &s.unit),
+                )
+                .into_mut(),
         };
         let n = part.items.len();
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
+        // Merging never grows a batch by more than the part's own size (its group overhead
+        // exceeds any growth of the shared length prefixes), so this bound is safe.
+        let no_room = |b: &OpenBatch| {
+            b.builder.log_count() + n > batch_count
+                || b.builder.raw_size() + part.raw_size > batch_size
+        };
+        if slot.batch.as_ref().is_some_and(no_room) {
+            let full = slot.batch.take().expect("checked");
+            closed.push(Self::close(&self.pool, project, unit, full));
+        }
+        let opened = slot.batch.is_none();
         let pool = &self.pool;
-        let fresh = |linger: Duration, now: Instant| OpenBatch {
+        let linger = self.linger;
+        let b = slot.batch.get_or_insert_with(|| OpenBatch {
             builder: BatchBuilder::with_buffer(pool.take_or(|| Vec::with_capacity(batch_size))),
             sends: Vec::new(),
             reserved: 0,
-            closes_at: now + linger,
-        };
-        let mut opened = false;
-        let b = match units.get_mut(unit) {
-            // Merging never grows a batch by more than the part's own size (its group
-            // overhead exceeds any growth of the shared length prefixes), so this bound is safe.
-            Some(b)
-                if b.builder.log_count() + n > batch_count
-                    || b.builder.raw_size() + part.raw_size > batch_size =>
-            {
-                opened = true;
-                let full = std::mem::replace(b, fresh(self.linger, now()));
-                closed.push(Self::close(&self.pool, project, unit, full));
-                b
-            }
-            Some(b) => b,
-            None => {
-                opened = true;
-                units
-                    .entry(unit.to_owned())
-                    .or_insert(fresh(self.linger, now()))
-            }
-        };
+            closes_at: now() + linger,
+        });
         b.builder.append_encoded(part.items, part.encoded);
         b.sends.push(PendingSend {
             callback: part.callback,
@@ -257,7 +267,7 @@ impl Accumulator {
         self.accepted.0 += n as u64;
         self.accepted.1 += part.raw_size as u64;
         if b.builder.log_count() >= batch_count || b.builder.raw_size() >= batch_size {
-            let b = units.remove(unit).expect("present");
+            let b = slot.batch.take().expect("present");
             closed.push(Self::close(&self.pool, project, unit, b));
         }
         (closed, opened)
@@ -279,18 +289,14 @@ impl Accumulator {
     pub fn expire(&mut self, now: Instant) -> (Vec<Batch>, Option<Instant>) {
         let mut closed = Vec::new();
         let mut next: Option<Instant> = None;
-        for (project, units) in self.open.iter_mut() {
-            let due: Vec<String> = units
-                .iter()
-                .filter(|(_, b)| b.closes_at <= now)
-                .map(|(u, _)| u.clone())
-                .collect();
-            for unit in due {
-                let b = units.remove(&unit).expect("present");
-                closed.push(Self::close(&self.pool, project, &unit, b));
-            }
-            for b in units.values() {
-                next = Some(next.map_or(b.closes_at, |n| n.min(b.closes_at)));
+        for slot in self.open.iter_mut() {
+            match &slot.batch {
+                Some(b) if b.closes_at <= now => {
+                    let b = slot.batch.take().expect("present");
+                    closed.push(Self::close(&self.pool, &slot.project, &slot.unit, b));
+                }
+                Some(b) => next = Some(next.map_or(b.closes_at, |n| n.min(b.closes_at))),
+                None => {}
             }
         }
         (closed, next)
@@ -299,11 +305,93 @@ impl Accumulator {
     /// Closes every open batch (flush on close).
     pub fn drain(&mut self) -> Vec<Batch> {
         let mut closed = Vec::new();
-        for (project, units) in self.open.drain() {
-            for (unit, b) in units {
-                closed.push(Self::close(&self.pool, &project, &unit, b));
+        for slot in self.open.iter_mut() {
+            if let Some(b) = slot.batch.take() {
+                closed.push(Self::close(&self.pool, &slot.project, &slot.unit, b));
             }
         }
         closed
+    }
+}
+
+/// A (project, unit) and its open batch, if one is open.
+struct Slot {
+    project: String,
+    unit: String,
+    batch: Option<OpenBatch>,
+}
+
+fn slot_hash(project: &str, unit: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(project.as_bytes());
+    h.write_u8(0xff); // never in UTF-8: the two names cannot run into each other
+    h.write(unit.as_bytes());
+    h.finish()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::encode::EncodedRecords;
+    use crate::log_item::Value;
+
+    fn append(acc: &mut Accumulator, unit: &str, at: Instant) -> (Vec<Batch>, bool) {
+        let mut it = LogItem::new();
+        it.set_timestamp_ns(1).unwrap();
+        it.set_origin_msg("m").unwrap();
+        it.push_content("k", Value::Int(1)).unwrap();
+        let items = [&it];
+        let mut encoded = EncodedRecords::default();
+        encoded.encode(&items);
+        let raw_size = encoded.standalone_size(&items);
+        let part = Part {
+            items: &items,
+            encoded: &encoded,
+            raw_size,
+            callback: None,
+        };
+        acc.append("p", unit, part, || at)
+    }
+
+    #[test]
+    fn each_unit_has_its_batch_closed_on_linger_and_drained_on_close() {
+        let t0 = Instant::now();
+        let linger = Duration::from_millis(10);
+        let mut acc = Accumulator::new(1 << 20, 3, linger);
+        assert!(append(&mut acc, "u1", t0).1, "opens u1's batch");
+        assert!(append(&mut acc, "u2", t0).1, "opens u2's batch");
+        assert!(!append(&mut acc, "u1", t0).1, "u1's batch is open");
+
+        let (closed, next) = acc.expire(t0 + linger / 2);
+        assert!(closed.is_empty());
+        assert_eq!(next, Some(t0 + linger));
+        let (closed, next) = acc.expire(t0 + linger);
+        let mut got: Vec<(String, usize)> = closed
+            .iter()
+            .map(|b| (b.unit.clone(), b.payload.log_count()))
+            .collect();
+        got.sort();
+        assert_eq!(got, [("u1".to_owned(), 2), ("u2".to_owned(), 1)]);
+        assert_eq!(next, None);
+
+        // The unit's slot is reused: a new batch opens; the count (3) closes it when full.
+        let t1 = t0 + linger * 2;
+        assert!(append(&mut acc, "u1", t1).1);
+        assert!(append(&mut acc, "u1", t1).0.is_empty());
+        let (full, opened) = append(&mut acc, "u1", t1);
+        assert!(!opened);
+        assert_eq!(full.len(), 1);
+        assert_eq!(
+            (full[0].project.as_str(), full[0].unit.as_str()),
+            ("p", "u1")
+        );
+        assert_eq!(full[0].payload.log_count(), 3);
+
+        assert!(append(&mut acc, "u2", t1).1);
+        let drained = acc.drain();
+        assert_eq!(drained.len(), 1);
+        assert_eq!(drained[0].unit, "u2");
+        assert!(acc.drain().is_empty());
+        assert_eq!(acc.accepted().0, 7);
     }
 }
