@@ -351,11 +351,6 @@ impl BatchBuilder {
         Self::default()
     }
 
-    /// A builder whose first label group reserves `bytes` of record space.
-    pub fn with_reserve(bytes: usize) -> Self {
-        Self::with_buffer(Vec::with_capacity(bytes))
-    }
-
     /// A builder whose first label group writes into `buf` (cleared): a buffer kept from an
     /// earlier batch, whose pages are already mapped.
     pub fn with_buffer(mut buf: Vec<u8>) -> Self {
@@ -723,7 +718,7 @@ mod tests {
             .collect();
         let refs: Vec<&LogItem> = items.iter().collect();
         let mut enc = EncodedRecords::default();
-        let mut b = BatchBuilder::with_reserve(1 << 16);
+        let mut b = BatchBuilder::with_buffer(Vec::with_capacity(1 << 16));
         for chunk in refs.chunks(5) {
             enc.encode(chunk);
             assert_eq!(
