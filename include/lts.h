@@ -78,7 +78,8 @@ typedef struct lts_client_config lts_client_config;
 typedef struct lts_log_item lts_log_item;
 
 /**
- * The asynchronous producer. Thread-safe: any number of threads may send at once.
+ * The asynchronous producer. Thread-safe: any number of threads may send, poll, read stats
+ * and close at once; lts_producer_free must come after every other call has returned.
  */
 typedef struct lts_producer lts_producer;
 
@@ -422,6 +423,12 @@ const char *lts_result_name(lts_result r);
  * @returns a NUL-terminated UTF-8 string owned by the library, valid on this thread until
  *          its next failing call; "" if no call has failed on this thread. Never NULL; never
  *          free it. A successful call leaves it unchanged.
+ * @remark A failing call is one that returns an lts_result other than LTS_OK (or NULL from
+ *         a function documented to set the last error), or an lts_*_free that is refused
+ *         (a stale handle; a producer freed from its own callback). The value getters
+ *         (lts_response_*, lts_send_result_*, lts_version, lts_result_name, ...) never
+ *         change it, even when given NULL or a stale handle, so a message taken before
+ *         them stays readable after them.
  */
 const char *lts_last_error_message(void);
 
@@ -607,9 +614,13 @@ lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_produ
 
 /**
  * Stops accepting sends, sends everything buffered, runs every callback, joins every
- * thread. Blocks until done: each batch is bounded by the delivery timeout.
+ * thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
+ * it from other threads are either accepted (and delivered by it) or refused with
+ * LTS_ERR_CLOSED; senders waiting for buffer room are woken and refused. Afterwards the
+ * stats balance, as for lts_producer_close.
  * @returns LTS_OK (also for a producer already closed or never started);
- *          LTS_ERR_REENTRANT from inside one of its callbacks.
+ *          LTS_ERR_REENTRANT from inside one of its callbacks; LTS_ERR_INTERNAL (a bug:
+ *          accepted logs unaccounted for).
  */
 lts_result lts_producer_safe_close(struct lts_producer *p);
 
@@ -619,7 +630,17 @@ lts_result lts_producer_safe_close(struct lts_producer *p);
  * (the message says how many logs). Workers still inside a request finish it in the
  * background (bounded by the request timeout) and report nothing more. In poll mode the
  * remaining callbacks run on this thread.
- * @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks.
+ *
+ * The timeout bounds the wait for delivery, not your callbacks: every accepted send's
+ * callback runs exactly once and none runs after close returns, so callbacks still queued
+ * at the deadline run before it returns, and close takes as long as they do on top of the
+ * timeout. Keep callbacks short (a callback taking 20 ms, 200 times, adds 4 s).
+ *
+ * When close returns, every accepted log is accounted for: in lts_producer_stats,
+ * logs_accepted == logs_sent + logs_failed and buffered_bytes == 0. If that ever fails to
+ * hold, close returns LTS_ERR_INTERNAL saying how many logs it could not account for.
+ * @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks;
+ *          LTS_ERR_INTERNAL (a bug: accepted logs unaccounted for).
  */
 lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
 
@@ -640,6 +661,14 @@ lts_result lts_producer_after_fork(const struct lts_producer *p, struct lts_prod
  * inside one of its callbacks it is refused: LTS_ERR_REENTRANT is recorded as the last error
  * and nothing happens. In a forked child it only releases what it can without touching the
  * parent's threads.
+ *
+ * Free a producer only once every other thread's calls on it have returned and none will
+ * call it again (close it first and join your senders). A call on `p` that runs during or
+ * after its free is undefined behaviour: the library cannot tell freed memory from a live
+ * producer. Most calls made after the free are caught (the handle's tag is overwritten,
+ * giving LTS_ERR_INVALID_ARGUMENT), and senders blocked waiting for buffer room are woken by
+ * the close and refused, but a send already under way when the memory is released can
+ * crash.
  */
 void lts_producer_free(struct lts_producer *p);
 
@@ -717,7 +746,8 @@ void lts_producer_config_free(struct lts_producer_config *c);
 
 /**
  * The answer's `statusCode`: 0 for success, -1 (or another value the service chose) for an
- * error. -1 if `r` is NULL or not a live response.
+ * error. -1 if `r` is NULL or not a live response. Like every value getter, it never
+ * changes lts_last_error_message().
  */
 int32_t lts_response_status_code(const struct lts_response *r);
 
@@ -744,7 +774,8 @@ void lts_response_free(struct lts_response *r);
  * LTS_OK if the service accepted the batch holding this send's logs; otherwise why not:
  * LTS_ERR_SERVER (the service refused it; see lts_send_result_error), LTS_ERR_AUTH,
  * LTS_ERR_NETWORK / LTS_ERR_TIMEOUT (no answer before the delivery timeout), LTS_ERR_CLOSED
- * (the producer closed before it was sent). LTS_ERR_INVALID_ARGUMENT if `r` is NULL.
+ * (the producer closed before it was sent). LTS_ERR_INVALID_ARGUMENT if `r` is NULL. The
+ * lts_send_result_* getters never change lts_last_error_message().
  */
 lts_result lts_send_result_code(const struct lts_send_result *r);
 

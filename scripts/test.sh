@@ -53,6 +53,12 @@ command -v php >/dev/null || { echo "php is not installed (apt-get install php-c
 python3 scripts/gen_php_decls.py --verify
 LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" php bindings/php/tests/run.php
 
+echo "==> close racing sends: every accepted send gets exactly one result (1 CPU, then 2)"
+cargo build -q --release --example close_race
+for cpus in 0 0,1; do
+    taskset -c "$cpus" target/release/examples/close_race --iterations 300 --seconds 40
+done
+
 echo "==> soak: 25 s of the producer with faults switching on and off"
 cargo run -q --release --example soak -- --secs 25
 

@@ -216,8 +216,7 @@ impl Client {
                     .and_then(|t| t.as_i64());
                 match (token, expire_ms) {
                     (Some(t), Some(exp)) if !t.is_empty() => {
-                        let life_ms = (exp - crate::util::now_ms()).max(0) as u64;
-                        Ok((t.to_owned(), Duration::from_millis(life_ms)))
+                        Ok((t.to_owned(), token_life(exp, crate::util::now_ms())))
                     }
                     _ => Err(refused(format!(
                         "the answer has no returnObj.token/expireTime (HTTP {})",
@@ -459,6 +458,17 @@ impl Client {
     }
 }
 
+/// The longest a token is trusted without renewal, whatever its `expireTime` says.
+const MAX_TOKEN_LIFE_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A token's life from its `expireTime` (unix ms). A time already past — absurd values such
+/// as `i64::MIN` included — means "renew on next use"; a life over a day counts as a day, so
+/// a far-future value cannot keep one token for good (nor overflow the clock).
+fn token_life(expire_ms: i64, now_ms: i64) -> Duration {
+    let life = expire_ms.saturating_sub(now_ms).clamp(0, MAX_TOKEN_LIFE_MS);
+    Duration::from_millis(life as u64)
+}
+
 fn transport_failure(url: &str, f: crate::transport::Failure) -> Verdict {
     let kind = if f.timed_out {
         ErrorKind::Timeout
@@ -522,6 +532,23 @@ mod tests {
         assert_eq!(kind(classify(&answer(429, ""))), "retry");
         assert_eq!(kind(classify(&answer(404, "nope"))), "final");
         assert_eq!(kind(classify(&answer(200, "garbage"))), "final");
+    }
+
+    #[test]
+    fn token_lives_are_clamped_to_renew_now_and_at_most_a_day() {
+        let now = 1_800_000_000_000;
+        assert_eq!(token_life(i64::MIN, now), Duration::ZERO);
+        assert_eq!(token_life(now - 1, now), Duration::ZERO);
+        assert_eq!(token_life(0, now), Duration::ZERO);
+        assert_eq!(token_life(now + 1500, now), Duration::from_millis(1500));
+        assert_eq!(
+            token_life(i64::MAX, now),
+            Duration::from_millis(MAX_TOKEN_LIFE_MS as u64)
+        );
+        assert_eq!(
+            token_life(i64::MAX, i64::MIN),
+            Duration::from_millis(MAX_TOKEN_LIFE_MS as u64)
+        );
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! `LogItem`: one log, its fields and the documented key/value rules.
 
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::profile::MAX_KEY_CHARS;
 
@@ -63,14 +67,84 @@ impl Field {
 ///
 /// Every key and string value lives in one buffer of the item (`text`), so building an item
 /// costs a few allocations rather than two per field, and encoding it reads a few adjacent
-/// cache lines rather than a pointer per string.
+/// cache lines rather than a pointer per string. Each span of it is one whole string that
+/// was pushed, so every span is UTF-8. A replaced value's bytes are reused when the new
+/// value fits in them, and otherwise counted as waste; the buffer is compacted when waste
+/// passes half of it, so an item reused with ever-new values stays the size of its fields.
 #[derive(Debug, Clone, Default)]
 pub struct LogItem {
     timestamp_ns: Option<i64>,
     origin_msg: Option<String>,
-    text: String,
-    contents: Vec<Entry>,
-    labels: Vec<Entry>,
+    text: Vec<u8>,
+    /// Bytes of `text` no span refers to any more.
+    waste: usize,
+    contents: List,
+    labels: List,
+}
+
+/// Lists longer than this find keys through a hash index instead of by scanning.
+const INDEXED_FROM: usize = 16;
+
+/// Waste below this is never worth a compaction.
+const WASTE_KEPT: usize = 1024;
+
+/// An item's contents or labels: entries in first-push order, and once the list is long, an
+/// index from key to entry (so an item with many keys is built in linear time).
+#[derive(Debug, Clone, Default)]
+struct List {
+    entries: Vec<Entry>,
+    index: Option<HashTable<u32>>,
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key);
+    h.finish()
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Key comparisons made finding keys (tests check the work is linear).
+    static KEY_COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn same_key(text: &[u8], e: &Entry, key: &[u8]) -> bool {
+    #[cfg(test)]
+    KEY_COMPARISONS.with(|c| c.set(c.get() + 1));
+    bytes(text, e.key) == key
+}
+
+impl List {
+    fn find(&self, text: &[u8], key: &[u8]) -> Option<usize> {
+        match &self.index {
+            Some(index) => index
+                .find(key_hash(key), |&i| {
+                    same_key(text, &self.entries[i as usize], key)
+                })
+                .map(|&i| i as usize),
+            None => self.entries.iter().position(|e| same_key(text, e, key)),
+        }
+    }
+
+    fn push(&mut self, text: &[u8], entry: Entry) {
+        self.entries.push(entry);
+        let entries = &self.entries;
+        let rehash = |&i: &u32| key_hash(bytes(text, entries[i as usize].key));
+        match &mut self.index {
+            Some(index) => {
+                let i = entries.len() - 1;
+                index.insert_unique(key_hash(bytes(text, entries[i].key)), i as u32, rehash);
+            }
+            None if entries.len() > INDEXED_FROM => {
+                let mut index = HashTable::with_capacity(entries.len() * 2);
+                for (i, e) in entries.iter().enumerate() {
+                    index.insert_unique(key_hash(bytes(text, e.key)), i as u32, rehash);
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
 }
 
 /// A span of an item's `text`.
@@ -99,7 +173,7 @@ struct Entry {
 /// An item's contents or labels, in order.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields<'a> {
-    text: &'a str,
+    text: &'a [u8],
     entries: &'a [Entry],
 }
 
@@ -124,12 +198,11 @@ impl<'a> Fields<'a> {
         })
     }
 
-    /// Keys and values as bytes, for the encoder: the spans were cut at `&str` boundaries
-    /// when pushed, so slicing bytes here skips the char-boundary checks of `iter`.
+    /// Keys and values as bytes, for the encoder.
     pub(crate) fn raw(
         &self,
     ) -> impl ExactSizeIterator<Item = (&'a [u8], RawValue<'a>, usize)> + Clone + 'a {
-        let text = self.text.as_bytes();
+        let text = self.text;
         self.entries.iter().map(move |e| {
             let value = match e.value {
                 Stored::Str(s) => RawValue::Str(bytes(text, s)),
@@ -161,7 +234,7 @@ impl<'a> Fields<'a> {
 /// Contents or labels copied out of their item (a batch keeps each label set it groups by).
 #[derive(Debug, Clone, Default)]
 pub struct OwnedFields {
-    text: String,
+    text: Vec<u8>,
     entries: Vec<Entry>,
 }
 
@@ -207,8 +280,10 @@ fn bytes(text: &[u8], s: Span) -> &[u8] {
     &text[s.at as usize..(s.at + s.len) as usize]
 }
 
-fn span(text: &str, s: Span) -> &str {
-    &text[s.at as usize..(s.at + s.len) as usize]
+fn span(text: &[u8], s: Span) -> &str {
+    // SAFETY: every span covers exactly one string pushed as `&str` (LogItem::store and
+    // LogItem::push), and compaction moves whole spans.
+    unsafe { std::str::from_utf8_unchecked(bytes(text, s)) }
 }
 
 impl PartialEq for LogItem {
@@ -282,43 +357,109 @@ impl LogItem {
                 "invalid origin message: it is empty",
             ));
         }
-        self.origin_msg = Some(msg.to_owned());
+        // Reuses the allocation of an item filled again and again.
+        match &mut self.origin_msg {
+            Some(m) => {
+                m.clear();
+                m.push_str(msg);
+            }
+            None => self.origin_msg = Some(msg.to_owned()),
+        }
         Ok(())
     }
 
     pub fn push(&mut self, field: Field, key: &str, value: ValueRef<'_>) -> Result<()> {
         check_key(field, key)?;
         check_value(field, key, value)?;
-        let kv_len = crate::encode::key_value_len(key.len(), value);
-        let value = match value {
-            ValueRef::Str(v) => Stored::Str(self.store(v)?),
-            ValueRef::Int(i) => Stored::Int(i),
-            ValueRef::Double(d) => Stored::Double(d),
+        let kv_len = crate::encode::key_value_len(key.len(), value) as u32;
+        let list = match field {
+            Field::Content => &self.contents,
+            Field::Label => &self.labels,
         };
-        let (text, list) = match field {
-            Field::Content => (&self.text, &mut self.contents),
-            Field::Label => (&self.text, &mut self.labels),
-        };
-        // A key pushed again keeps its place; a string it replaces stays in `text` unused.
-        match list.iter_mut().find(|e| span(text, e.key) == key) {
-            Some(e) => {
+        match list.find(&self.text, key.as_bytes()) {
+            // A key pushed again keeps its place; its value is replaced.
+            Some(i) => {
+                let old = list.entries[i].value;
+                let value = self.restore(old, value)?;
+                let e = &mut self.list_mut(field).entries[i];
                 e.value = value;
-                e.kv_len = kv_len as u32;
+                e.kv_len = kv_len;
+                self.compact_if_wasteful();
             }
             None => {
+                let value = self.store_value(value)?;
                 let key = self.store(key)?;
-                let list = match field {
-                    Field::Content => &mut self.contents,
-                    Field::Label => &mut self.labels,
+                let (text, list) = match field {
+                    Field::Content => (&self.text, &mut self.contents),
+                    Field::Label => (&self.text, &mut self.labels),
                 };
-                list.push(Entry {
-                    key,
-                    value,
-                    kv_len: kv_len as u32,
-                });
+                list.push(text, Entry { key, value, kv_len });
             }
         }
         Ok(())
+    }
+
+    fn list_mut(&mut self, field: Field) -> &mut List {
+        match field {
+            Field::Content => &mut self.contents,
+            Field::Label => &mut self.labels,
+        }
+    }
+
+    fn store_value(&mut self, value: ValueRef<'_>) -> Result<Stored> {
+        Ok(match value {
+            ValueRef::Str(v) => Stored::Str(self.store(v)?),
+            ValueRef::Int(i) => Stored::Int(i),
+            ValueRef::Double(d) => Stored::Double(d),
+        })
+    }
+
+    /// Stores a value replacing `old`: a string into `old`'s bytes when it fits there.
+    fn restore(&mut self, old: Stored, value: ValueRef<'_>) -> Result<Stored> {
+        let old_span = match old {
+            Stored::Str(s) => Some(s),
+            _ => None,
+        };
+        if let (Some(old), ValueRef::Str(v)) = (old_span, value) {
+            if v.len() <= old.len as usize {
+                let at = old.at as usize;
+                self.text[at..at + v.len()].copy_from_slice(v.as_bytes());
+                self.waste += old.len as usize - v.len();
+                return Ok(Stored::Str(Span {
+                    at: old.at,
+                    len: v.len() as u32,
+                }));
+            }
+        }
+        let stored = self.store_value(value)?;
+        self.waste += old_span.map_or(0, |s| s.len as usize);
+        Ok(stored)
+    }
+
+    /// Rewrites `text` with only the bytes spans refer to, once waste is over half of it.
+    fn compact_if_wasteful(&mut self) {
+        if self.waste < WASTE_KEPT || self.waste * 2 < self.text.len() {
+            return;
+        }
+        let mut text = Vec::with_capacity(self.text.len() - self.waste);
+        let mut keep = |s: &mut Span| {
+            let at = text.len() as u32;
+            text.extend_from_slice(bytes(&self.text, *s));
+            s.at = at;
+        };
+        for e in self
+            .contents
+            .entries
+            .iter_mut()
+            .chain(self.labels.entries.iter_mut())
+        {
+            keep(&mut e.key);
+            if let Stored::Str(v) = &mut e.value {
+                keep(v);
+            }
+        }
+        self.text = text;
+        self.waste = 0;
     }
 
     /// Appends `s` to the item's text.
@@ -333,7 +474,7 @@ impl LogItem {
                 "the log item is over 4 GiB",
             ));
         }
-        self.text.push_str(s);
+        self.text.extend_from_slice(s.as_bytes());
         Ok(Span {
             at: at as u32,
             len: s.len() as u32,
@@ -359,15 +500,21 @@ impl LogItem {
     pub fn contents(&self) -> Fields<'_> {
         Fields {
             text: &self.text,
-            entries: &self.contents,
+            entries: &self.contents.entries,
         }
     }
 
     pub fn labels(&self) -> Fields<'_> {
         Fields {
             text: &self.text,
-            entries: &self.labels,
+            entries: &self.labels.entries,
         }
+    }
+
+    /// The bytes the item's text buffer holds (its fields' keys and strings, and any waste
+    /// not yet compacted).
+    pub fn text_bytes(&self) -> usize {
+        self.text.len()
     }
 
     /// Refuses an item that lacks a required field, naming it.
@@ -473,5 +620,57 @@ mod tests {
         assert_eq!(item, same);
         same.push_label("a", Value::Str("x".into())).unwrap();
         assert_ne!(item, same, "a label is not a content");
+    }
+
+    #[test]
+    fn replacing_a_value_over_and_over_keeps_the_item_the_size_of_its_fields() {
+        let mut item = LogItem::new();
+        item.push_content("other", Value::Str("o".repeat(10)))
+            .unwrap();
+        let long = "v".repeat(1025);
+        for i in 0..200_000 {
+            // Alternately a value that fits in the last one's bytes and one that does not.
+            let v = &long[..1024 + (i % 2)];
+            item.push(Field::Content, "k", ValueRef::Str(v)).unwrap();
+            item.push(Field::Label, "n", ValueRef::Int(i as i64))
+                .unwrap();
+            assert!(
+                item.text_bytes() < 8 * 1024,
+                "{} bytes after {i}",
+                item.text_bytes()
+            );
+        }
+        let fields = item.contents().to_vec();
+        assert_eq!(fields[0], ("other".into(), Value::Str("o".repeat(10))));
+        assert_eq!(fields[1], ("k".into(), Value::Str(long[..1025].to_owned())));
+        assert_eq!(
+            item.labels().to_vec(),
+            vec![("n".into(), Value::Int(199_999))]
+        );
+    }
+
+    #[test]
+    fn an_item_with_many_distinct_keys_is_built_with_linear_work() {
+        let keys: Vec<String> = (0..20_000).map(|i| format!("k{i}")).collect();
+        let mut item = LogItem::new();
+        KEY_COMPARISONS.with(|c| c.set(0));
+        for (i, k) in keys.iter().enumerate() {
+            item.push_content(k, Value::Int(i as i64)).unwrap();
+        }
+        for k in &keys {
+            item.push_content(k, Value::Str("again".into())).unwrap();
+        }
+        let compared = KEY_COMPARISONS.with(|c| c.get());
+        // A scan per push would compare about n²/2 = 200,000,000 times.
+        assert!(
+            compared < 4 * 2 * keys.len() as u64,
+            "{compared} key comparisons"
+        );
+        let fields = item.contents();
+        assert_eq!(fields.len(), keys.len());
+        assert!(fields
+            .iter()
+            .zip(&keys)
+            .all(|((k, v), want)| k == want && v == ValueRef::Str("again")));
     }
 }

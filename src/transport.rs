@@ -180,7 +180,7 @@ impl Transport {
             Err(ureq::Error::Transport(t)) => {
                 return Err(Failure {
                     timed_out: is_timeout(&t),
-                    reason: t.to_string(),
+                    reason: describe(&t),
                 })
             }
         };
@@ -196,6 +196,31 @@ impl Transport {
             }),
         }
     }
+}
+
+/// What went wrong, once: ureq's own text repeats the URL (the caller names it) and often
+/// says the same thing at several levels ("Network Error: Network Error: ...").
+fn describe(t: &ureq::Transport) -> String {
+    fn add(parts: &mut Vec<String>, s: String) {
+        let s = s.trim().to_owned();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.retain(|p| !s.contains(p.as_str()));
+            parts.push(s);
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(m) = t.message() {
+        add(&mut parts, m.to_owned());
+    }
+    let mut source = std::error::Error::source(t);
+    while let Some(e) = source {
+        add(&mut parts, e.to_string());
+        source = e.source();
+    }
+    if parts.is_empty() {
+        add(&mut parts, t.kind().to_string());
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]

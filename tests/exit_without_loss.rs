@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lts::producer::{Producer, ProducerConfig, SendResult};
+use lts::producer::{Notify, Producer, ProducerConfig, SendResult};
 use lts::{ErrorKind, LogItem, Value};
 use lts_local::{Server, ServerConfig};
 
@@ -152,7 +152,9 @@ fn resend_raw_keeps_the_batch_id() {
         "u",
         "fixed-batch-id-1",
         &raw,
-        Some(Box::new(move |r: &SendResult| tx.send(r.clone()).unwrap())),
+        Some(Notify::Boxed(Box::new(move |r: &SendResult| {
+            tx.send(r.clone()).unwrap()
+        }))),
     )
     .unwrap();
     let r = rx.recv_timeout(Duration::from_secs(30)).unwrap();
@@ -163,7 +165,9 @@ fn resend_raw_keeps_the_batch_id() {
         "u",
         "fixed-batch-id-1",
         &raw,
-        Some(Box::new(move |r: &SendResult| tx2.send(r.clone()).unwrap())),
+        Some(Notify::Boxed(Box::new(move |r: &SendResult| {
+            tx2.send(r.clone()).unwrap()
+        }))),
     )
     .unwrap();
     assert!(rx

@@ -376,6 +376,39 @@ fn a_blocked_send_wakes_when_room_frees() {
     assert_eq!(server.state().logs(None, None).len(), n + 1);
 }
 
+/// close(timeout) bounds delivery, not the application's callbacks: callbacks queued by the
+/// deadline still run, each once, all before close returns (documented in the header).
+#[test]
+fn slow_callbacks_all_run_before_a_timed_close_returns() {
+    let server = server();
+    let p = producer(&server, |c| {
+        c.set_batch_count(1).unwrap();
+    });
+    let ran = Arc::new(AtomicUsize::new(0));
+    for i in 0..20 {
+        let r = ran.clone();
+        p.send(
+            "proj",
+            "slow",
+            &[&item(i)],
+            Some(Box::new(move |_: &SendResult| {
+                std::thread::sleep(Duration::from_millis(20));
+                r.fetch_add(1, Ordering::SeqCst);
+            })),
+        )
+        .unwrap();
+    }
+    p.close(Some(Duration::from_millis(10))).ok();
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        20,
+        "every callback ran once, before close returned"
+    );
+    let st = p.stats();
+    assert_eq!(st.logs_accepted, st.logs_sent + st.logs_failed);
+    assert_eq!(st.buffered_bytes, 0);
+}
+
 #[test]
 fn close_with_a_timeout_reports_every_unsent_log() {
     let server = server();

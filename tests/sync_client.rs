@@ -233,6 +233,43 @@ fn an_expired_token_is_renewed_once_and_the_put_retried() {
     assert_eq!(seq, ["token:", "put:", "put:LTS_8007", "token:", "put:"]);
 }
 
+/// The request kinds in lts-local's log, in order.
+fn request_kinds(server: &lts_local::Server) -> Vec<String> {
+    server.state().requests_json(0)["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_absurd_token_expiry_means_renew_on_next_use_never_forever() {
+    for (expire, renews) in [
+        (json!(i64::MIN), true),
+        (json!(0), true),
+        (json!(i64::MAX), false),
+    ] {
+        let server = server();
+        set_faults(&server, json!({ "token_expire_time": expire }));
+        let client = Client::new(config(&server)).unwrap();
+        for _ in 0..3 {
+            put(&client, 1).unwrap();
+        }
+        let tokens = request_kinds(&server)
+            .iter()
+            .filter(|k| *k == "token")
+            .count();
+        // A past (or INT64_MIN) expiry: a fresh token for each use after the client's own;
+        // a far-future one: kept (for at most a day), without overflowing the clock.
+        assert_eq!(
+            tokens,
+            if renews { 1 + 3 } else { 1 },
+            "expireTime {expire}"
+        );
+    }
+}
+
 #[test]
 fn an_unreachable_endpoint_is_a_network_error_with_the_reason() {
     // Bind then drop, so the port is very likely closed.

@@ -11,12 +11,14 @@
  *       together offer that many logs per second (bursts of 100): a load the pipeline keeps
  *       up with, as an application's steady logging is, instead of a backlog that grows. The
  *       threads' bursts are spread over the period unless `aligned` is given.
- *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]
+ *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
  *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
  *       producer whose buffer cap is CAP_MIB with max_block 0, sampling this process's RSS
  *       20 times as it goes; then close(1000 ms) and checks that every accepted log got
- *       exactly one result.
+ *       exactly one result. With `tiny`: one ~250-byte log per send, each with its callback
+ *       (the case where a send's bookkeeping weighs most against its bytes), and close(0),
+ *       which reports every accepted send at once.
  *
  * Output is `key=value` lines (read by the script) after a human-readable line. Exits 1 when
  * a check fails: a log not delivered, a callback count that does not add up.
@@ -271,16 +273,26 @@ static void on_result(void *user_data, const lts_send_result *r) {
     if (lts_send_result_code(r) == LTS_ERR_CLOSED) atomic_fetch_add(&results_closed, lts_send_result_log_count(r));
 }
 
-static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, double seconds) {
-    enum { PER_SEND = 10, SAMPLES = 20 };
+/* The small shape with its message padded to make one log ~250 raw bytes on its own. */
+static lts_log_item *tiny(uint64_t i, int64_t now) {
+    lts_log_item *it = small(i, now);
+    char buf[256];
+    snprintf(buf, sizeof buf, "user %08" PRIu64 " logged in from 10.0.0.1 with session %0160" PRIu64, i, i);
+    CHECK("msg", lts_log_item_set_origin_msg(it, buf));
+    return it;
+}
+
+static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, double seconds, int tiny_sends) {
+    enum { SAMPLES = 20 };
+    const int PER_SEND = tiny_sends ? 1 : 10;
     lts_log_item *pool[POOL];
     int64_t now = lts_now_ns();
-    for (uint64_t i = 0; i < POOL; i++) pool[i] = wide(i, now);
+    for (uint64_t i = 0; i < POOL; i++) pool[i] = tiny_sends ? tiny(i, now) : wide(i, now);
     long base = rss_kib("VmRSS:");
     lts_producer *p = make_producer(endpoint, cap_mib << 20, 0);
 
     /* One send's raw size, to count what is offered (accepted or refused alike). */
-    const lts_log_item *batch[PER_SEND];
+    const lts_log_item *batch[10];
     for (int k = 0; k < PER_SEND; k++) batch[k] = pool[k];
     CHECK("first send", lts_producer_send(p, PROJECT, UNIT, batch, PER_SEND, on_result, NULL));
     lts_producer_stats st;
@@ -307,27 +319,29 @@ static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, doubl
         }
     }
     CHECK("stats", lts_producer_get_stats(p, &st));
-    long hwm = rss_kib("VmHWM:");
+    long before_close = rss_kib("VmHWM:");
     size_t buffered = (size_t)st.buffered_bytes;
-    lts_result cr = lts_producer_close(p, 1000);
+    lts_result cr = lts_producer_close(p, tiny_sends ? 0 : 1000);
+    long hwm = rss_kib("VmHWM:");
     lts_producer_free(p);
     size_t logs_accepted = accepted * PER_SEND;
     int ok = atomic_load(&results_calls) == accepted && atomic_load(&results_logs) == logs_accepted &&
              (cr == LTS_OK || cr == LTS_ERR_TIMEOUT);
-    printf("offered %zu MiB (%zu sends of %d logs, %zu raw bytes each): %zu accepted, %zu refused; "
-           "buffered %.1f MiB at the end (cap %zu MiB); RSS before the producer %.1f MiB, peak %.1f MiB "
-           "(%+.1f MiB over the cap)%s\n",
-           offer_mib, sends, PER_SEND, per_send, accepted, refused, buffered / 1048576.0, cap_mib, base / 1024.0,
-           hwm / 1024.0, hwm / 1024.0 - (double)cap_mib, ok ? "" : " -- RESULTS DO NOT ADD UP");
+    printf("offered %zu MiB (%zu sends of %d logs, %zu raw bytes each%s): %zu accepted, %zu refused; "
+           "buffered %.1f MiB at the end (cap %zu MiB); RSS before the producer %.1f MiB, peak %.1f MiB before "
+           "close, %.1f MiB through close (%+.1f MiB over the cap)%s\n",
+           offer_mib, sends, PER_SEND, per_send, tiny_sends ? ", a callback each" : "", accepted, refused,
+           buffered / 1048576.0, cap_mib, base / 1024.0, before_close / 1024.0, hwm / 1024.0,
+           hwm / 1024.0 - (double)cap_mib, ok ? "" : " -- RESULTS DO NOT ADD UP");
     printf("RSS samples (MiB), one per 1/%d of the offer:", SAMPLES);
     for (int k = 0; k < s; k++) printf(" %.1f", samples[k] / 1024.0);
     printf("\n");
     printf("cap_mib=%zu\noffered_mib=%zu\naccepted_sends=%zu\nrefused_sends=%zu\nbase_rss_mib=%.1f\n"
            "peak_rss_mib=%.1f\nover_cap_mib=%.1f\nlast_sample_mib=%.1f\nmid_sample_mib=%.1f\n"
-           "results=%zu\nclosed_logs=%zu\n",
+           "results=%zu\nclosed_logs=%zu\npeak_before_close_mib=%.1f\n",
            cap_mib, offer_mib, accepted, refused, base / 1024.0, hwm / 1024.0, hwm / 1024.0 - (double)cap_mib,
            samples[s - 1] / 1024.0, samples[s / 2] / 1024.0, atomic_load(&results_calls),
-           atomic_load(&results_closed));
+           atomic_load(&results_closed), before_close / 1024.0);
     for (size_t i = 0; i < POOL; i++) lts_log_item_free(pool[i]);
     return ok ? 0 : 1;
 }
@@ -347,11 +361,11 @@ int main(int argc, char **argv) {
         return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate,
                         aligned);
     }
-    if ((argc == 5 || argc == 6) && strcmp(argv[1], "rss") == 0)
+    if (argc >= 5 && argc <= 7 && strcmp(argv[1], "rss") == 0)
         return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
-                       argc == 6 ? atof(argv[5]) : 0);
+                       argc >= 6 ? atof(argv[5]) : 0, argc == 7 && strcmp(argv[6], "tiny") == 0);
     fprintf(stderr,
             "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S] [aligned]\n"
-            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS]\n");
+            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]\n");
     return 2;
 }

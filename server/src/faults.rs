@@ -1,4 +1,5 @@
-//! Faults a test switches on through `/_lts/faults`. They apply to put-logs requests.
+//! Faults a test switches on through `/_lts/faults`. They apply to put-logs requests, except
+//! `token_expire_time`, which changes token answers.
 
 use serde_json::{json, Value};
 
@@ -22,6 +23,9 @@ pub struct Faults {
     pub throttle_code: String,
     /// Hold every put request unanswered until this is switched off.
     pub stall: bool,
+    /// The `expireTime` token answers advertise (unix ms) instead of the real expiry; the
+    /// token itself stays valid for the server's token life. `null` switches it off.
+    pub token_expire_time: Option<i64>,
 }
 
 impl Default for Faults {
@@ -37,6 +41,7 @@ impl Default for Faults {
             throttle_next: 0,
             throttle_code: "LTS_8016".into(),
             stall: false,
+            token_expire_time: None,
         }
     }
 }
@@ -76,6 +81,15 @@ impl Faults {
                     next.throttle_code = c.to_owned();
                 }
                 "stall" => next.stall = b()?,
+                "token_expire_time" => {
+                    next.token_expire_time = match v {
+                        Value::Null => None,
+                        _ => Some(
+                            v.as_i64()
+                                .ok_or("token_expire_time must be an integer or null")?,
+                        ),
+                    }
+                }
                 other => return Err(format!("unknown fault {other:?}")),
             }
         }
@@ -95,6 +109,7 @@ impl Faults {
             "throttle_next": self.throttle_next,
             "throttle_code": self.throttle_code,
             "stall": self.stall,
+            "token_expire_time": self.token_expire_time,
         })
     }
 }

@@ -124,11 +124,12 @@ pub fn token_call(state: &State, req: &HttpRequest) -> Reply {
                 },
             );
             rec.outcome = "issued";
+            let advertised = lock(&state.faults).token_expire_time.unwrap_or(expires_ms);
             Reply::Json {
                 status: 200,
                 body: json!({
                     "statusCode": 0, "message": "SUCCESS", "error": "",
-                    "returnObj": {"token": token, "expireTime": expires_ms},
+                    "returnObj": {"token": token, "expireTime": advertised},
                 })
                 .to_string(),
             }

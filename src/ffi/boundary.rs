@@ -204,6 +204,17 @@ pub unsafe fn handle_ref_named<'a, T: Handle>(
     }
 }
 
+/// Borrows a handle for a value getter: `None` for NULL, a stale handle or another
+/// process's, and **the last error is left alone**, so a getter given NULL cannot replace a
+/// message the caller still holds.
+///
+/// # Safety
+/// As [`handle_ref`].
+pub unsafe fn handle_peek<'a, T: Handle>(p: *const T) -> Option<&'a T> {
+    p.as_ref()
+        .filter(|h| h.head().tag == T::TAG && h.head().pid == current_pid())
+}
+
 /// # Safety
 /// As [`handle_ref`], and no other reference to the handle is in use.
 pub unsafe fn handle_mut<'a, T: Handle>(p: *mut T, arg: &str) -> Result<&'a mut T, lts_result> {

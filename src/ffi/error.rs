@@ -119,6 +119,12 @@ pub extern "C" fn lts_result_name(r: lts_result) -> *const c_char {
 /// @returns a NUL-terminated UTF-8 string owned by the library, valid on this thread until
 ///          its next failing call; "" if no call has failed on this thread. Never NULL; never
 ///          free it. A successful call leaves it unchanged.
+/// @remark A failing call is one that returns an lts_result other than LTS_OK (or NULL from
+///         a function documented to set the last error), or an lts_*_free that is refused
+///         (a stale handle; a producer freed from its own callback). The value getters
+///         (lts_response_*, lts_send_result_*, lts_version, lts_result_name, ...) never
+///         change it, even when given NULL or a stale handle, so a message taken before
+///         them stays readable after them.
 #[no_mangle]
 pub extern "C" fn lts_last_error_message() -> *const c_char {
     ffi_boundary! {

@@ -15,7 +15,7 @@ use crate::ffi::error::{
 use crate::ffi::log_item::lts_log_item;
 use crate::ffi::producer_config::lts_producer_config;
 use crate::ffi::send_result::lts_send_result;
-use crate::producer::{Producer, SendResult};
+use crate::producer::{Notify, Producer, SendResult};
 
 /// A producer's counters, filled by lts_producer_get_stats. Set `struct_size` to
 /// `sizeof(lts_producer_stats)` before the call: later versions may add fields at the end, and
@@ -60,7 +60,8 @@ pub struct lts_producer_stats {
 pub type lts_send_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, result: *const lts_send_result)>;
 
-/// The asynchronous producer. Thread-safe: any number of threads may send at once.
+/// The asynchronous producer. Thread-safe: any number of threads may send, poll, read stats
+/// and close at once; lts_producer_free must come after every other call has returned.
 pub struct lts_producer {
     head: HandleHead,
     pub(crate) inner: Producer,
@@ -68,31 +69,24 @@ pub struct lts_producer {
 
 impl_handle!(lts_producer, 0x4c54_5350_524f_0001);
 
-/// A C callback and its user data. The caller's contract (header) makes the pointer safe to
-/// hand to the callback thread.
-struct CCallback {
-    f: unsafe extern "C" fn(*mut c_void, *const lts_send_result),
-    user_data: *mut c_void,
+type CSendCallback = unsafe extern "C" fn(*mut c_void, *const lts_send_result);
+
+/// Calls the C callback held in `ctx` (its function pointer and user data as words).
+fn call_c(r: &SendResult, ctx: [usize; 2]) {
+    // SAFETY: `ctx[0]` was made from a function pointer of exactly this type (c_callback);
+    // function pointers and usize have the same size on every target liblts builds for.
+    let f = unsafe { std::mem::transmute::<usize, CSendCallback>(ctx[0]) };
+    let result = lts_send_result::from_result(r);
+    // SAFETY: the caller's contract (the header) makes the user data theirs to receive on
+    // the callback thread.
+    unsafe { f(ctx[1] as *mut c_void, &result) }
 }
 
-// SAFETY: the user data is only passed back to the user's own callback, as documented.
-unsafe impl Send for CCallback {}
-
-impl CCallback {
-    fn call(self, r: &SendResult) {
-        let result = lts_send_result::from_result(r);
-        // SAFETY: the function pointer came from C with this exact signature.
-        unsafe { (self.f)(self.user_data, &result) }
-    }
-}
-
-fn c_callback(
-    callback: lts_send_callback,
-    user_data: *mut c_void,
-) -> Option<crate::producer::Callback> {
-    callback.map(|f| {
-        let c = CCallback { f, user_data };
-        Box::new(move |r: &SendResult| c.call(r)) as crate::producer::Callback
+/// A C callback as the core keeps it: no allocation per send.
+pub(crate) fn c_callback(callback: lts_send_callback, user_data: *mut c_void) -> Option<Notify> {
+    callback.map(|f| Notify::Plain {
+        f: call_c,
+        ctx: [f as usize, user_data as usize],
     })
 }
 
@@ -174,7 +168,7 @@ pub unsafe extern "C" fn lts_producer_send(
         let project = tri!(str_arg(log_project, "log_project"));
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let items = tri!(item_refs(items, count));
-        result(p.inner.send(project, unit, &items, c_callback(callback, user_data)))
+        result(p.inner.send_with(project, unit, &items, c_callback(callback, user_data)))
     }
 }
 
@@ -307,9 +301,13 @@ pub unsafe extern "C" fn lts_producer_get_stats(
 }
 
 /// Stops accepting sends, sends everything buffered, runs every callback, joins every
-/// thread. Blocks until done: each batch is bounded by the delivery timeout.
+/// thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
+/// it from other threads are either accepted (and delivered by it) or refused with
+/// LTS_ERR_CLOSED; senders waiting for buffer room are woken and refused. Afterwards the
+/// stats balance, as for lts_producer_close.
 /// @returns LTS_OK (also for a producer already closed or never started);
-///          LTS_ERR_REENTRANT from inside one of its callbacks.
+///          LTS_ERR_REENTRANT from inside one of its callbacks; LTS_ERR_INTERNAL (a bug:
+///          accepted logs unaccounted for).
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_safe_close(p: *mut lts_producer) -> lts_result {
     ffi_boundary! { result(tri!(handle_ref(p, "p")).inner.close(None)) }
@@ -320,7 +318,17 @@ pub unsafe extern "C" fn lts_producer_safe_close(p: *mut lts_producer) -> lts_re
 /// (the message says how many logs). Workers still inside a request finish it in the
 /// background (bounded by the request timeout) and report nothing more. In poll mode the
 /// remaining callbacks run on this thread.
-/// @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks.
+///
+/// The timeout bounds the wait for delivery, not your callbacks: every accepted send's
+/// callback runs exactly once and none runs after close returns, so callbacks still queued
+/// at the deadline run before it returns, and close takes as long as they do on top of the
+/// timeout. Keep callbacks short (a callback taking 20 ms, 200 times, adds 4 s).
+///
+/// When close returns, every accepted log is accounted for: in lts_producer_stats,
+/// logs_accepted == logs_sent + logs_failed and buffered_bytes == 0. If that ever fails to
+/// hold, close returns LTS_ERR_INTERNAL saying how many logs it could not account for.
+/// @returns LTS_OK; LTS_ERR_TIMEOUT; LTS_ERR_REENTRANT from inside one of its callbacks;
+///          LTS_ERR_INTERNAL (a bug: accepted logs unaccounted for).
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_close(p: *mut lts_producer, timeout_ms: u32) -> lts_result {
     ffi_boundary! {
@@ -367,6 +375,14 @@ pub unsafe extern "C" fn lts_producer_after_fork(
 /// inside one of its callbacks it is refused: LTS_ERR_REENTRANT is recorded as the last error
 /// and nothing happens. In a forked child it only releases what it can without touching the
 /// parent's threads.
+///
+/// Free a producer only once every other thread's calls on it have returned and none will
+/// call it again (close it first and join your senders). A call on `p` that runs during or
+/// after its free is undefined behaviour: the library cannot tell freed memory from a live
+/// producer. Most calls made after the free are caught (the handle's tag is overwritten,
+/// giving LTS_ERR_INVALID_ARGUMENT), and senders blocked waiting for buffer room are woken by
+/// the close and refused, but a send already under way when the memory is released can
+/// crash.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_free(p: *mut lts_producer) {
     ffi_boundary! {
@@ -389,4 +405,13 @@ pub fn handle_from(p: Producer) -> *mut lts_producer {
         inner: p,
     }
     .into_raw()
+}
+
+/// The producer behind a C handle, so a test can drive one producer through both APIs.
+///
+/// # Safety
+/// `h` came from [`handle_from`] and is not freed while the reference is used.
+#[doc(hidden)]
+pub unsafe fn producer_of<'a>(h: *const lts_producer) -> &'a Producer {
+    &(*h).inner
 }

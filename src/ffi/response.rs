@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use crate::ffi::boundary::{free_handle, handle_ref, Handle, HandleHead};
+use crate::ffi::boundary::{free_handle, handle_peek, Handle, HandleHead};
 use crate::response::Response;
 
 /// The service's answer. Immutable: any number of threads may read it at once.
@@ -33,14 +33,12 @@ impl lts_response {
 }
 
 /// The answer's `statusCode`: 0 for success, -1 (or another value the service chose) for an
-/// error. -1 if `r` is NULL or not a live response.
+/// error. -1 if `r` is NULL or not a live response. Like every value getter, it never
+/// changes lts_last_error_message().
 #[no_mangle]
 pub unsafe extern "C" fn lts_response_status_code(r: *const lts_response) -> i32 {
     ffi_boundary! {
-        match handle_ref(r, "r") {
-            Ok(r) => r.inner.status_code,
-            Err(_) => -1,
-        }
+        handle_peek(r).map_or(-1, |r| r.inner.status_code)
     }
 }
 
@@ -50,10 +48,7 @@ pub unsafe extern "C" fn lts_response_status_code(r: *const lts_response) -> i32
 #[no_mangle]
 pub unsafe extern "C" fn lts_response_message(r: *const lts_response) -> *const c_char {
     ffi_boundary! {
-        match handle_ref(r, "r") {
-            Ok(r) => r.message.as_ptr(),
-            Err(_) => c"".as_ptr(),
-        }
+        handle_peek(r).map_or(c"".as_ptr(), |r| r.message.as_ptr())
     }
 }
 
@@ -63,10 +58,7 @@ pub unsafe extern "C" fn lts_response_message(r: *const lts_response) -> *const 
 #[no_mangle]
 pub unsafe extern "C" fn lts_response_error(r: *const lts_response) -> *const c_char {
     ffi_boundary! {
-        match handle_ref(r, "r") {
-            Ok(r) => r.error.as_ptr(),
-            Err(_) => c"".as_ptr(),
-        }
+        handle_peek(r).map_or(c"".as_ptr(), |r| r.error.as_ptr())
     }
 }
 

@@ -9,156 +9,18 @@ use std::time::{Duration, Instant};
 
 use crate::encode::{BatchBuilder, EncodedRecords};
 use crate::log_item::LogItem;
-use crate::producer::result::Callback;
-use crate::producer::sync::{lock, Mutex};
-
-/// A send call waiting for its batch's result.
-pub(crate) struct PendingSend {
-    pub callback: Option<Callback>,
-    pub log_count: usize,
-}
+use crate::producer::batch::{Batch, Claim, Payload, PendingSend, Pool};
 
 struct OpenBatch {
     builder: BatchBuilder,
     sends: Vec<PendingSend>,
-    /// The sum of the sends' own raw sizes: what they reserved under the memory cap.
+    /// What the sends reserved under the memory cap: their own raw sizes and bookkeeping.
     reserved: usize,
     closes_at: Instant,
 }
 
-/// A closed batch: from the moment it leaves the accumulator until its result is reported.
-/// A batch's logs: built from sends, or `LogsData` bytes given back (spilled, or resent).
-pub(crate) enum Payload {
-    Built(BatchBuilder),
-    Raw {
-        logs_data: Vec<u8>,
-        log_count: usize,
-    },
-}
-
-impl Payload {
-    pub fn log_count(&self) -> usize {
-        match self {
-            Payload::Built(b) => b.log_count(),
-            Payload::Raw { log_count, .. } => *log_count,
-        }
-    }
-
-    /// The length of the batch's `LogsData`.
-    pub fn raw_size(&self) -> usize {
-        match self {
-            Payload::Built(b) => b.raw_size(),
-            Payload::Raw { logs_data, .. } => logs_data.len(),
-        }
-    }
-
-    pub fn logs_data(&self) -> Vec<u8> {
-        match self {
-            Payload::Built(b) => b.to_logs_data(),
-            Payload::Raw { logs_data, .. } => logs_data.clone(),
-        }
-    }
-
-    /// The request body, built in a worker's [`Scratch`].
-    pub fn finish(
-        &self,
-        compression: crate::encode::Compression,
-        scratch: &mut Scratch,
-    ) -> crate::encode::EncodedBatch {
-        let raw = match self {
-            Payload::Built(b) => {
-                b.write_logs_data(&mut scratch.logs_data);
-                &scratch.logs_data[..]
-            }
-            Payload::Raw { logs_data, .. } => &logs_data[..],
-        };
-        crate::encode::finish_borrowed(raw, self.log_count(), compression, &mut scratch.lz4)
-    }
-}
-
-/// Buffers kept for reuse, at most `keep` of them (beyond the memory cap, which counts only
-/// buffered logs): a fresh 512 KiB buffer costs a page fault every 4 KiB it fills, which a
-/// sending thread sees as its p99 and a worker as CPU time.
-pub(crate) struct Pool<T> {
-    free: Mutex<Vec<T>>,
-    keep: usize,
-}
-
-impl<T> Pool<T> {
-    pub fn new(keep: usize) -> Self {
-        Pool {
-            free: Mutex::new(Vec::new()),
-            keep,
-        }
-    }
-
-    pub fn take_or(&self, make: impl FnOnce() -> T) -> T {
-        lock(&self.free).pop().unwrap_or_else(make)
-    }
-
-    pub fn give(&self, t: T) {
-        let mut free = lock(&self.free);
-        if free.len() < self.keep {
-            free.push(t);
-        }
-    }
-}
-
 /// Record buffers kept from delivered batches for the next ones.
 const BATCH_BUFFERS_KEPT: usize = 4;
-
-/// The buffers a worker builds a request body in, taken from a [`Pool`] for the time it
-/// encodes (not while its request waits on the network, so a few serve every worker).
-#[derive(Default)]
-pub(crate) struct Scratch {
-    logs_data: Vec<u8>,
-    lz4: Vec<u8>,
-}
-
-pub(crate) struct Batch {
-    pub project: String,
-    pub unit: String,
-    pub payload: Payload,
-    pub reserved: usize,
-    /// The spill file this batch was read from: removed once the batch is delivered.
-    pub spill_file: Option<std::path::PathBuf>,
-    /// Reported by whoever gets there first: a worker, or close.
-    pub sends: Claim<Vec<PendingSend>>,
-    pub batch_id: String,
-    pub ready_at: Instant,
-    /// Where the record buffer goes when the batch is done with.
-    pub pool: Option<Arc<Pool<Vec<u8>>>>,
-}
-
-impl Drop for Batch {
-    fn drop(&mut self) {
-        if let (Some(pool), Payload::Built(b)) = (&self.pool, &mut self.payload) {
-            pool.give(std::mem::take(b).into_buffer());
-        }
-    }
-}
-
-/// A value reported exactly once. The reporter holds the claim until its report is done,
-/// so whoever finds it taken also knows that report is complete: close relies on this to
-/// end the result stream only after every worker's results are queued.
-pub(crate) struct Claim<T>(Mutex<Option<T>>);
-
-impl<T> Claim<T> {
-    pub fn new(value: T) -> Self {
-        Claim(Mutex::new(Some(value)))
-    }
-
-    /// Runs `report` with the value unless someone already did.
-    pub fn report<R>(&self, report: impl FnOnce(T) -> R) -> Option<R> {
-        let mut slot = lock(&self.0);
-        let value = slot.take()?;
-        Some(report(value))
-    }
-
-    pub fn is_reported(&self) -> bool {
-        lock(&self.0).is_none()
-    }
-}
 
 pub(crate) struct Accumulator {
     /// One slot per (project, unit) ever sent to, holding its open batch if any: found with
@@ -173,12 +35,14 @@ pub(crate) struct Accumulator {
     linger: Duration,
 }
 
-/// What a send appends: its items, their records serialized, and their own raw size.
+/// What a send appends: its items, their records serialized, their own raw size, what it
+/// reserved under the memory cap, and its callback if it has one.
 pub(crate) struct Part<'a> {
     pub items: &'a [&'a LogItem],
     pub encoded: &'a EncodedRecords,
     pub raw_size: usize,
-    pub callback: Option<Callback>,
+    pub reserved: usize,
+    pub pending: Option<PendingSend>,
 }
 
 impl Accumulator {
@@ -259,11 +123,10 @@ impl Accumulator {
             closes_at: now() + linger,
         });
         b.builder.append_encoded(part.items, part.encoded);
-        b.sends.push(PendingSend {
-            callback: part.callback,
-            log_count: n,
-        });
-        b.reserved += part.raw_size;
+        if let Some(pending) = part.pending {
+            b.sends.push(pending);
+        }
+        b.reserved += part.reserved;
         self.accepted.0 += n as u64;
         self.accepted.1 += part.raw_size as u64;
         if b.builder.log_count() >= batch_count || b.builder.raw_size() >= batch_size {
@@ -348,7 +211,8 @@ mod tests {
             items: &items,
             encoded: &encoded,
             raw_size,
-            callback: None,
+            reserved: raw_size,
+            pending: None,
         };
         acc.append("p", unit, part, || at)
     }

@@ -1,20 +1,28 @@
 //! Model checks (loom) of the producer's concurrency protocols, on the real types:
 //!
-//! - the memory cap never loses the wakeup of a sender waiting for room;
+//! - the memory cap never loses the wakeup of a sender waiting for room, and close's shut
+//!   wakes a waiting sender;
 //! - a batch is reported exactly once, by a worker or by close, and close's end-of-results
 //!   marker always comes after that report;
-//! - a send racing with close is either refused or flushed by it, never dropped.
+//! - a send racing close (the real `Intake::append` against `Intake::stop`, a worker draining
+//!   the real outbox queue) is refused, or its log reaches the worker — also when the send
+//!   fills a batch and posts it, the window where a send once got lost;
+//! - results: a poll racing close's drain runs every callback once, all before close's drain
+//!   returns.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test --release --lib producer::loom_tests`.
 
 use std::time::{Duration, Instant};
 
-use loom::sync::atomic::{AtomicU8, Ordering};
+use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-use super::accumulator::{Accumulator, Claim, Part};
+use super::accumulator::{Accumulator, Part};
+use super::batch::{Claim, PendingSend};
+use super::intake::Intake;
 use super::memory::MemoryCap;
+use super::result::{Notify, Outcome, Results};
 use super::sync::{lock, Mutex};
 use crate::encode::EncodedRecords;
 use crate::log_item::LogItem;
@@ -27,14 +35,19 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     b.check(f);
 }
 
+/// A deadline that never comes (under loom waits are untimed anyway: a lost wakeup is a
+/// deadlock the model reports).
+fn never() -> Instant {
+    Instant::now() + Duration::from_secs(3600)
+}
+
 #[test]
 fn a_sender_waiting_for_room_is_always_woken() {
     model(|| {
         let m = Arc::new(MemoryCap::new(10));
-        assert!(m.reserve(10, Duration::ZERO));
+        assert!(m.try_reserve(10));
         let m2 = m.clone();
-        // Under loom the wait has no timeout: a lost wakeup is a deadlock the model reports.
-        let waiter = thread::spawn(move || m2.reserve(6, Duration::from_secs(3600)));
+        let waiter = thread::spawn(move || m2.wait_for_room(6, never()) && m2.try_reserve(6));
         m.release(10);
         assert!(waiter.join().unwrap());
         assert_eq!(m.used(), 6);
@@ -45,11 +58,19 @@ fn a_sender_waiting_for_room_is_always_woken() {
 fn two_releases_and_two_waiters_all_get_room() {
     model(|| {
         let m = Arc::new(MemoryCap::new(2));
-        assert!(m.reserve(2, Duration::ZERO));
+        assert!(m.try_reserve(2));
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let m = m.clone();
-                thread::spawn(move || m.reserve(1, Duration::from_secs(3600)))
+                // As a sender does: wait for room, try, and wait again if another took it.
+                thread::spawn(move || loop {
+                    if !m.wait_for_room(1, never()) {
+                        return false;
+                    }
+                    if m.try_reserve(1) {
+                        return true;
+                    }
+                })
             })
             .collect();
         m.release(1);
@@ -57,6 +78,18 @@ fn two_releases_and_two_waiters_all_get_room() {
         for w in waiters {
             assert!(w.join().unwrap());
         }
+    });
+}
+
+#[test]
+fn shutting_the_cap_wakes_a_waiting_sender() {
+    model(|| {
+        let m = Arc::new(MemoryCap::new(4));
+        assert!(m.try_reserve(4));
+        let m2 = m.clone();
+        let waiter = thread::spawn(move || m2.wait_for_room(1, never()));
+        m.shut();
+        assert!(!waiter.join().unwrap(), "a shut cap gives no room");
     });
 }
 
@@ -83,9 +116,6 @@ fn a_batch_is_reported_once_and_before_the_end_of_results() {
     });
 }
 
-const RUNNING: u8 = 1;
-const CLOSING: u8 = 2;
-
 fn one_log() -> (LogItem, EncodedRecords) {
     let mut item = LogItem::new();
     item.set_timestamp_ns(1).unwrap();
@@ -95,43 +125,101 @@ fn one_log() -> (LogItem, EncodedRecords) {
     (item, encoded)
 }
 
-#[test]
-fn a_send_racing_close_is_refused_or_flushed() {
-    model(|| {
-        let acc = Arc::new(Mutex::new(Accumulator::new(
-            1 << 20,
-            100,
-            Duration::from_secs(60),
-        )));
-        let state = Arc::new(AtomicU8::new(RUNNING));
-        let (a, s) = (acc.clone(), state.clone());
-        // The critical section of Producer::send: check the state under the lock close
-        // drains with, then append.
-        let sender = thread::spawn(move || {
-            let mut guard = lock(&a);
-            if s.load(Ordering::Acquire) != RUNNING {
-                return None;
+fn one_log_reserved() -> usize {
+    let (item, encoded) = one_log();
+    encoded.standalone_size(&[&item])
+}
+
+/// A sender (the real `Intake::append`), close (`Intake::stop`) and a worker draining the
+/// outbox's queue until it is finished: an accepted log always reaches the worker.
+fn send_racing_close(batch_count: usize) {
+    model(move || {
+        let intake = Arc::new(Intake::new(
+            Accumulator::new(1 << 20, batch_count, Duration::from_secs(60)),
+            MemoryCap::new(1 << 20),
+        ));
+        intake.start();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (i, s) = (intake.clone(), seen.clone());
+        let worker = thread::spawn(move || {
+            while let Some(taken) = i.outbox.queue.pop() {
+                let (_, batch) = &*taken;
+                s.fetch_add(batch.payload.log_count(), Ordering::SeqCst);
             }
+        });
+        let i = intake.clone();
+        let sender = thread::spawn(move || {
             let (item, encoded) = one_log();
             let items = [&item];
+            let raw_size = encoded.standalone_size(&items);
             let part = Part {
                 items: &items,
                 encoded: &encoded,
-                raw_size: encoded.standalone_size(&items),
-                callback: None,
+                raw_size,
+                reserved: raw_size,
+                pending: None,
             };
-            let (closed, _) = guard.append("p", "u", part, Instant::now);
-            Some(closed.iter().map(|b| b.payload.log_count()).sum::<usize>())
+            i.append("p", "u", part).is_ok()
         });
-        // The critical section of Producer::close.
-        let flushed: usize = {
-            let mut guard = lock(&acc);
-            state.store(CLOSING, Ordering::Release);
-            guard.drain().iter().map(|b| b.payload.log_count()).sum()
-        };
-        match sender.join().unwrap() {
-            None => assert_eq!(flushed, 0),
-            Some(dispatched) => assert_eq!(dispatched + flushed, 1, "an accepted log was lost"),
-        }
+        assert!(intake.stop(), "the producer was running");
+        let accepted = sender.join().unwrap();
+        worker.join().unwrap();
+        let seen = seen.load(Ordering::SeqCst);
+        assert_eq!(
+            seen,
+            usize::from(accepted),
+            "accepted: {accepted}, logs the worker saw: {seen}"
+        );
+        assert_eq!(intake.accepted().0, seen as u64);
+        // A refused send holds no room: what is reserved is exactly what was accepted.
+        let reserved = if accepted { one_log_reserved() } else { 0 };
+        assert_eq!(intake.memory.used(), reserved);
+    });
+}
+
+#[test]
+fn a_send_that_fills_its_batch_while_close_runs_is_refused_or_delivered() {
+    send_racing_close(1);
+}
+
+#[test]
+fn a_send_racing_close_is_refused_or_flushed() {
+    send_racing_close(100);
+}
+
+#[test]
+fn a_poll_racing_close_runs_each_callback_once_before_close_returns() {
+    model(|| {
+        let results = Arc::new(Results::new());
+        let ran = Arc::new(Mutex::new(Vec::<u32>::new()));
+        let closing_returned = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let sends = (0..2u32)
+            .map(|n| {
+                let (ran, done) = (ran.clone(), closing_returned.clone());
+                PendingSend {
+                    notify: Notify::Boxed(Box::new(move |_| {
+                        assert!(!done.load(Ordering::SeqCst), "a callback after close");
+                        lock(&ran).push(n);
+                    })),
+                    log_count: 1,
+                }
+            })
+            .collect();
+        let outcome = std::sync::Arc::new(Outcome {
+            error: None,
+            status_code: 0,
+            error_code: String::new(),
+            message: "SUCCESS".into(),
+            attempts: 1,
+        });
+        assert!(results.push(sends, outcome));
+        let r = results.clone();
+        let poller = thread::spawn(move || r.serve(1, 1, Duration::ZERO));
+        results.end_and_drain(1);
+        closing_returned.store(true, Ordering::SeqCst);
+        poller.join().unwrap();
+        let mut ran = lock(&ran).clone();
+        ran.sort();
+        assert_eq!(ran, [0, 1], "each callback exactly once");
     });
 }

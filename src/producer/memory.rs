@@ -1,15 +1,20 @@
-//! The cap on buffered bytes: senders reserve before a log is accepted, and the bytes come
-//! back when its batch's result is reported. A sender that may wait sleeps on a condition
-//! variable and is woken by the release, never by polling.
+//! The cap on buffered bytes. A send reserves its bytes under the intake lock, in the same
+//! critical section that appends it (so a reservation exists only for an accepted send,
+//! and close, which stops intake under that lock, never sees one that is about to be
+//! refused); the bytes come back when its batch's result is reported. A sender allowed to
+//! wait for room does so outside the intake lock, on a condition variable woken by the
+//! release, never by polling, and then tries again.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::producer::sync::{lock, wait_until, AtomicUsize, Condvar, Mutex};
+use crate::producer::sync::{lock, wait_until, AtomicBool, AtomicUsize, Condvar, Mutex};
 
 pub struct MemoryCap {
     cap: usize,
     used: AtomicUsize,
+    /// Set by close: waiting senders give up at once (the producer refuses them anyway).
+    shut: AtomicBool,
     lock: Mutex<()>,
     freed: Condvar,
 }
@@ -19,15 +24,23 @@ impl MemoryCap {
         MemoryCap {
             cap,
             used: AtomicUsize::new(0),
+            shut: AtomicBool::new(false),
             lock: Mutex::new(()),
             freed: Condvar::new(),
         }
     }
 
-    fn try_reserve(&self, n: usize) -> bool {
+    /// Whether `n` more bytes fit with `used` in use. An empty buffer takes any one send (one
+    /// that alone exceeds the cap, by its bookkeeping, would otherwise never be accepted).
+    fn fits(&self, used: usize, n: usize) -> Option<usize> {
+        used.checked_add(n).filter(|&t| t <= self.cap || used == 0)
+    }
+
+    /// Reserves `n` bytes if they fit now.
+    pub fn try_reserve(&self, n: usize) -> bool {
         let mut current = self.used.load(Ordering::Acquire);
         loop {
-            let Some(next) = current.checked_add(n).filter(|&t| t <= self.cap) else {
+            let Some(next) = self.fits(current, n) else {
                 return false;
             };
             match self.used.compare_exchange_weak(
@@ -42,27 +55,24 @@ impl MemoryCap {
         }
     }
 
-    /// Reserves `n` bytes, waiting up to `max_wait` for room. False if there was none.
-    pub fn reserve(&self, n: usize, max_wait: Duration) -> bool {
-        if self.try_reserve(n) {
-            return true;
-        }
-        if max_wait.is_zero() {
-            return false;
-        }
-        let deadline = Instant::now() + max_wait;
+    /// Waits until `n` bytes would fit (reserving nothing: the caller tries again), until
+    /// `deadline`, or until the cap is shut. True if there is room.
+    pub fn wait_for_room(&self, n: usize, deadline: Instant) -> bool {
         let mut guard = lock(&self.lock);
         loop {
-            // Checked under the lock that release() takes before notifying: no lost wakeup.
-            if self.try_reserve(n) {
+            // Checked under the lock that release() and shut() take before notifying: no
+            // lost wakeup.
+            if self.shut.load(Ordering::Acquire) {
+                return false;
+            }
+            if self.fits(self.used.load(Ordering::Acquire), n).is_some() {
                 return true;
             }
             let (g, timed_out) = wait_until(&self.freed, guard, deadline);
             guard = g;
-            if timed_out && !self.try_reserve(n) {
-                return false;
-            } else if timed_out {
-                return true;
+            if timed_out {
+                return !self.shut.load(Ordering::Acquire)
+                    && self.fits(self.used.load(Ordering::Acquire), n).is_some();
             }
         }
     }
@@ -79,6 +89,13 @@ impl MemoryCap {
         self.freed.notify_all();
     }
 
+    /// Wakes every waiting sender, and makes later waits give up at once.
+    pub fn shut(&self) {
+        self.shut.store(true, Ordering::Release);
+        let _guard = lock(&self.lock);
+        self.freed.notify_all();
+    }
+
     pub fn used(&self) -> usize {
         self.used.load(Ordering::Acquire)
     }
@@ -88,21 +105,35 @@ impl MemoryCap {
 mod tests {
     use super::*;
     use std::sync::Arc;
+    use std::time::Duration;
 
     #[test]
     fn reserves_up_to_the_cap_and_wakes_a_waiter_on_release() {
         let m = Arc::new(MemoryCap::new(100));
-        assert!(m.reserve(60, Duration::ZERO));
-        assert!(!m.reserve(41, Duration::ZERO));
-        assert!(m.reserve(40, Duration::ZERO));
+        assert!(m.try_reserve(60));
+        assert!(!m.try_reserve(41));
+        assert!(m.try_reserve(40));
         let m2 = m.clone();
-        let waiter = std::thread::spawn(move || m2.reserve(30, Duration::from_secs(30)));
+        let waiter = std::thread::spawn(move || {
+            m2.wait_for_room(30, Instant::now() + Duration::from_secs(30)) && m2.try_reserve(30)
+        });
         m.release(60);
         assert!(waiter.join().unwrap());
         assert_eq!(m.used(), 70);
         assert!(
-            !m.reserve(31, Duration::from_millis(20)),
+            !m.wait_for_room(31, Instant::now() + Duration::from_millis(20)),
             "times out without room"
         );
+        m.shut();
+        assert!(!m.wait_for_room(1, Instant::now() + Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn an_empty_buffer_takes_one_send_larger_than_the_cap() {
+        let m = MemoryCap::new(10);
+        assert!(m.try_reserve(11));
+        assert!(!m.try_reserve(1));
+        m.release(11);
+        assert_eq!(m.used(), 0);
     }
 }

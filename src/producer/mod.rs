@@ -2,37 +2,48 @@
 //! returns; workers deliver batches with the sync client's machinery (encode, auth,
 //! transport, retry); every accepted send's callback runs exactly once.
 //!
-//! A batch's life: open in the [`accumulator`] → closed on size, count or linger → queued for
-//! a worker (and listed in the registry) → reported by whoever claims it first: the worker
-//! with the service's outcome, or `close` with `Closed` when its time runs out.
+//! A batch's life: open in the [`accumulator`] (behind the [`intake`] lock) → closed on
+//! size, count or linger and posted to the [`outbox`] before that lock is released → taken
+//! by a [`worker`] → reported once, by the worker with the service's outcome or by
+//! [`close`] with `Closed` when its time runs out → its callbacks run from the [`result`]
+//! queue.
 
 pub mod accumulator;
+mod batch;
+mod close;
 pub mod config;
+mod intake;
+mod linger;
 #[cfg(all(test, loom))]
 mod loom_tests;
 pub mod memory;
+mod outbox;
+mod queue;
 pub mod result;
 mod spill;
+mod stats;
 mod sync;
+mod worker;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
-
-use crate::client::{Client, RetryLimits};
+use crate::client::Client;
 use crate::config::ClientConfig;
 use crate::encode::{check_items, EncodedRecords};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::LogItem;
-use accumulator::{Accumulator, Batch, Claim, Part, Payload};
+use accumulator::{Accumulator, Part};
+use batch::{bookkeeping_bytes, Batch, Claim, Payload, PendingSend};
 pub use config::{CallbackMode, ProducerConfig};
+use intake::{Intake, Refused, Room, CREATED, RUNNING};
 use memory::MemoryCap;
-pub use result::{Callback, SendResult};
-use result::{Event, Results};
+use result::Results;
+pub use result::{Callback, Notify, Outcome, SendResult};
+use stats::Counters;
+pub use stats::Stats;
 
 thread_local! {
     /// Each sending thread serializes its logs into its own reused buffer, outside any lock.
@@ -43,39 +54,8 @@ thread_local! {
 /// request's time, so a couple serve every worker (each is about twice the batch size).
 const SCRATCHES_KEPT: usize = 2;
 
-const CREATED: u8 = 0;
-const RUNNING: u8 = 1;
-const CLOSING: u8 = 2;
-const CLOSED: u8 = 3;
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Counters of a producer's life (raw bytes are uncompressed protobuf bytes: accepted ones
-/// count each send as a request of its own, as the memory cap does; sent ones are the
-/// delivered batches' `LogsData`, where a batch's logs share their envelope).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub logs_accepted: u64,
-    pub logs_sent: u64,
-    pub logs_failed: u64,
-    pub logs_refused: u64,
-    pub bytes_accepted: u64,
-    pub bytes_sent: u64,
-    pub buffered_bytes: u64,
-    pub inflight_batches: u64,
-    pub retries: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    logs_sent: AtomicU64,
-    logs_failed: AtomicU64,
-    logs_refused: AtomicU64,
-    bytes_sent: AtomicU64,
-    inflight_batches: AtomicU64,
-    retries: AtomicU64,
 }
 
 /// `LogsData` bytes to send again, and where they came from.
@@ -88,41 +68,24 @@ struct RawBatch {
     spill_file: Option<std::path::PathBuf>,
 }
 
-enum Work {
-    Batch(u64, Arc<Batch>),
-    Stop,
-}
-
 struct Shared {
     config: ProducerConfig,
-    state: AtomicU8,
     /// Filled by `add_client` until `start`, then frozen so `send` reads it without a lock.
     pending_clients: Mutex<HashMap<String, Arc<Client>>>,
     clients: OnceLock<rustc_hash::FxHashMap<String, Arc<Client>>>,
-    acc: Mutex<Accumulator>,
-    /// Wakes the linger timer: a batch opened, or the producer is closing.
-    acc_changed: Condvar,
-    mover_stop: AtomicBool,
-    memory: MemoryCap,
-    work_tx: Sender<Work>,
-    work_rx: Receiver<Work>,
-    /// Batches between the accumulator and their reported result.
-    registry: Mutex<HashMap<u64, Arc<Batch>>>,
+    intake: Intake,
     /// Buffers workers build request bodies in.
-    scratches: accumulator::Pool<accumulator::Scratch>,
-    next_batch: AtomicU64,
+    scratches: batch::Pool<batch::Scratch>,
     results: Results,
     /// Set when close runs out of time: pauses between retries end at once.
     abort: Mutex<bool>,
     abort_changed: Condvar,
-    live_workers: Mutex<usize>,
-    workers_done: Condvar,
     counters: Counters,
 }
 
 #[derive(Default)]
 struct Threads {
-    mover: Option<JoinHandle<()>>,
+    linger: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
     callbacks: Option<JoinHandle<()>>,
 }
@@ -137,20 +100,6 @@ pub struct Producer {
 impl Shared {
     fn id(self: &Arc<Self>) -> usize {
         Arc::as_ptr(self) as usize
-    }
-
-    fn dispatch(&self, batches: Vec<Batch>) {
-        for b in batches {
-            self.dispatch_one(b);
-        }
-    }
-
-    fn dispatch_one(&self, b: Batch) {
-        let id = self.next_batch.fetch_add(1, Ordering::Relaxed);
-        let b = Arc::new(b);
-        lock(&self.registry).insert(id, b.clone());
-        // The receiver lives in `self`, so the channel cannot be disconnected here.
-        let _ = self.work_tx.send(Work::Batch(id, b));
     }
 
     /// Waits between attempts; false once close has run out of time.
@@ -171,105 +120,18 @@ impl Shared {
         false
     }
 
-    /// Reports a batch's outcome to each of its sends, unless someone already did (see
-    /// [`accumulator::Claim`]: close cannot end the result stream while a worker is queueing).
-    fn complete(
+    /// Posts a batch of `LogsData` bytes given back (spilled or resent) under its batch id,
+    /// taking its room under the cap as `room` says (waiting up to `max_block` for room like
+    /// a send).
+    fn enqueue_raw(
         &self,
-        id: u64,
-        batch: &Batch,
-        outcome: std::result::Result<crate::Response, Error>,
-        attempts: u32,
-    ) {
-        batch
-            .sends
-            .report(|sends| self.report(id, batch, sends, outcome, attempts));
-    }
-
-    /// Queues each send's result (the caller holds the batch's claim), forgets the batch and
-    /// gives its bytes back to the cap.
-    fn report(
-        &self,
-        id: u64,
-        batch: &Batch,
-        sends: Vec<accumulator::PendingSend>,
-        outcome: std::result::Result<crate::Response, Error>,
-        attempts: u32,
-    ) {
-        let n = batch.payload.log_count() as u64;
-        match &outcome {
-            Ok(_) => {
-                self.counters.logs_sent.fetch_add(n, Ordering::Relaxed);
-                self.counters
-                    .bytes_sent
-                    .fetch_add(batch.payload.raw_size() as u64, Ordering::Relaxed);
-                if let Some(f) = &batch.spill_file {
-                    let _ = std::fs::remove_file(f);
-                }
-            }
-            Err(_) => {
-                self.counters.logs_failed.fetch_add(n, Ordering::Relaxed);
-            }
-        }
-        let (error, status_code, error_code, message) = match outcome {
-            Ok(r) => (None, r.status_code, r.error, r.message),
-            Err(e) => {
-                let (status, code) = e
-                    .response
-                    .map(|r| (r.status_code, r.error))
-                    .unwrap_or((-1, String::new()));
-                (Some(e.kind), status, code, e.message)
-            }
-        };
-        for s in sends {
-            if let Some(cb) = s.callback {
-                let r = SendResult {
-                    error,
-                    status_code,
-                    error_code: error_code.clone(),
-                    message: message.clone(),
-                    log_count: s.log_count,
-                    attempts,
-                };
-                let _ = self.results.tx.send(Event::Result(cb, r));
-            }
-        }
-        lock(&self.registry).remove(&id);
-        self.memory.release(batch.reserved);
-    }
-
-    /// Reports a batch close could not send as `Closed`, first writing it to the spill
-    /// directory if there is one (inside the claim, so a batch is spilled at most once and
-    /// never after a worker delivered it). Returns whether this call reported it.
-    fn close_unsent(&self, id: u64, batch: &Batch) -> bool {
-        batch
-            .sends
-            .report(|sends| {
-                let base = "the producer was closed before this batch could be sent";
-                let message = match (&self.config.spill_dir, &batch.spill_file) {
-                    (_, Some(file)) => format!("{base}; it stays in {}", file.display()),
-                    (Some(dir), None) => match spill::write(
-                        dir,
-                        &batch.project,
-                        &batch.unit,
-                        &batch.batch_id,
-                        batch.payload.log_count(),
-                        &batch.payload.logs_data(),
-                    ) {
-                        Ok(file) => format!("{base}; spilled to {}, to be sent by the next producer started with that directory", file.display()),
-                        Err(e) => format!("{base}; spilling it failed: {e}"),
-                    },
-                    (None, None) => base.to_owned(),
-                };
-                self.report(id, batch, sends, Err(Error::new(ErrorKind::Closed, message)), 0);
-            })
-            .is_some()
-    }
-
-    /// Queues a batch of `LogsData` bytes given back (spilled or resent) under its batch id.
-    fn enqueue_raw(&self, raw: RawBatch, sends: Vec<accumulator::PendingSend>) {
-        let reserved = raw.logs_data.len();
-        lock(&self.acc).count_accepted(raw.log_count, reserved);
-        self.dispatch_one(Batch {
+        raw: RawBatch,
+        sends: Vec<PendingSend>,
+        reserved: usize,
+        room: Room,
+    ) -> Result<()> {
+        let (log_count, raw_bytes) = (raw.log_count, raw.logs_data.len());
+        let mut batch = Box::new(Batch {
             project: raw.project,
             unit: raw.unit,
             payload: Payload::Raw {
@@ -283,136 +145,64 @@ impl Shared {
             ready_at: Instant::now(),
             pool: None,
         });
-    }
-
-    fn mover_loop(&self) {
-        let mut acc = lock(&self.acc);
+        let mut deadline = None;
         loop {
-            if self.mover_stop.load(Ordering::SeqCst) {
-                return;
-            }
-            let now = Instant::now();
-            let (closed, next) = acc.expire(now);
-            if !closed.is_empty() {
-                drop(acc);
-                self.dispatch(closed);
-                acc = lock(&self.acc);
-                continue;
-            }
-            acc = match next {
-                Some(t) => self
-                    .acc_changed
-                    .wait_timeout(acc, t.saturating_duration_since(now))
-                    .map(|(g, _)| g)
-                    .unwrap_or_else(|p| p.into_inner().0),
-                None => self
-                    .acc_changed
-                    .wait(acc)
-                    .unwrap_or_else(|p| p.into_inner()),
-            };
-        }
-    }
-
-    fn worker_loop(&self) {
-        let clients = self
-            .clients
-            .get()
-            .expect("workers start after the clients are frozen");
-        while let Ok(Work::Batch(id, batch)) = self.work_rx.recv() {
-            if batch.sends.is_reported() {
-                continue; // reported by close already
-            }
-            let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let client = &clients[&batch.project];
-                let mut scratch = self.scratches.take_or(Default::default);
-                let encoded = batch
-                    .payload
-                    .finish(client.config().compression, &mut scratch);
-                self.scratches.give(scratch);
-                let limits = RetryLimits {
-                    retries: u32::MAX,
-                    deadline: Some(batch.ready_at + self.config.delivery_timeout),
-                };
-                self.counters
-                    .inflight_batches
-                    .fetch_add(1, Ordering::Relaxed);
-                let d = client.deliver(
-                    &batch.project,
-                    &batch.unit,
-                    &encoded,
-                    &batch.batch_id,
-                    limits,
-                    &|p| self.pause(p),
-                );
-                self.counters
-                    .inflight_batches
-                    .fetch_sub(1, Ordering::Relaxed);
-                d
-            }));
-            match delivered {
-                Ok(d) => {
-                    self.counters
-                        .retries
-                        .fetch_add(u64::from(d.attempts.saturating_sub(1)), Ordering::Relaxed);
-                    self.complete(id, &batch, d.result, d.attempts);
-                }
-                Err(_) => {
-                    let e = Error::new(
-                        ErrorKind::Internal,
-                        "internal error while sending this batch (a bug in liblts)",
-                    );
-                    self.complete(id, &batch, Err(e), 0);
+            match self.intake.enqueue(batch, log_count, raw_bytes, room) {
+                Ok(()) => return Ok(()),
+                Err((why, b)) => {
+                    batch = b;
+                    if !self.wait_for_room(why, reserved, &mut deadline) {
+                        return Err(self.refusal(why, reserved));
+                    }
                 }
             }
         }
     }
 
-    fn callback_loop(self: &Arc<Self>) {
-        let id = self.id();
-        while let Ok(Event::Result(cb, r)) = self.results.rx.recv() {
-            result::run_callback(id, cb, &r);
+    /// After a refusal: for lack of room, waits (up to `max_block` from the first refusal)
+    /// until there may be room. True if the caller should try again.
+    fn wait_for_room(&self, why: Refused, n: usize, deadline: &mut Option<Instant>) -> bool {
+        if why != Refused::NoRoom || self.config.max_block.is_zero() {
+            return false;
         }
+        let d = *deadline.get_or_insert_with(|| Instant::now() + self.config.max_block);
+        self.intake.memory.wait_for_room(n, d)
     }
-}
 
-/// Ends a worker's life in the count close waits on, even if the worker unwinds.
-struct WorkerExit<'a>(&'a Shared);
-
-impl Drop for WorkerExit<'_> {
-    fn drop(&mut self) {
-        let mut live = lock(&self.0.live_workers);
-        *live -= 1;
-        self.0.workers_done.notify_all();
+    /// The error for a refusal (`needed`: the bytes the refused call asked for).
+    fn refusal(&self, why: Refused, needed: usize) -> Error {
+        match why {
+            Refused::Closed => Error::new(ErrorKind::Closed, "the producer is closed"),
+            Refused::NoRoom if !self.intake.is_running() => {
+                Error::new(ErrorKind::Closed, "the producer is closed")
+            }
+            Refused::NoRoom => Error::new(
+                ErrorKind::BufferFull,
+                format!(
+                    "the producer's buffer of {} bytes is full ({} in use, {needed} needed)",
+                    self.config.buffer_bytes,
+                    self.intake.memory.used()
+                ),
+            ),
+        }
     }
 }
 
 impl Producer {
     pub fn new(config: ProducerConfig) -> Result<Producer> {
         config.check()?;
-        let (work_tx, work_rx) = crossbeam_channel::unbounded();
         let shared = Arc::new(Shared {
-            acc: Mutex::new(Accumulator::new(
-                config.batch_size_bytes,
-                config.batch_count,
-                config.linger,
-            )),
-            memory: MemoryCap::new(config.buffer_bytes),
+            intake: Intake::new(
+                Accumulator::new(config.batch_size_bytes, config.batch_count, config.linger),
+                MemoryCap::new(config.buffer_bytes),
+            ),
             config,
-            state: AtomicU8::new(CREATED),
             pending_clients: Mutex::new(HashMap::new()),
             clients: OnceLock::new(),
-            acc_changed: Condvar::new(),
-            mover_stop: AtomicBool::new(false),
-            work_tx,
-            work_rx,
-            registry: Mutex::new(HashMap::new()),
-            scratches: accumulator::Pool::new(SCRATCHES_KEPT),
-            next_batch: AtomicU64::new(0),
+            scratches: batch::Pool::new(SCRATCHES_KEPT),
             results: Results::new(),
             abort: Mutex::new(false),
             abort_changed: Condvar::new(),
-            live_workers: Mutex::new(0),
-            workers_done: Condvar::new(),
             counters: Counters::default(),
         });
         Ok(Producer {
@@ -429,7 +219,7 @@ impl Producer {
     /// Registers the client for `config.log_project` (the seed SDK's `build_clients`). No
     /// network I/O: workers fetch tokens when they first send.
     pub fn add_client(&self, config: ClientConfig) -> Result<()> {
-        if self.shared.state.load(Ordering::SeqCst) != CREATED {
+        if self.shared.intake.state() != CREATED {
             return Err(Error::new(
                 ErrorKind::InvalidState,
                 "clients must be added before the producer starts",
@@ -456,7 +246,7 @@ impl Producer {
     /// callback thread.
     pub fn start(&self) -> Result<()> {
         let mut threads = lock(&self.threads);
-        if self.shared.state.load(Ordering::SeqCst) != CREATED {
+        if self.shared.intake.state() != CREATED {
             return Err(Error::new(
                 ErrorKind::InvalidState,
                 "the producer was already started or closed",
@@ -475,44 +265,45 @@ impl Producer {
                     )
                 })
         };
-        let s = self.shared.clone();
-        threads.mover = Some(spawn(
-            "lts-linger".into(),
-            Box::new(move || s.mover_loop()),
-        )?);
-        *lock(&self.shared.live_workers) = self.shared.config.worker_count;
-        for i in 0..self.shared.config.worker_count {
+        let spawned = (|| -> Result<()> {
             let s = self.shared.clone();
-            let h = spawn(
-                format!("lts-worker-{i}"),
-                Box::new(move || {
-                    let _exit = WorkerExit(&s);
-                    s.worker_loop();
-                }),
-            );
-            match h {
-                Ok(h) => threads.workers.push(h),
-                Err(e) => {
-                    *lock(&self.shared.live_workers) -= 1;
-                    return Err(e);
-                }
-            }
-        }
-        if self.shared.config.callback_mode == CallbackMode::Thread {
-            let s = self.shared.clone();
-            threads.callbacks = Some(spawn(
-                "lts-callbacks".into(),
-                Box::new(move || s.callback_loop()),
+            threads.linger = Some(spawn(
+                "lts-linger".into(),
+                Box::new(move || s.intake.run_linger()),
             )?);
+            for i in 0..self.shared.config.worker_count {
+                let s = self.shared.clone();
+                let h = spawn(format!("lts-worker-{i}"), Box::new(move || s.worker_loop()))?;
+                threads.workers.push(h);
+            }
+            if self.shared.config.callback_mode == CallbackMode::Thread {
+                let s = self.shared.clone();
+                threads.callbacks = Some(spawn(
+                    "lts-callbacks".into(),
+                    Box::new(move || s.results.run_until_end(s.id())),
+                )?);
+            }
+            Ok(())
+        })();
+        if let Err(e) = spawned {
+            // Nothing was accepted: end the threads that did start, and stay unusable.
+            self.shared.intake.abandon();
+            self.shared.results.end();
+            let t = std::mem::take(&mut *threads);
+            for h in t.linger.into_iter().chain(t.workers).chain(t.callbacks) {
+                let _ = h.join();
+            }
+            return Err(e);
         }
-        self.shared.state.store(RUNNING, Ordering::SeqCst);
+        self.shared.intake.start();
         self.resend_spilled();
         Ok(())
     }
 
     /// Queues the batches an earlier producer spilled into this one's spill directory, for the
     /// projects this producer has clients for (others stay on disk). Each keeps its batch id,
-    /// so a batch that did reach the service before is not stored twice.
+    /// so a batch that did reach the service before is not stored twice. Runs under the
+    /// threads lock start holds, so close cannot stop intake meanwhile.
     fn resend_spilled(&self) {
         let sh = &*self.shared;
         let Some(dir) = &sh.config.spill_dir else {
@@ -523,7 +314,7 @@ impl Producer {
             if !clients.contains_key(&s.project) {
                 continue;
             }
-            sh.memory.add(s.logs_data.len());
+            let reserved = s.logs_data.len();
             let raw = RawBatch {
                 project: s.project,
                 unit: s.unit,
@@ -532,7 +323,8 @@ impl Producer {
                 log_count: s.log_count,
                 spill_file: Some(s.path),
             };
-            sh.enqueue_raw(raw, Vec::new());
+            // Refused only by a producer already stopping; the file stays for the next one.
+            let _ = sh.enqueue_raw(raw, Vec::new(), reserved, Room::Force);
         }
     }
 
@@ -544,11 +336,11 @@ impl Producer {
         unit: &str,
         batch_id: &str,
         logs_data: &[u8],
-        callback: Option<Callback>,
+        callback: Option<Notify>,
     ) -> Result<()> {
         use prost::Message;
         let sh = &*self.shared;
-        if sh.state.load(Ordering::Acquire) != RUNNING {
+        if !sh.intake.is_running() {
             return Err(Error::new(ErrorKind::Closed, "the producer is not running"));
         }
         if !sh.clients.get().is_some_and(|c| c.contains_key(project)) {
@@ -579,16 +371,10 @@ impl Producer {
                 format!("{log_count} logs: between 1 and 40960 are allowed"),
             ));
         }
-        if !sh.memory.reserve(logs_data.len(), sh.config.max_block) {
-            return Err(Error::new(
-                ErrorKind::BufferFull,
-                "the producer's buffer is full",
-            ));
-        }
-        let sends = vec![accumulator::PendingSend {
-            callback,
-            log_count,
-        }];
+        let reserved = logs_data.len() + bookkeeping_bytes(callback.as_ref());
+        let sends = callback
+            .map(|notify| vec![PendingSend { notify, log_count }])
+            .unwrap_or_default();
         let raw = RawBatch {
             project: project.to_owned(),
             unit: unit.to_owned(),
@@ -597,8 +383,7 @@ impl Producer {
             log_count,
             spill_file: None,
         };
-        sh.enqueue_raw(raw, sends);
-        Ok(())
+        sh.enqueue_raw(raw, sends, reserved, Room::Reserve)
     }
 
     /// Accepts logs for delivery and returns at once (waiting only up to `max_block` for
@@ -611,7 +396,18 @@ impl Producer {
         items: &[&LogItem],
         callback: Option<Callback>,
     ) -> Result<()> {
-        let r = self.send_inner(project, unit, items, callback);
+        self.send_with(project, unit, items, callback.map(Notify::Boxed))
+    }
+
+    /// As [`Producer::send`], with the callback in either of its forms.
+    pub fn send_with(
+        &self,
+        project: &str,
+        unit: &str,
+        items: &[&LogItem],
+        notify: Option<Notify>,
+    ) -> Result<()> {
+        let r = self.send_inner(project, unit, items, notify);
         if r.is_err() {
             self.count_refused(items.len());
         }
@@ -619,10 +415,7 @@ impl Producer {
     }
 
     fn count_refused(&self, logs: usize) {
-        self.shared
-            .counters
-            .logs_refused
-            .fetch_add(logs as u64, Ordering::Relaxed);
+        Counters::add(&self.shared.counters.logs_refused, logs as u64);
     }
 
     /// `send` for items in the packed layout (see [`crate::packed`]).
@@ -632,12 +425,12 @@ impl Producer {
         unit: &str,
         buf: &[u8],
         count: usize,
-        callback: Option<Callback>,
+        notify: Option<Notify>,
     ) -> Result<()> {
         match crate::packed::unpack(buf, count) {
             Ok(items) => {
                 let refs: Vec<&LogItem> = items.iter().collect();
-                self.send(project, unit, &refs, callback)
+                self.send_with(project, unit, &refs, notify)
             }
             Err(e) => {
                 self.count_refused(count);
@@ -651,10 +444,10 @@ impl Producer {
         project: &str,
         unit: &str,
         items: &[&LogItem],
-        callback: Option<Callback>,
+        notify: Option<Notify>,
     ) -> Result<()> {
         let sh = &*self.shared;
-        match sh.state.load(Ordering::Acquire) {
+        match sh.intake.state() {
             CREATED => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
@@ -693,9 +486,8 @@ impl Producer {
                 Err(_) => &mut own,
             };
             encoded.encode(items);
-            self.append(project, unit, items, encoded, callback)
-        })?;
-        Ok(())
+            self.append(project, unit, items, encoded, notify)
+        })
     }
 
     fn append(
@@ -704,7 +496,7 @@ impl Producer {
         unit: &str,
         items: &[&LogItem],
         encoded: &EncodedRecords,
-        callback: Option<Callback>,
+        notify: Option<Notify>,
     ) -> Result<()> {
         let sh = &*self.shared;
         let raw_size = encoded.standalone_size(items);
@@ -717,36 +509,30 @@ impl Producer {
                 ),
             ));
         }
-        if !sh.memory.reserve(raw_size, sh.config.max_block) {
-            return Err(Error::new(
-                ErrorKind::BufferFull,
-                format!(
-                    "the producer's buffer of {} bytes is full ({} in use, {raw_size} needed)",
-                    sh.config.buffer_bytes,
-                    sh.memory.used()
-                ),
-            ));
-        }
-        let mut acc = lock(&sh.acc);
-        // Checked again under the lock close drains with, so no send slips in after the flush.
-        if sh.state.load(Ordering::Acquire) != RUNNING {
-            drop(acc);
-            sh.memory.release(raw_size);
-            return Err(Error::new(ErrorKind::Closed, "the producer is closed"));
-        }
-        let part = Part {
+        let reserved = raw_size + bookkeeping_bytes(notify.as_ref());
+        let mut part = Part {
             items,
             encoded,
             raw_size,
-            callback,
+            reserved,
+            pending: notify.map(|notify| PendingSend {
+                notify,
+                log_count: items.len(),
+            }),
         };
-        let (closed, opened) = acc.append(project, unit, part, Instant::now);
-        drop(acc);
-        if opened {
-            sh.acc_changed.notify_one();
+        let mut deadline = None;
+        loop {
+            match sh.intake.append(project, unit, part) {
+                Ok(()) => return Ok(()),
+                // A refused part is dropped with its callback unrun: refused sends get none.
+                Err((why, p)) => {
+                    part = p;
+                    if !sh.wait_for_room(why, reserved, &mut deadline) {
+                        return Err(sh.refusal(why, reserved));
+                    }
+                }
+            }
         }
-        sh.dispatch(closed);
-        Ok(())
     }
 
     /// Poll mode: runs up to `max` ready callbacks on this thread, waiting up to `timeout`
@@ -758,26 +544,16 @@ impl Producer {
                 "poll is for producers in poll callback mode",
             ));
         }
-        if self.shared.state.load(Ordering::SeqCst) == CLOSED || max == 0 {
+        if max == 0 {
             return Ok(0);
         }
-        Ok(result::serve(self.shared.id(), &self.shared.results.rx, max, timeout).0)
+        Ok(self.shared.results.serve(self.shared.id(), max, timeout))
     }
 
     pub fn stats(&self) -> Stats {
-        let c = &self.shared.counters;
-        let (logs_accepted, bytes_accepted) = lock(&self.shared.acc).accepted();
-        Stats {
-            logs_accepted,
-            logs_sent: c.logs_sent.load(Ordering::Relaxed),
-            logs_failed: c.logs_failed.load(Ordering::Relaxed),
-            logs_refused: c.logs_refused.load(Ordering::Relaxed),
-            bytes_accepted,
-            bytes_sent: c.bytes_sent.load(Ordering::Relaxed),
-            buffered_bytes: self.shared.memory.used() as u64,
-            inflight_batches: c.inflight_batches.load(Ordering::Relaxed),
-            retries: c.retries.load(Ordering::Relaxed),
-        }
+        let sh = &self.shared;
+        sh.counters
+            .read(sh.intake.accepted(), sh.intake.memory.used())
     }
 
     /// True while this thread is running one of this producer's callbacks.
@@ -785,127 +561,12 @@ impl Producer {
         result::in_callback_of(self.shared.id())
     }
 
-    /// Stops intake, sends everything, runs every callback, joins every thread. With a
-    /// timeout, what is not delivered by then is reported `Closed` and the result is a
-    /// `Timeout` error. A second close returns `Ok`.
-    pub fn close(&self, timeout: Option<Duration>) -> Result<()> {
-        if self.in_callback() {
-            return Err(Error::new(
-                ErrorKind::Reentrant,
-                "close called from inside one of this producer's callbacks",
-            ));
-        }
-        let sh = &self.shared;
-        let mut threads = lock(&self.threads);
-        match sh.state.load(Ordering::SeqCst) {
-            RUNNING => {}
-            CREATED => {
-                sh.state.store(CLOSED, Ordering::SeqCst);
-                return Ok(());
-            }
-            _ => return Ok(()),
-        }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        // Stop intake and flush, under the lock sends append with.
-        let rest = {
-            let mut acc = lock(&sh.acc);
-            sh.state.store(CLOSING, Ordering::SeqCst);
-            sh.mover_stop.store(true, Ordering::SeqCst);
-            acc.drain()
-        };
-        sh.acc_changed.notify_all();
-        sh.dispatch(rest);
-        if let Some(m) = threads.mover.take() {
-            let _ = m.join();
-        }
-        for _ in 0..threads.workers.len() {
-            let _ = sh.work_tx.send(Work::Stop);
-        }
-        let mut finished = true;
-        {
-            let mut live = lock(&sh.live_workers);
-            while *live > 0 {
-                match deadline {
-                    None => {
-                        live = sh
-                            .workers_done
-                            .wait(live)
-                            .unwrap_or_else(|p| p.into_inner())
-                    }
-                    Some(d) => {
-                        let now = Instant::now();
-                        if now >= d {
-                            finished = false;
-                            break;
-                        }
-                        live = sh
-                            .workers_done
-                            .wait_timeout(live, d - now)
-                            .map(|(g, _)| g)
-                            .unwrap_or_else(|p| p.into_inner().0);
-                    }
-                }
-            }
-        }
-        let mut unsent = (0u64, 0usize);
-        if !finished {
-            *lock(&sh.abort) = true;
-            sh.abort_changed.notify_all();
-            let left: Vec<(u64, Arc<Batch>)> = lock(&sh.registry)
-                .iter()
-                .map(|(id, b)| (*id, b.clone()))
-                .collect();
-            for (id, b) in left {
-                let logs = b.payload.log_count() as u64;
-                if sh.close_unsent(id, &b) {
-                    unsent = (unsent.0 + logs, unsent.1 + 1);
-                }
-            }
-        }
-        // Every result is queued now; run the rest of the callbacks before returning.
-        match sh.config.callback_mode {
-            CallbackMode::Thread => {
-                let _ = sh.results.tx.send(Event::End);
-                if let Some(cb) = threads.callbacks.take() {
-                    let _ = cb.join();
-                }
-            }
-            CallbackMode::Poll => {
-                let id = sh.id();
-                while let Ok(ev) = sh.results.rx.try_recv() {
-                    if let Event::Result(cb, r) = ev {
-                        result::run_callback(id, cb, &r);
-                    }
-                }
-            }
-        }
-        // Workers still inside a request (bounded by its timeout) are left to finish on
-        // their own; whatever they learn is dropped, as their batches were reported.
-        for w in threads.workers.drain(..) {
-            if finished || w.is_finished() {
-                let _ = w.join();
-            }
-        }
-        sh.state.store(CLOSED, Ordering::SeqCst);
-        if finished {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "close ran out of time: {} logs in {} batches were not sent; their callbacks reported LTS_ERR_CLOSED",
-                    unsent.0, unsent.1
-                ),
-            ))
-        }
-    }
-
     /// A new, empty producer with this one's configuration and clients, started if this one
     /// was: what a forked child uses instead of the parent's producer (whose threads do not
     /// exist in the child). Reads only state that needs no lock.
     pub fn fresh_copy(&self) -> Result<Producer> {
         let p = Producer::new(self.shared.config.clone())?;
-        let started = self.shared.state.load(Ordering::SeqCst) != CREATED;
+        let started = self.shared.intake.state() != CREATED;
         let configs: Vec<ClientConfig> = match self.shared.clients.get() {
             Some(clients) => clients.values().map(|c| c.config().clone()).collect(),
             // Not started: the clients are still behind a lock a parent thread may have held
@@ -931,7 +592,7 @@ impl Producer {
 
     /// True once close has finished.
     pub fn is_closed(&self) -> bool {
-        self.shared.state.load(Ordering::SeqCst) == CLOSED
+        self.shared.intake.state() == intake::CLOSED
     }
 }
 

@@ -1,16 +1,20 @@
 //! Send results and how they reach the application: a callback thread, or a queue the
 //! application polls. Each accepted send's callback runs exactly once.
+//!
+//! A batch's outcome is made once and shared by its sends: reporting a batch of 4096 sends
+//! queues one event, not 4096 results with their own copies of the message.
 
 use std::cell::Cell;
-use std::time::Duration;
-
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::error::ErrorKind;
+use crate::producer::batch::PendingSend;
+use crate::producer::queue::{Pop, Queue};
 
-/// The outcome of one send call.
-#[derive(Debug, Clone)]
-pub struct SendResult {
+/// How a batch ended, shared by the sends it carried.
+#[derive(Debug)]
+pub struct Outcome {
     /// `None` when the batch was accepted by the service.
     pub error: Option<ErrorKind>,
     /// The service's `statusCode`; -1 when there was no answer.
@@ -19,19 +23,98 @@ pub struct SendResult {
     pub error_code: String,
     /// The service's message or a local reason.
     pub message: String,
-    /// This send call's logs.
-    pub log_count: usize,
     /// Requests made for the batch.
     pub attempts: u32,
+}
+
+impl Outcome {
+    /// A delivery's result as its sends are told it.
+    pub(crate) fn of(
+        result: std::result::Result<crate::Response, crate::Error>,
+        attempts: u32,
+    ) -> Self {
+        match result {
+            Ok(r) => Outcome {
+                error: None,
+                status_code: r.status_code,
+                error_code: r.error,
+                message: r.message,
+                attempts,
+            },
+            Err(e) => {
+                let (status_code, error_code) = e
+                    .response
+                    .map(|r| (r.status_code, r.error))
+                    .unwrap_or((-1, String::new()));
+                Outcome {
+                    error: Some(e.kind),
+                    status_code,
+                    error_code,
+                    message: e.message,
+                    attempts,
+                }
+            }
+        }
+    }
+}
+
+/// The outcome of one send call: its batch's [`Outcome`] (read through `Deref`) and how many
+/// logs the call held.
+#[derive(Debug, Clone)]
+pub struct SendResult {
+    pub outcome: Arc<Outcome>,
+    /// This send call's logs.
+    pub log_count: usize,
+}
+
+impl std::ops::Deref for SendResult {
+    type Target = Outcome;
+    fn deref(&self) -> &Outcome {
+        &self.outcome
+    }
 }
 
 /// What the application gave to be called with a send's result.
 pub type Callback = Box<dyn FnOnce(&SendResult) + Send>;
 
-pub(crate) enum Event {
-    Result(Callback, SendResult),
-    /// No result follows: the callback thread stops, a closing poll returns.
-    End,
+/// A send's callback as the producer keeps it.
+pub enum Notify {
+    Boxed(Callback),
+    /// A plain function and two words of context it interprets: no allocation per send (the
+    /// C API passes its function pointer and user data this way).
+    Plain {
+        f: fn(&SendResult, [usize; 2]),
+        ctx: [usize; 2],
+    },
+}
+
+impl Notify {
+    /// Heap memory this callback holds (a boxed closure and its allocation's header).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Notify::Boxed(b) => std::mem::size_of_val(&**b) + 16,
+            Notify::Plain { .. } => 0,
+        }
+    }
+
+    fn call(self, r: &SendResult) {
+        match self {
+            Notify::Boxed(cb) => cb(r),
+            Notify::Plain { f, ctx } => f(r, ctx),
+        }
+    }
+}
+
+impl From<Callback> for Notify {
+    fn from(cb: Callback) -> Self {
+        Notify::Boxed(cb)
+    }
+}
+
+/// One reported batch's sends that are still owed their callback.
+pub(crate) struct Reported {
+    pub sends: std::vec::IntoIter<PendingSend>,
+    pub outcome: Arc<Outcome>,
 }
 
 thread_local! {
@@ -45,54 +128,92 @@ pub(crate) fn in_callback_of(id: usize) -> bool {
 }
 
 /// Runs one callback, marking the thread as inside it; a panic in it is contained.
-pub(crate) fn run_callback(id: usize, callback: Callback, result: &SendResult) {
+fn run_callback(id: usize, send: PendingSend, outcome: &Arc<Outcome>) {
+    let result = SendResult {
+        outcome: outcome.clone(),
+        log_count: send.log_count,
+    };
     let previous = IN_CALLBACK.with(|c| c.replace(id));
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(result)));
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| send.notify.call(&result)));
     IN_CALLBACK.with(|c| c.set(previous));
 }
 
-/// The queue between whoever finishes a batch and whoever runs callbacks.
+/// The queue between whoever reports a batch and whoever runs callbacks.
 pub(crate) struct Results {
-    pub tx: Sender<Event>,
-    pub rx: Receiver<Event>,
+    queue: Queue<Reported>,
 }
 
 impl Results {
     pub fn new() -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        Results { tx, rx }
-    }
-}
-
-/// Runs ready callbacks on this thread: waits up to `timeout` for the first, then takes
-/// what is already there, up to `max`. Returns how many ran and whether `End` was seen.
-pub(crate) fn serve(
-    id: usize,
-    rx: &Receiver<Event>,
-    max: usize,
-    timeout: Duration,
-) -> (usize, bool) {
-    let mut served = 0;
-    while served < max {
-        let event = if served == 0 {
-            match rx.recv_timeout(timeout) {
-                Ok(e) => e,
-                Err(RecvTimeoutError::Timeout) => return (served, false),
-                Err(RecvTimeoutError::Disconnected) => return (served, true),
-            }
-        } else {
-            match rx.try_recv() {
-                Ok(e) => e,
-                Err(_) => return (served, false),
-            }
-        };
-        match event {
-            Event::Result(cb, r) => {
-                run_callback(id, cb, &r);
-                served += 1;
-            }
-            Event::End => return (served, true),
+        Results {
+            queue: Queue::new(),
         }
     }
-    (served, false)
+
+    /// Queues a batch's callbacks. Returns false if the stream has ended (a bug: close ends
+    /// it only after every batch is reported).
+    pub fn push(&self, sends: Vec<PendingSend>, outcome: Arc<Outcome>) -> bool {
+        if sends.is_empty() {
+            return true;
+        }
+        self.queue
+            .push(Reported {
+                sends: sends.into_iter(),
+                outcome,
+            })
+            .is_ok()
+    }
+
+    /// No result follows: the callback thread stops once it has run the rest, pollers
+    /// return.
+    pub fn end(&self) {
+        self.queue.close();
+    }
+
+    /// The callback thread's body: runs callbacks until the stream has ended and been run.
+    pub fn run_until_end(&self, id: usize) {
+        while let Some(mut r) = self.queue.pop() {
+            let r = r.get_mut();
+            let outcome = r.outcome.clone();
+            for send in r.sends.by_ref() {
+                run_callback(id, send, &outcome);
+            }
+        }
+    }
+
+    /// Runs ready callbacks on this thread: waits up to `timeout` for the first, then takes
+    /// what is already there, up to `max`. Returns how many ran.
+    pub fn serve(&self, id: usize, max: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut served = 0;
+        while served < max {
+            let popped = if served == 0 {
+                self.queue.pop_until(deadline)
+            } else {
+                self.queue.try_pop()
+            };
+            let Pop::Item(mut taken) = popped else {
+                break;
+            };
+            let r = taken.get_mut();
+            let outcome = r.outcome.clone();
+            while served < max {
+                let Some(send) = r.sends.next() else { break };
+                run_callback(id, send, &outcome);
+                served += 1;
+            }
+            if r.sends.len() > 0 {
+                // This call's share is done; the batch's other sends are the next poll's.
+                taken.put_back();
+            }
+        }
+        served
+    }
+
+    /// Ends the stream and runs what is left on this thread, also waiting for callbacks
+    /// other threads are running in their polls (poll mode's close).
+    pub fn end_and_drain(&self, id: usize) {
+        self.end();
+        self.run_until_end(id);
+    }
 }

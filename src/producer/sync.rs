@@ -3,9 +3,15 @@
 //! code (see `loom_tests.rs`).
 
 #[cfg(loom)]
-pub(crate) use loom::sync::{atomic::AtomicUsize, Condvar, Mutex, MutexGuard};
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicU8, AtomicUsize},
+    Condvar, Mutex, MutexGuard,
+};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{atomic::AtomicUsize, Condvar, Mutex, MutexGuard};
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, AtomicU8, AtomicUsize},
+    Condvar, Mutex, MutexGuard,
+};
 
 use std::time::Instant;
 

@@ -218,6 +218,44 @@ static void test_failures(void) {
     CHECK(strstr(lts_last_error_message(), "onnect") != NULL);
 }
 
+/* A message taken after a failed put stays readable across value getters given NULL: they
+ * never replace the last error (under valgrind, reading a replaced message is an invalid
+ * read of freed memory). */
+static void test_last_error_survives_getters(void) {
+    lts_client_config *cfg = NULL;
+    lts_client *client = NULL;
+    CHECK(lts_client_config_new(dead_endpoint, "lts-local-ak", "lts-local-sk", "proj", &cfg) == LTS_OK);
+    CHECK(lts_client_config_set_auth_mode(cfg, LTS_AUTH_EOP) == LTS_OK); /* no token call */
+    CHECK(lts_client_config_set_retries(cfg, 0) == LTS_OK);
+    CHECK(lts_client_new(cfg, &client) == LTS_OK);
+    lts_client_config_free(cfg);
+    lts_log_item *item = make_item(1);
+    const lts_log_item *list[1] = {item};
+    lts_response *resp = (lts_response *)&passed;
+    CHECK(lts_put_logs(client, "proj", "unit-a", list, 1, &resp) == LTS_ERR_NETWORK);
+    CHECK(resp == NULL);
+    const char *msg = lts_last_error_message();
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", msg);
+    CHECK(strlen(copy) > 0);
+    CHECK(lts_response_status_code(resp) == -1);
+    CHECK(strcmp(lts_response_error(resp), "") == 0);
+    CHECK(strcmp(lts_response_message(resp), "") == 0);
+    CHECK(lts_send_result_code(NULL) == LTS_ERR_INVALID_ARGUMENT);
+    CHECK(!lts_send_result_ok(NULL));
+    CHECK(lts_send_result_status_code(NULL) == -1);
+    CHECK(strcmp(lts_send_result_message(NULL), "") == 0);
+    CHECK(strcmp(lts_send_result_error(NULL), "") == 0);
+    CHECK(lts_send_result_log_count(NULL) == 0 && lts_send_result_attempts(NULL) == 0);
+    CHECK(strcmp(lts_result_name(LTS_ERR_NETWORK), "LTS_ERR_NETWORK") == 0);
+    CHECK(strcmp(msg, copy) == 0); /* the pointer taken before the getters still reads */
+    CHECK(lts_last_error_message() == msg);
+    /* The message says what failed once: "no answer from URL: <reason>", not the URL twice. */
+    CHECK(strstr(strstr(msg, "http://") + 1, "http://") == NULL);
+    lts_log_item_free(item);
+    lts_client_free(client);
+}
+
 struct worker {
     lts_client *client;
     int ok;
@@ -310,6 +348,7 @@ int main(void) {
     test_config_setters();
     test_put_logs();
     test_failures();
+    test_last_error_survives_getters();
     test_threads();
     test_fork();
     printf("%d passed, %d failed\n", passed, failed);

@@ -2,8 +2,9 @@
 send's callback runs exactly once.
 
 Callbacks run on the producer's library thread (ctypes takes the GIL for them): keep them
-short. Producers still open at interpreter exit are closed first (their callbacks run then),
-so no callback ever runs during finalization. After fork(), a producer inherited by the child
+short. Producers still open at interpreter exit are closed first, sending what they hold for
+up to EXIT_TIMEOUT_MS (no wait when nothing is pending; what is left then gets its callback
+with LTS_ERR_CLOSED), so no callback ever runs during finalization. After fork(), a producer inherited by the child
 refuses use (LogException LTS_ERR_INVALID_STATE) and is never closed there.
 """
 import atexit
@@ -21,13 +22,16 @@ from lts._native import check, cstr, lib
 _live = weakref.WeakSet()
 _pid = os.getpid()
 
+# How long interpreter exit waits for an open producer to deliver what it holds.
+EXIT_TIMEOUT_MS = 5000
+
 
 def _close_all_at_exit():
     if os.getpid() != _pid:
         return
     for p in list(_live):
         try:
-            p.close(0)
+            p.close(EXIT_TIMEOUT_MS)
         except Exception:
             pass
 
@@ -170,6 +174,10 @@ class Producer:
 
     def _finish(self, r):
         message = lib.lts_last_error_message().decode("utf-8", "replace") if r else ""
+        if r == _native.LTS_ERR_REENTRANT:
+            # Refused (called from one of this producer's callbacks): it is still open and
+            # still ours, to be used and closed later.
+            raise LogException(r, message)
         if self._h is not None:
             lib.lts_producer_free(self._h)
             self._h = None

@@ -21,7 +21,7 @@ AK, SK = "lts-local-ak", "lts-local-sk"
 class WrapperTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = LocalServer("--project", "proj=unit-a,unit-b,unit-p,unit-f,unit-doc,unit-ex1,unit-ex2")
+        cls.server = LocalServer("--project", "proj=unit-a,unit-b,unit-p,unit-f,unit-r,unit-doc,unit-ex1,unit-ex2")
 
     @classmethod
     def tearDownClass(cls):
@@ -168,6 +168,57 @@ class WrapperTest(unittest.TestCase):
             self.assertEqual(results, [(105, 1)])  # LTS_ERR_CLOSED, once, before close returned
         finally:
             self.server.post("/_lts/faults", {"stall": False})
+
+    def test_a_close_refused_inside_a_callback_leaves_the_producer_working_to_exit(self):
+        # In a child interpreter, so "exit" is a real interpreter exit: the producer is used
+        # after the refused close and left open; exit must still deliver every log.
+        import subprocess
+        script = r"""
+import sys
+from lts import LogItem, get_current_timestamp, ClientConfig, LogException
+from asynchronous.producer import Producer
+from asynchronous.producer_config import ProducerConfig
+url = sys.argv[1]
+cfg = ProducerConfig()
+cfg.default_linger_ms = 100
+producer = Producer(cfg)
+producer.build_clients(ClientConfig(url, "lts-local-ak", "lts-local-sk", "proj"))
+producer.start()
+refused, results = [], []
+def item(msg):
+    it = LogItem()
+    it.set_log_timestamp(get_current_timestamp())
+    it.set_origin_msg(msg)
+    return [it]
+def closes_from_inside(response, n):
+    try:
+        producer.safe_close()
+    except LogException as e:
+        refused.append(e.name)
+producer.send_logs_callback("proj", "unit-r", item("close-from-callback 0"), closes_from_inside)
+import time
+deadline = time.time() + 30
+while not refused and time.time() < deadline:
+    time.sleep(0.01)
+print("refused:", refused)
+for i in range(1, 51):
+    producer.send_logs_callback("proj", "unit-r", item(f"close-from-callback {i}"),
+                                lambda r, n: print("callback", r.code, flush=True))
+print("sent after the refusal", flush=True)
+# No close: the interpreter's exit closes the producer, and its callbacks run then.
+"""
+        here = os.path.dirname(os.path.abspath(__file__))
+        pkg = os.environ.get("LTS_PY_PATH") or os.path.join(here, "..")
+        out = subprocess.run([sys.executable, "-c", script, self.server.url],
+                             env={**os.environ, "PYTHONPATH": pkg}, capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("refused: ['LTS_ERR_REENTRANT']", out.stdout)
+        self.assertIn("sent after the refusal", out.stdout)
+        self.assertEqual(out.stdout.count("callback 0\n"), 50, out.stdout)
+        got = {l["origin_msg"] for l in self.server.logs("proj", "unit-r")}
+        want = {f"close-from-callback {i}" for i in range(51)}
+        self.assertEqual(got & want, want)
 
     @unittest.skipUnless(hasattr(os, "fork"), "needs fork")
     def test_a_forked_child_cannot_use_the_parents_producer(self):

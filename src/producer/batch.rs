@@ -1,0 +1,158 @@
+//! A closed batch, from the moment it leaves the accumulator until its result is reported,
+//! and what it owes its sends.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::encode::BatchBuilder;
+use crate::producer::result::Notify;
+use crate::producer::sync::{lock, Mutex};
+
+/// A send call waiting for its batch's result. Sends without a callback leave none: the
+/// batch counts their logs, and nothing else is owed to them.
+pub(crate) struct PendingSend {
+    pub notify: Notify,
+    pub log_count: usize,
+}
+
+/// The memory a send's bookkeeping holds until its result is delivered, counted against the
+/// buffer cap with its logs: its entry in the batch's list (twice its size, as the list grows
+/// by doubling) and the boxed closure of a Rust callback. Results are queued per batch, so
+/// reporting adds nothing per send.
+pub(crate) fn bookkeeping_bytes(notify: Option<&Notify>) -> usize {
+    match notify {
+        None => 0,
+        Some(n) => 2 * std::mem::size_of::<PendingSend>() + n.heap_bytes(),
+    }
+}
+
+/// A batch's logs: built from sends, or `LogsData` bytes given back (spilled, or resent).
+pub(crate) enum Payload {
+    Built(BatchBuilder),
+    Raw {
+        logs_data: Vec<u8>,
+        log_count: usize,
+    },
+}
+
+impl Payload {
+    pub fn log_count(&self) -> usize {
+        match self {
+            Payload::Built(b) => b.log_count(),
+            Payload::Raw { log_count, .. } => *log_count,
+        }
+    }
+
+    /// The length of the batch's `LogsData`.
+    pub fn raw_size(&self) -> usize {
+        match self {
+            Payload::Built(b) => b.raw_size(),
+            Payload::Raw { logs_data, .. } => logs_data.len(),
+        }
+    }
+
+    pub fn logs_data(&self) -> Vec<u8> {
+        match self {
+            Payload::Built(b) => b.to_logs_data(),
+            Payload::Raw { logs_data, .. } => logs_data.clone(),
+        }
+    }
+
+    /// The request body, built in a worker's [`Scratch`].
+    pub fn finish(
+        &self,
+        compression: crate::encode::Compression,
+        scratch: &mut Scratch,
+    ) -> crate::encode::EncodedBatch {
+        let raw = match self {
+            Payload::Built(b) => {
+                b.write_logs_data(&mut scratch.logs_data);
+                &scratch.logs_data[..]
+            }
+            Payload::Raw { logs_data, .. } => &logs_data[..],
+        };
+        crate::encode::finish_borrowed(raw, self.log_count(), compression, &mut scratch.lz4)
+    }
+}
+
+/// Buffers kept for reuse, at most `keep` of them (beyond the memory cap, which counts only
+/// buffered logs): a fresh 512 KiB buffer costs a page fault every 4 KiB it fills, which a
+/// sending thread sees as its p99 and a worker as CPU time.
+pub(crate) struct Pool<T> {
+    free: Mutex<Vec<T>>,
+    keep: usize,
+}
+
+impl<T> Pool<T> {
+    pub fn new(keep: usize) -> Self {
+        Pool {
+            free: Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    pub fn take_or(&self, make: impl FnOnce() -> T) -> T {
+        lock(&self.free).pop().unwrap_or_else(make)
+    }
+
+    pub fn give(&self, t: T) {
+        let mut free = lock(&self.free);
+        if free.len() < self.keep {
+            free.push(t);
+        }
+    }
+}
+
+/// The buffers a worker builds a request body in, taken from a [`Pool`] for the time it
+/// encodes (not while its request waits on the network, so a few serve every worker).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    logs_data: Vec<u8>,
+    lz4: Vec<u8>,
+}
+
+pub(crate) struct Batch {
+    pub project: String,
+    pub unit: String,
+    pub payload: Payload,
+    /// What its sends reserved under the memory cap (raw bytes and bookkeeping).
+    pub reserved: usize,
+    /// The spill file this batch was read from: removed once the batch is delivered.
+    pub spill_file: Option<std::path::PathBuf>,
+    /// Reported by whoever gets there first: a worker, or close.
+    pub sends: Claim<Vec<PendingSend>>,
+    pub batch_id: String,
+    pub ready_at: Instant,
+    /// Where the record buffer goes when the batch is done with.
+    pub pool: Option<Arc<Pool<Vec<u8>>>>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if let (Some(pool), Payload::Built(b)) = (&self.pool, &mut self.payload) {
+            pool.give(std::mem::take(b).into_buffer());
+        }
+    }
+}
+
+/// A value reported exactly once. The reporter holds the claim until its report is done,
+/// so whoever finds it taken also knows that report is complete: close relies on this to
+/// end the result stream only after every worker's results are queued.
+pub(crate) struct Claim<T>(Mutex<Option<T>>);
+
+impl<T> Claim<T> {
+    pub fn new(value: T) -> Self {
+        Claim(Mutex::new(Some(value)))
+    }
+
+    /// Runs `report` with the value unless someone already did.
+    pub fn report<R>(&self, report: impl FnOnce(T) -> R) -> Option<R> {
+        let mut slot = lock(&self.0);
+        let value = slot.take()?;
+        Some(report(value))
+    }
+
+    pub fn is_reported(&self) -> bool {
+        lock(&self.0).is_none()
+    }
+}

@@ -1,0 +1,171 @@
+//! Where logs enter the producer: the open batches, the producer's state, and the one lock
+//! that orders every send against close.
+//!
+//! The rule that makes close lose nothing: **a batch leaves the accumulator only under the
+//! intake lock, and is posted to the outbox before that lock is released.** And a send's
+//! room under the memory cap is reserved in the same critical section that appends it, so
+//! no reservation belongs to a send that is about to be refused. Every path that
+//! makes a batch (a send filling one, the linger timer, a batch given back, close's flush)
+//! checks under this lock that the producer is running. Close, under the same lock, stops
+//! the producer, flushes the open batches and closes the outbox's queue. So once close has
+//! released the lock, every batch ever made is in the outbox, none can follow, and "the
+//! queue is finished" means every accepted log has been dealt with. (Releasing the lock
+//! between taking a full batch and posting it was how a send racing close once got lost:
+//! close stopped the workers in that gap.)
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::producer::accumulator::{Accumulator, Part};
+use crate::producer::batch::Batch;
+use crate::producer::memory::MemoryCap;
+use crate::producer::outbox::Outbox;
+use crate::producer::sync::{lock, AtomicU8, Condvar, Mutex};
+
+pub(crate) const CREATED: u8 = 0;
+pub(crate) const RUNNING: u8 = 1;
+pub(crate) const CLOSING: u8 = 2;
+pub(crate) const CLOSED: u8 = 3;
+
+/// Why intake refused something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The producer is not running.
+    Closed,
+    /// No room under the memory cap now (a sender may wait for room and try again).
+    NoRoom,
+}
+
+/// How a batch given back takes its room under the cap.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Room {
+    /// Like a send: refused if it does not fit.
+    Reserve,
+    /// Counted even past the cap (spilled batches: already in memory, and not the caller's
+    /// to refuse).
+    Force,
+}
+
+pub(crate) struct Intake {
+    /// Changed to and from RUNNING only under `open`'s lock (read without it as a hint).
+    pub(super) state: AtomicU8,
+    pub(super) open: Mutex<Accumulator>,
+    /// Wakes the linger timer: a batch opened, or the producer stopped.
+    pub(super) linger_wake: Condvar,
+    pub memory: MemoryCap,
+    pub outbox: Outbox,
+}
+
+impl Intake {
+    pub fn new(open: Accumulator, memory: MemoryCap) -> Self {
+        Intake {
+            state: AtomicU8::new(CREATED),
+            open: Mutex::new(open),
+            linger_wake: Condvar::new(),
+            memory,
+            outbox: Outbox::new(),
+        }
+    }
+
+    pub fn state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state() == RUNNING
+    }
+
+    /// CREATED → RUNNING.
+    pub fn start(&self) {
+        let _open = lock(&self.open);
+        self.state.store(RUNNING, Ordering::Release);
+    }
+
+    /// A producer whose threads could not all start: closed before it ran, its queue closed
+    /// so the threads that did start end.
+    pub fn abandon(&self) {
+        let _open = lock(&self.open);
+        self.state.store(CLOSED, Ordering::Release);
+        self.outbox.queue.close();
+        self.linger_wake.notify_all();
+    }
+
+    /// The end of close (or a close before start).
+    pub fn mark_closed(&self) {
+        self.state.store(CLOSED, Ordering::Release);
+    }
+
+    /// Reserves a send's room and appends it to its open batch, posting any batch that
+    /// fills. A refused part comes back with the reason.
+    pub fn append<'a>(
+        &self,
+        project: &str,
+        unit: &str,
+        part: Part<'a>,
+    ) -> Result<(), (Refused, Part<'a>)> {
+        let mut open = lock(&self.open);
+        if self.state.load(Ordering::Acquire) != RUNNING {
+            return Err((Refused::Closed, part));
+        }
+        if !self.memory.try_reserve(part.reserved) {
+            return Err((Refused::NoRoom, part));
+        }
+        let (full, opened) = open.append(project, unit, part, Instant::now);
+        for b in full {
+            self.outbox.post(b); // under the lock: see the module's rule
+        }
+        drop(open);
+        if opened {
+            self.linger_wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Posts a batch given back (spilled or resent) with `log_count` logs and `raw_bytes`
+    /// accepted, taking `batch.reserved` bytes of room as `room` says; a refused batch comes
+    /// back with the reason.
+    pub fn enqueue(
+        &self,
+        batch: Box<Batch>,
+        log_count: usize,
+        raw_bytes: usize,
+        room: Room,
+    ) -> Result<(), (Refused, Box<Batch>)> {
+        let mut open = lock(&self.open);
+        if self.state.load(Ordering::Acquire) != RUNNING {
+            return Err((Refused::Closed, batch));
+        }
+        match room {
+            Room::Reserve if !self.memory.try_reserve(batch.reserved) => {
+                return Err((Refused::NoRoom, batch))
+            }
+            Room::Reserve => {}
+            Room::Force => self.memory.add(batch.reserved),
+        }
+        open.count_accepted(log_count, raw_bytes);
+        self.outbox.post(*batch);
+        Ok(())
+    }
+
+    /// Close's first step: stops intake, posts every open batch and closes the outbox's queue,
+    /// all under the lock. False if the producer was not running.
+    pub fn stop(&self) -> bool {
+        let mut open = lock(&self.open);
+        if self.state.load(Ordering::Acquire) != RUNNING {
+            return false;
+        }
+        self.state.store(CLOSING, Ordering::Release);
+        for b in open.drain() {
+            self.outbox.post(b);
+        }
+        self.outbox.queue.close();
+        drop(open);
+        self.linger_wake.notify_all();
+        true
+    }
+
+    /// (logs, raw bytes) accepted so far.
+    pub fn accepted(&self) -> (u64, u64) {
+        lock(&self.open).accepted()
+    }
+}
