@@ -106,7 +106,7 @@ fn lz4_alone(logs: &[lts::LogItem]) -> (f64, usize, usize, f64) {
         if batch.raw_size() >= lts::producer::config::DEFAULT_BATCH_SIZE {
             break;
         }
-        batch.push(it);
+        batch.merge(BatchBuilder::from_logs(&[it]).expect("complete logs"));
     }
     let raw = batch.to_logs_data();
     let mut rates = Vec::new();
@@ -140,7 +140,7 @@ fn main() {
         ("small", shapes::small),
     ] {
         let (logs, items) = pool(shape);
-        let one = BatchBuilder::from_items(&[&logs[0]]).raw_size();
+        let one = BatchBuilder::from_logs(&[&logs[0]]).unwrap().raw_size();
         let _ = run(&items, n / 10);
         let (mut rates, mut mbs, mut per_cpu) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..RUNS {

@@ -54,6 +54,21 @@
 #define LTS_CALLBACK_POLL 1
 
 /**
+ * An lts_field's `type`: a UTF-8 string (`str`, `str_len`).
+ */
+#define LTS_FIELD_STR 0
+
+/**
+ * An lts_field's `type`: a 64-bit integer (`i64`).
+ */
+#define LTS_FIELD_I64 1
+
+/**
+ * An lts_field's `type`: a double (`f64`), which must be finite.
+ */
+#define LTS_FIELD_F64 2
+
+/**
  * The ABI version. Wrappers that load the library at run time compare it with the one
  * they were written for. It changes whenever an existing signature or struct changes.
  */
@@ -105,6 +120,47 @@ typedef struct lts_send_result lts_send_result;
  * never reused.
  */
 typedef int32_t lts_result;
+
+/**
+ * One content or label of an lts_record. Borrowed for the call it is passed to: nothing
+ * here is kept after the call returns.
+ *
+ * `key`, `key_len`: the key, UTF-8, not NUL-terminated (the key rules apply: 1 to 64 ASCII
+ * letters, digits, `_`, `-`, `.`, the first a letter). `type`: LTS_FIELD_STR, LTS_FIELD_I64
+ * or LTS_FIELD_F64; only the member it names is read. `str`, `str_len`: a string value,
+ * UTF-8, not NUL-terminated, not empty. `i64`: an integer value. `f64`: a double value,
+ * finite. A pointer may be NULL only when its length is 0.
+ */
+typedef struct lts_field {
+  const char *key;
+  size_t key_len;
+  int32_t type;
+  const char *str;
+  size_t str_len;
+  int64_t i64;
+  double f64;
+} lts_field;
+
+/**
+ * One log, pointing at the caller's memory, for lts_producer_send_records and
+ * lts_put_records. Borrowed for the call: the library copies (encodes) what it keeps before
+ * the call returns, so the memory may be reused at once.
+ *
+ * `timestamp_ns`: nanoseconds since the epoch, > 0 (0 means "not set" and is refused, so a
+ * zero-initialised record cannot go out without a time). `msg`, `msg_len`: the origin
+ * message, UTF-8, not NUL-terminated, not empty. `contents`, `contents_len` and `labels`,
+ * `labels_len`: arrays of lts_field (NULL when the length is 0); a key may appear once in
+ * each.
+ */
+typedef struct lts_record {
+  int64_t timestamp_ns;
+  const char *msg;
+  size_t msg_len;
+  const struct lts_field *contents;
+  size_t contents_len;
+  const struct lts_field *labels;
+  size_t labels_len;
+} lts_record;
 
 /**
  * Called once per accepted send with its outcome.
@@ -305,6 +361,29 @@ lts_result lts_put_logs_packed(struct lts_client *client,
                                size_t len,
                                size_t count,
                                struct lts_response **out);
+
+/**
+ * As lts_put_logs, with the logs given as records pointing at your own memory: the
+ * recommended form (nothing is built field by field, and the bytes are encoded straight from
+ * your memory into the request).
+ *
+ * @param records  `count` records (see lts_record, lts_field), borrowed for the call: the
+ *                 memory they point at must stay valid and unchanged until it returns.
+ * @param out      set to NULL first; receives the service's answer when there is one.
+ * @returns as lts_put_logs. Bad input is refused before any I/O, the message naming the
+ *          record, the field and the key: LTS_ERR_INVALID_ARGUMENT (NULL records or count 0,
+ *          a NULL pointer with a non-zero length, an unknown field type),
+ *          LTS_ERR_INVALID_KEY (a key breaking the rules, or given twice in one list),
+ *          LTS_ERR_INVALID_VALUE (no timestamp — 0 — or a negative one; no or empty message;
+ *          an empty string value; bad UTF-8; a non-finite double), LTS_ERR_TOO_LARGE (over
+ *          40960 records or 5 MiB raw, or a length past what a request can hold).
+ */
+lts_result lts_put_records(struct lts_client *client,
+                           const char *log_project,
+                           const char *log_unit,
+                           const struct lts_record *records,
+                           size_t count,
+                           struct lts_response **out);
 
 /**
  * Makes a client configuration with the defaults: request timeout 30000 ms, compression
@@ -552,6 +631,37 @@ lts_result lts_producer_send(struct lts_producer *p,
                              size_t count,
                              lts_send_callback callback,
                              void *user_data);
+
+/**
+ * Queues logs given as records pointing at your own memory: the recommended way to send.
+ * Each record is checked, then encoded straight from your memory into its batch; nothing is
+ * allocated per call once the calling thread has sent before. Same promises as
+ * lts_producer_send: never does network I/O, one call's records travel in one batch, and if
+ * this returns LTS_OK the callback runs exactly once (otherwise never).
+ *
+ * @param records    `count` records (see lts_record, lts_field), borrowed for the call:
+ *                   the memory they point at must stay valid and unchanged until it
+ *                   returns, and may be reused right after.
+ * @param callback   may be NULL; see lts_send_callback.
+ * @param user_data  passed to the callback as is.
+ * @returns LTS_OK (accepted); for refused input, before anything is queued, with the
+ *          message naming the record, the field and the key: LTS_ERR_INVALID_ARGUMENT (NULL
+ *          or bad UTF-8 names, NULL records or count 0, a NULL pointer with a non-zero
+ *          length, an unknown field type, a project without a client, an empty unit),
+ *          LTS_ERR_INVALID_KEY (a key breaking the rules, or given twice in one list),
+ *          LTS_ERR_INVALID_VALUE (timestamp 0 or negative; no or empty message; an empty
+ *          string value; bad UTF-8; a non-finite double), LTS_ERR_TOO_LARGE (over the
+ *          batch size or count, or a length past what a request can hold);
+ *          LTS_ERR_BUFFER_FULL; LTS_ERR_CLOSED; LTS_ERR_INVALID_STATE (not started, or after
+ *          fork()).
+ */
+lts_result lts_producer_send_records(struct lts_producer *p,
+                                     const char *log_project,
+                                     const char *log_unit,
+                                     const struct lts_record *records,
+                                     size_t count,
+                                     lts_send_callback callback,
+                                     void *user_data);
 
 /**
  * As lts_producer_send, with the `count` items packed in one buffer, so a language wrapper

@@ -9,7 +9,7 @@ use rand::Rng;
 
 use crate::auth::TokenCache;
 use crate::config::{AuthMode, ClientConfig};
-use crate::encode::{self, EncodedBatch};
+use crate::encode::{self, EncodedBatch, Logs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::LogItem;
 use crate::profile::{classify_code, CodeClass};
@@ -428,21 +428,25 @@ impl Client {
         buf: &[u8],
         count: usize,
     ) -> Result<Response> {
-        let items = crate::packed::unpack(buf, count)?;
-        let refs: Vec<&LogItem> = items.iter().collect();
-        self.put_logs(project, unit, &refs)
+        let logs = crate::packed::PackedLogs::read(buf, count)?;
+        self.put(project, unit, &logs)
     }
 
     /// The seed SDK's `put_logs`: validate, encode, send with retries. `Ok` only when the
-    /// service answered `statusCode` 0.
+    /// service answered statusCode 0.
     pub fn put_logs(&self, project: &str, unit: &str, items: &[&LogItem]) -> Result<Response> {
+        self.put(project, unit, items)
+    }
+
+    /// `put_logs` for any [`Logs`] (items, records in the caller's memory, packed items).
+    pub fn put<S: Logs + ?Sized>(&self, project: &str, unit: &str, logs: &S) -> Result<Response> {
         if project.is_empty() {
             return Err(Error::invalid_argument("log_project is empty"));
         }
         if unit.is_empty() {
             return Err(Error::invalid_argument("log_unit is empty"));
         }
-        let batch = encode::encode(items, self.config.compression)?;
+        let batch = encode::encode(logs, self.config.compression)?;
         let batch_id = crate::util::uuid_v4();
         let limits = RetryLimits {
             retries: self.config.retries,

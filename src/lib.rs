@@ -16,6 +16,7 @@ pub mod packed;
 pub mod producer;
 pub mod profile;
 pub mod response;
+pub mod rules;
 pub mod sign;
 pub mod transport;
 pub mod util;

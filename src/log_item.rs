@@ -4,8 +4,10 @@ use std::hash::Hasher;
 
 use hashbrown::HashTable;
 
+use crate::encode::records::{Log, RawValue};
 use crate::error::{Error, ErrorKind, Result};
-use crate::profile::MAX_KEY_CHARS;
+pub use crate::rules::{check_key, Field};
+use crate::rules::{check_value as check_value_kind, ValueKind};
 
 /// A content or label value.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,22 +42,6 @@ impl ValueRef<'_> {
             ValueRef::Str(s) => Value::Str(s.to_owned()),
             ValueRef::Int(i) => Value::Int(i),
             ValueRef::Double(d) => Value::Double(d),
-        }
-    }
-}
-
-/// Which list a key belongs to; only used to word error messages.
-#[derive(Debug, Clone, Copy)]
-pub enum Field {
-    Content,
-    Label,
-}
-
-impl Field {
-    fn name(self) -> &'static str {
-        match self {
-            Field::Content => "content",
-            Field::Label => "label",
         }
     }
 }
@@ -165,9 +151,6 @@ enum Stored {
 struct Entry {
     key: Span,
     value: Stored,
-    /// The length of this field's protobuf `KeyValue`, which the encoder needs twice per
-    /// send (for the record's length prefix, then to write it): worked out once, here.
-    kv_len: u32,
 }
 
 /// An item's contents or labels, in order.
@@ -199,9 +182,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Keys and values as bytes, for the encoder.
-    pub(crate) fn raw(
-        &self,
-    ) -> impl ExactSizeIterator<Item = (&'a [u8], RawValue<'a>, usize)> + Clone + 'a {
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&'a [u8], RawValue<'a>)> + Clone + 'a {
         let text = self.text;
         self.entries.iter().map(move |e| {
             let value = match e.value {
@@ -209,69 +190,14 @@ impl<'a> Fields<'a> {
                 Stored::Int(i) => RawValue::Int(i),
                 Stored::Double(d) => RawValue::Double(d),
             };
-            (bytes(text, e.key), value, e.kv_len as usize)
+            (bytes(text, e.key), value)
         })
-    }
-
-    /// The `KeyValue` lengths, in order.
-    pub(crate) fn kv_lens(&self) -> impl ExactSizeIterator<Item = usize> + 'a {
-        self.entries.iter().map(|e| e.kv_len as usize)
-    }
-
-    /// Same keys and values in the same order; doubles compared by their bits (so `0.0`
-    /// and `-0.0` stay distinct, as the encoder writes them).
-    pub fn same(&self, other: &Fields<'_>) -> bool {
-        self.len() == other.len() && self.raw().eq(other.raw())
     }
 
     pub fn to_vec(&self) -> Vec<(String, Value)> {
         self.iter()
             .map(|(k, v)| (k.to_owned(), v.to_value()))
             .collect()
-    }
-}
-
-/// Contents or labels copied out of their item (a batch keeps each label set it groups by).
-#[derive(Debug, Clone, Default)]
-pub struct OwnedFields {
-    text: Vec<u8>,
-    entries: Vec<Entry>,
-}
-
-impl OwnedFields {
-    pub fn get(&self) -> Fields<'_> {
-        Fields {
-            text: &self.text,
-            entries: &self.entries,
-        }
-    }
-}
-
-impl Fields<'_> {
-    pub fn to_owned_fields(&self) -> OwnedFields {
-        OwnedFields {
-            text: self.text.to_owned(),
-            entries: self.entries.to_vec(),
-        }
-    }
-}
-
-/// A value as the encoder reads it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum RawValue<'a> {
-    Str(&'a [u8]),
-    Int(i64),
-    Double(f64),
-}
-
-impl PartialEq for RawValue<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (RawValue::Str(a), RawValue::Str(b)) => a == b,
-            (RawValue::Int(a), RawValue::Int(b)) => a == b,
-            (RawValue::Double(a), RawValue::Double(b)) => a.to_bits() == b.to_bits(),
-            _ => false,
-        }
     }
 }
 
@@ -295,41 +221,14 @@ impl PartialEq for LogItem {
     }
 }
 
-/// Checks a key against the documented rules: 1 to 64 characters, only ASCII letters,
-/// digits, `_`, `-` and `.`, the first a letter. The error names the key.
-pub fn check_key(field: Field, key: &str) -> Result<()> {
-    let why = if key.is_empty() {
-        Some("it is empty".to_owned())
-    } else if key.chars().count() > MAX_KEY_CHARS {
-        Some(format!("it is longer than {MAX_KEY_CHARS} characters"))
-    } else if !key.as_bytes()[0].is_ascii_alphabetic() {
-        Some("it must start with a letter".to_owned())
-    } else {
-        key.chars()
-            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-            .map(|c| format!("{c:?} is not allowed (only letters, digits, '_', '-' and '.')"))
-    };
-    match why {
-        None => Ok(()),
-        Some(why) => Err(Error::new(
-            ErrorKind::InvalidKey,
-            format!("invalid {} key {key:?}: {why}", field.name()),
-        )),
-    }
-}
-
-/// Checks a value: strings must not be empty; doubles must be finite (the service stores
-/// values as JSON numbers, which have no NaN or infinity).
+/// Checks a value by the documented rules (see [`crate::rules`]).
 pub fn check_value(field: Field, key: &str, value: ValueRef<'_>) -> Result<()> {
-    let why = match value {
-        ValueRef::Str("") => "the value is empty",
-        ValueRef::Double(d) if !d.is_finite() => "the value is not a finite number",
-        _ => return Ok(()),
+    let kind = match value {
+        ValueRef::Str(s) => ValueKind::Str(s.as_bytes()),
+        ValueRef::Int(_) => ValueKind::Int,
+        ValueRef::Double(d) => ValueKind::Double(d),
     };
-    Err(Error::new(
-        ErrorKind::InvalidValue,
-        format!("invalid {} {key:?}: {why}", field.name()),
-    ))
+    check_value_kind(field, key.as_bytes(), kind)
 }
 
 impl LogItem {
@@ -371,7 +270,6 @@ impl LogItem {
     pub fn push(&mut self, field: Field, key: &str, value: ValueRef<'_>) -> Result<()> {
         check_key(field, key)?;
         check_value(field, key, value)?;
-        let kv_len = crate::encode::key_value_len(key.len(), value) as u32;
         let list = match field {
             Field::Content => &self.contents,
             Field::Label => &self.labels,
@@ -381,9 +279,7 @@ impl LogItem {
             Some(i) => {
                 let old = list.entries[i].value;
                 let value = self.restore(old, value)?;
-                let e = &mut self.list_mut(field).entries[i];
-                e.value = value;
-                e.kv_len = kv_len;
+                self.list_mut(field).entries[i].value = value;
                 self.compact_if_wasteful();
             }
             None => {
@@ -393,7 +289,7 @@ impl LogItem {
                     Field::Content => (&self.text, &mut self.contents),
                     Field::Label => (&self.text, &mut self.labels),
                 };
-                list.push(text, Entry { key, value, kv_len });
+                list.push(text, Entry { key, value });
             }
         }
         Ok(())
@@ -533,9 +429,31 @@ impl LogItem {
     }
 }
 
+impl Log for LogItem {
+    const NAME: &'static str = "log item";
+    const CHECKED: bool = true;
+
+    fn time_ns(&self) -> Option<i64> {
+        self.timestamp_ns
+    }
+
+    fn body(&self) -> Option<&[u8]> {
+        self.origin_msg.as_deref().map(str::as_bytes)
+    }
+
+    fn content_fields(&self) -> impl Iterator<Item = (&[u8], RawValue<'_>)> + Clone {
+        self.contents().raw()
+    }
+
+    fn label_fields(&self) -> impl Iterator<Item = (&[u8], RawValue<'_>)> + Clone {
+        self.labels().raw()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     #[allow(clippy::approx_constant)] // the seed page's own literal
@@ -548,29 +466,6 @@ mod tests {
         assert!(err.message.contains("\"area:\""), "{}", err.message);
         assert!(err.message.contains("':'"), "{}", err.message);
         assert!(item.contents().is_empty());
-    }
-
-    #[test]
-    fn key_rules() {
-        for good in ["a", "level", "A.b-c_d9", &"k".repeat(64)] {
-            check_key(Field::Content, good).unwrap();
-        }
-        for bad in [
-            "",
-            "9lives",
-            "_x",
-            "-x",
-            ".x",
-            "has space",
-            "a:b",
-            "ключ",
-            "é",
-            &"k".repeat(65),
-        ] {
-            let e = check_key(Field::Label, bad).unwrap_err();
-            assert_eq!(e.kind, ErrorKind::InvalidKey, "{bad}");
-            assert!(e.message.contains(&format!("{bad:?}")), "{}", e.message);
-        }
     }
 
     #[test]

@@ -144,7 +144,9 @@ fn resend_raw_keeps_the_batch_id() {
     let spill = tmp("resend-raw-spill");
     let p = producer(&server.url(), &spill);
     let items = [item(1), item(2)];
-    let raw = lts::encode::BatchBuilder::from_items(&[&items[0], &items[1]]).to_logs_data();
+    let raw = lts::encode::BatchBuilder::from_logs(&[&items[0], &items[1]])
+        .unwrap()
+        .to_logs_data();
     let (tx, rx) = std::sync::mpsc::channel();
     let tx2 = tx.clone();
     p.resend_raw(

@@ -2,15 +2,24 @@
  * The producer measured from C, as a C program uses it (run by scripts/bench.sh, which starts
  * lts-local in its own process and passes its endpoint):
  *
- *   lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S] [aligned]
- *       THREADS threads send LOGS logs in all, one log per lts_producer_send call, no
- *       callback, through one producer (defaults: 8 workers, lz4) until safe_close returns.
- *       Prints the wall-clock rate, raw MB/s and this process's CPU seconds per raw GB; with
- *       `timing`, also each call's cost (median, p99, p999) measured with CLOCK_MONOTONIC
- *       around the call, and the cost of that clock pair alone. With `rate=`, the threads
- *       together offer that many logs per second (bursts of 100): a load the pipeline keeps
- *       up with, as an application's steady logging is, instead of a backlog that grows. The
- *       threads' bursts are spread over the period unless `aligned` is given.
+ *   lts_bench send ENDPOINT wide|small THREADS LOGS [api=API] [timing] [rate=LOGS_PER_S] [aligned]
+ *       THREADS threads send LOGS logs in all, one log per call, no callback, through one
+ *       producer (defaults: 8 workers, lz4, a 1 GiB cap) until safe_close returns. Each call
+ *       sends a fresh log made from the program's own data for that log (its strings are
+ *       formatted before the call, as an application has them; the call then builds the log
+ *       through the API and sends it). API is how the log is handed over:
+ *         records   lts_field/lts_record structs pointing at the strings, lts_producer_send_records
+ *         packed    the strings packed into the packed layout, lts_producer_send_packed
+ *         items     lts_log_item_new + one setter per field + lts_producer_send + lts_log_item_free
+ *         prebuilt  lts_producer_send of an item built beforehand (4,096 reused): leaves out
+ *                   building the log, so a secondary figure
+ *       Prints the wall-clock rate, raw MB/s, this process's CPU per log (and without the
+ *       program's own formatting, measured alone in the same run); with `timing`, also each
+ *       call's cost (median, p99, p999) measured with CLOCK_MONOTONIC around the API calls
+ *       (the formatting outside), and the cost of that clock pair alone. With `rate=`, the
+ *       threads together offer that many logs per second (bursts of 100); the threads' bursts
+ *       are spread over the period unless `aligned` is given. Without it: a burst, as fast as
+ *       the threads go.
  *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
  *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
@@ -133,10 +142,135 @@ static lts_producer *make_producer(const char *endpoint, size_t cap, int max_blo
     return p;
 }
 
+/* A log's own data as a program has it when it logs: its strings formatted, its numbers. */
+struct data {
+    int64_t ts;
+    int64_t uid;
+    double latency;
+    size_t msg_len, host_len, path_len, trace_len;
+    char msg[128], host[32], path[32], trace[40];
+};
+
+static void make_data(struct data *d, uint64_t i, int small_shape) {
+    d->ts = lts_now_ns();
+    if (small_shape) {
+        d->msg_len = (size_t)snprintf(d->msg, sizeof d->msg, "user %" PRIu64 " logged in", i);
+        d->uid = (int64_t)i;
+        return;
+    }
+    d->msg_len = (size_t)snprintf(d->msg, sizeof d->msg,
+                                  "GET /api/v1/orders/%08" PRIu64 " HTTP/1.1 200 1532 0.012 \"Mozilla/5.0 (X11; Linux x86_64)\"", i);
+    d->host_len = (size_t)snprintf(d->host, sizeof d->host, "web-%02" PRIu64 ".prod.example", i % 16);
+    d->path_len = (size_t)snprintf(d->path, sizeof d->path, "/api/v1/orders/%08" PRIu64, i);
+    /* (i * 2654435761) mod 2^128 fits in 64 bits for every i used here. */
+    d->trace_len = (size_t)snprintf(d->trace, sizeof d->trace, "%016" PRIx64 "%016" PRIx64, (uint64_t)0,
+                                    (uint64_t)(i * UINT64_C(2654435761)));
+    d->latency = 12.5 + (double)(i % 7);
+}
+
+#define UA "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"
+#define STR(k, v, n) {.key = k, .key_len = sizeof k - 1, .type = LTS_FIELD_STR, .str = v, .str_len = n}
+
+static lts_result send_records(lts_producer *p, const struct data *d, int small_shape) {
+    if (small_shape) {
+        lts_field c[2] = {STR("level", "info", 4),
+                          {.key = "uid", .key_len = 3, .type = LTS_FIELD_I64, .i64 = d->uid}};
+        lts_record r = {.timestamp_ns = d->ts, .msg = d->msg, .msg_len = d->msg_len, .contents = c, .contents_len = 2};
+        return lts_producer_send_records(p, PROJECT, UNIT, &r, 1, NULL, NULL);
+    }
+    lts_field c[8] = {STR("level", "info", 4),
+                      STR("host", d->host, d->host_len),
+                      STR("method", "GET", 3),
+                      STR("path", d->path, d->path_len),
+                      {.key = "status", .key_len = 6, .type = LTS_FIELD_I64, .i64 = 200},
+                      {.key = "latency_ms", .key_len = 10, .type = LTS_FIELD_F64, .f64 = d->latency},
+                      STR("trace_id", d->trace, d->trace_len),
+                      STR("user_agent", UA, sizeof UA - 1)};
+    lts_field l[1] = {STR("user_tag", "string", 6)};
+    lts_record r = {.timestamp_ns = d->ts, .msg = d->msg, .msg_len = d->msg_len, .contents = c,
+                    .contents_len = 8, .labels = l, .labels_len = 1};
+    return lts_producer_send_records(p, PROJECT, UNIT, &r, 1, NULL, NULL);
+}
+
+static unsigned char *put_u32(unsigned char *o, uint32_t v) {
+    memcpy(o, &v, 4); /* the layout is little-endian, as this machine is */
+    return o + 4;
+}
+static unsigned char *put_str(unsigned char *o, const char *s, size_t n) {
+    o = put_u32(o, (uint32_t)n);
+    memcpy(o, s, n);
+    return o + n;
+}
+static unsigned char *put_field(unsigned char *o, const char *k, size_t kn, const char *v, size_t vn) {
+    *o++ = 0;
+    return put_str(put_str(o, k, kn), v, vn);
+}
+static unsigned char *put_num(unsigned char *o, int type, const char *k, size_t kn, const void *v) {
+    *o++ = (unsigned char)type;
+    o = put_str(o, k, kn);
+    memcpy(o, v, 8);
+    return o + 8;
+}
+
+static lts_result send_packed(lts_producer *p, const struct data *d, int small_shape, unsigned char *buf) {
+    unsigned char *o = buf;
+    memcpy(o, &d->ts, 8);
+    o = put_str(o + 8, d->msg, d->msg_len);
+    if (small_shape) {
+        o = put_u32(o, 2);
+        o = put_field(o, "level", 5, "info", 4);
+        o = put_num(o, 1, "uid", 3, &d->uid);
+        o = put_u32(o, 0);
+    } else {
+        int64_t status = 200;
+        o = put_u32(o, 8);
+        o = put_field(o, "level", 5, "info", 4);
+        o = put_field(o, "host", 4, d->host, d->host_len);
+        o = put_field(o, "method", 6, "GET", 3);
+        o = put_field(o, "path", 4, d->path, d->path_len);
+        o = put_num(o, 1, "status", 6, &status);
+        o = put_num(o, 2, "latency_ms", 10, &d->latency);
+        o = put_field(o, "trace_id", 8, d->trace, d->trace_len);
+        o = put_field(o, "user_agent", 10, UA, sizeof UA - 1);
+        o = put_u32(o, 1);
+        o = put_field(o, "user_tag", 8, "string", 6);
+    }
+    return lts_producer_send_packed(p, PROJECT, UNIT, buf, (size_t)(o - buf), 1, NULL, NULL);
+}
+
+static lts_result send_items(lts_producer *p, const struct data *d, int small_shape) {
+    lts_log_item *it;
+    lts_result r = lts_log_item_new(&it);
+    if (r != LTS_OK) return r;
+    lts_log_item_set_timestamp_ns(it, d->ts);
+    lts_log_item_set_origin_msg(it, d->msg);
+    lts_log_item_push_content_str(it, "level", "info");
+    if (small_shape) {
+        lts_log_item_push_content_i64(it, "uid", d->uid);
+    } else {
+        lts_log_item_push_content_str(it, "host", d->host);
+        lts_log_item_push_content_str(it, "method", "GET");
+        lts_log_item_push_content_str(it, "path", d->path);
+        lts_log_item_push_content_i64(it, "status", 200);
+        lts_log_item_push_content_f64(it, "latency_ms", d->latency);
+        lts_log_item_push_content_str(it, "trace_id", d->trace);
+        lts_log_item_push_content_str(it, "user_agent", UA);
+        lts_log_item_push_label_str(it, "user_tag", "string");
+    }
+    const lts_log_item *one[1] = {it};
+    r = lts_producer_send(p, PROJECT, UNIT, one, 1, NULL, NULL);
+    lts_log_item_free(it);
+    return r;
+}
+
+enum api { API_RECORDS, API_PACKED, API_ITEMS, API_PREBUILT };
+
 struct sender {
     pthread_t thread;
     lts_producer *p;
     lts_log_item **pool;
+    enum api api;
+    int small;
     size_t first, logs, stride;
     uint32_t *lat;     /* NULL: not timed */
     double rate;       /* this thread's logs per second; 0: as fast as it can */
@@ -153,30 +287,63 @@ static void sleep_until(uint64_t t) {
     }
 }
 
+static lts_result send_one(struct sender *s, const struct data *d, size_t n, unsigned char *buf) {
+    switch (s->api) {
+    case API_RECORDS:
+        return send_records(s->p, d, s->small);
+    case API_PACKED:
+        return send_packed(s->p, d, s->small, buf);
+    case API_ITEMS:
+        return send_items(s->p, d, s->small);
+    default: {
+        const lts_log_item *one[1] = {s->pool[n % POOL]};
+        return lts_producer_send(s->p, PROJECT, UNIT, one, 1, NULL, NULL);
+    }
+    }
+}
+
 static void *send_loop(void *arg) {
     struct sender *s = arg;
+    unsigned char buf[1024];
+    struct data d;
     for (size_t i = 0; i < s->logs; i++) {
         if (s->rate > 0 && i % BURST == 0) sleep_until(s->start_ns + (uint64_t)((double)i / s->rate * 1e9));
-        const lts_log_item *one[1] = {s->pool[(s->first + i * s->stride) % POOL]};
+        size_t n = s->first + i * s->stride;
+        if (s->api != API_PREBUILT) make_data(&d, n, s->small);
         lts_result r;
         if (s->lat) {
             uint64_t t0 = now_ns();
-            r = lts_producer_send(s->p, PROJECT, UNIT, one, 1, NULL, NULL);
-            uint64_t d = now_ns() - t0;
-            s->lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+            r = send_one(s, &d, n, buf);
+            uint64_t t = now_ns() - t0;
+            s->lat[i] = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
         } else {
-            r = lts_producer_send(s->p, PROJECT, UNIT, one, 1, NULL, NULL);
+            r = send_one(s, &d, n, buf);
         }
         if (r != LTS_OK) s->refused++;
     }
     return NULL;
 }
 
+/* The program's own cost of formatting a log's data, per log: measured alone, so the CPU
+ * the library costs can be told from the CPU the program spends anyway. */
+static double format_ns_per_log(int small_shape) {
+    enum { N = 200000 };
+    struct data d;
+    double c0 = cpu_seconds();
+    for (uint64_t i = 0; i < N; i++) {
+        make_data(&d, i, small_shape);
+        __asm__ volatile("" : : "r"(&d) : "memory");
+    }
+    return (cpu_seconds() - c0) * 1e9 / N;
+}
+
 static int run_send(const char *endpoint, const char *shape, int threads, size_t logs, int timing, double rate,
-                    int aligned) {
-    lts_log_item *pool[POOL];
+                    int aligned, enum api api, const char *api_name) {
+    int small_shape = strcmp(shape, "small") == 0;
+    lts_log_item *pool[POOL] = {0};
     int64_t now = lts_now_ns();
-    for (uint64_t i = 0; i < POOL; i++) pool[i] = strcmp(shape, "small") == 0 ? small(i, now) : wide(i, now);
+    if (api == API_PREBUILT)
+        for (uint64_t i = 0; i < POOL; i++) pool[i] = small_shape ? small(i, now) : wide(i, now);
 
     uint64_t timer = 0;
     if (timing) {
@@ -190,6 +357,7 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
         qsort(t, N, sizeof t[0], cmp_u32);
         timer = t[N / 2];
     }
+    double format_ns = api == API_PREBUILT ? 0 : format_ns_per_log(small_shape);
 
     /* A 1 GiB cap holds every log of a run, so a send's cost is never a wait for room (the
      * rss mode measures the cap); blocking sends (max_block 60 s) would wait, not refuse. */
@@ -204,7 +372,8 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     long f0 = minor_faults();
     uint64_t t0 = now_ns();
     for (int t = 0; t < threads; t++) {
-        s[t] = (struct sender){.p = p, .pool = pool, .first = (size_t)t, .logs = per, .stride = (size_t)threads,
+        s[t] = (struct sender){.p = p, .pool = pool, .api = api, .small = small_shape, .first = (size_t)t,
+                               .logs = per, .stride = (size_t)threads,
                                .lat = timing ? malloc(per * sizeof(uint32_t)) : NULL, .rate = rate / threads,
                                .start_ns = t0 + (aligned ? 0 : stagger * (uint64_t)t), .refused = 0};
         pthread_create(&s[t].thread, NULL, send_loop, &s[t]);
@@ -225,14 +394,18 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     lts_producer_free(p);
 
     size_t total = per * (size_t)threads;
-    int ok = refused == 0 && st.logs_sent == total && st.logs_failed == 0;
-    printf("%s, %d thread(s), %zu logs%s: %.0f logs/s, %.1f MB/s raw, %.2f client CPU-s per raw GB%s\n", shape,
-           threads, total, rate > 0 ? " (paced)" : "", total / secs, st.bytes_sent / 1e6 / secs,
-           cpu / (st.bytes_sent / 1e9), ok ? "" : " -- NOT ALL DELIVERED");
+    int ok = refused == 0 && st.logs_sent == total && st.logs_failed == 0 && st.buffered_bytes == 0 &&
+             st.logs_accepted == st.logs_sent;
+    double cpu_ns = cpu * 1e9 / (double)total;
+    printf("%s via %s, %d thread(s), %zu logs%s: %.0f logs/s, %.1f MB/s raw; client CPU %.0f ns per log "
+           "(%.0f ns of it the program formatting its data)%s\n",
+           shape, api_name, threads, total, rate > 0 ? " (paced)" : "", total / secs, st.bytes_sent / 1e6 / secs,
+           cpu_ns, format_ns, ok ? "" : " -- NOT ALL DELIVERED");
     printf("logs=%zu\nlogs_sent=%" PRIu64 "\nrefused=%d\nlogs_per_s=%.0f\nraw_mb_per_s=%.1f\ncpu_s_per_gb=%.3f\n"
+           "cpu_ns_per_log=%.1f\nformat_ns_per_log=%.1f\nlib_cpu_ns_per_log=%.1f\n"
            "send_phase_s=%.3f\nminor_faults_per_1000_logs=%.1f\n",
            total, st.logs_sent, refused, total / secs, st.bytes_sent / 1e6 / secs, cpu / (st.bytes_sent / 1e9),
-           (double)(sent_at - t0) / 1e9, faults * 1000.0 / (double)total);
+           cpu_ns, format_ns, cpu_ns - format_ns, (double)(sent_at - t0) / 1e9, faults * 1000.0 / (double)total);
     if (timing) {
         uint32_t *all = malloc(total * sizeof(uint32_t));
         for (int t = 0; t < threads; t++) {
@@ -240,7 +413,7 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
             free(s[t].lat);
         }
         qsort(all, total, sizeof all[0], cmp_u32);
-        printf("send cost: median %u ns, p99 %u ns, p999 %u ns (the clock pair alone: %" PRIu64 " ns)\n",
+        printf("call cost: median %u ns, p99 %u ns, p999 %u ns (the clock pair alone: %" PRIu64 " ns)\n",
                pct(all, total, 0.5), pct(all, total, 0.99), pct(all, total, 0.999), timer);
         printf("median_ns=%u\np99_ns=%u\np999_ns=%u\ntimer_ns=%" PRIu64 "\n", pct(all, total, 0.5),
                pct(all, total, 0.99), pct(all, total, 0.999), timer);
@@ -350,6 +523,8 @@ int main(int argc, char **argv) {
     if (argc >= 6 && strcmp(argv[1], "send") == 0) {
         int timing = 0, aligned = 0;
         double rate = 0;
+        enum api api = API_RECORDS;
+        const char *api_name = "records";
         for (int i = 6; i < argc; i++) {
             if (strcmp(argv[i], "timing") == 0)
                 timing = 1;
@@ -357,15 +532,34 @@ int main(int argc, char **argv) {
                 aligned = 1;
             else if (strncmp(argv[i], "rate=", 5) == 0)
                 rate = atof(argv[i] + 5);
+            else if (strncmp(argv[i], "api=", 4) == 0) {
+                api_name = argv[i] + 4;
+                if (strcmp(api_name, "records") == 0)
+                    api = API_RECORDS;
+                else if (strcmp(api_name, "packed") == 0)
+                    api = API_PACKED;
+                else if (strcmp(api_name, "items") == 0)
+                    api = API_ITEMS;
+                else if (strcmp(api_name, "prebuilt") == 0)
+                    api = API_PREBUILT;
+                else {
+                    fprintf(stderr, "unknown api %s (records, packed, items, prebuilt)\n", api_name);
+                    return 2;
+                }
+            } else {
+                fprintf(stderr, "unknown argument %s\n", argv[i]);
+                return 2;
+            }
         }
         return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate,
-                        aligned);
+                        aligned, api, api_name);
     }
     if (argc >= 5 && argc <= 7 && strcmp(argv[1], "rss") == 0)
         return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
                        argc >= 6 ? atof(argv[5]) : 0, argc == 7 && strcmp(argv[6], "tiny") == 0);
     fprintf(stderr,
-            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [timing] [rate=LOGS_PER_S] [aligned]\n"
+            "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [api=records|packed|items|prebuilt] [timing]\n"
+            "                  [rate=LOGS_PER_S] [aligned]\n"
             "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]\n");
     return 2;
 }

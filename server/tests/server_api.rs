@@ -308,7 +308,7 @@ fn bad_put_requests_get_their_documented_codes() {
     }
 
     let too_many: Vec<&LogItem> = vec![&it; 40961];
-    let data = lts::encode::logs_data(&too_many);
+    let data = lts::encode::logs_data(&too_many).unwrap();
     let answer = put_raw(&server, &tok, &[], &data.encode_to_vec());
     assert_eq!(code(&answer), (413, "LTS_8004".into()));
 

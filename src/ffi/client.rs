@@ -10,6 +10,7 @@ use crate::ffi::boundary::{
 use crate::ffi::config::lts_client_config;
 use crate::ffi::error::{fail, lts_result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
 use crate::ffi::log_item::lts_log_item;
+use crate::ffi::record::{checked_records, lts_record};
 use crate::ffi::response::lts_response;
 use crate::log_item::LogItem;
 
@@ -117,6 +118,42 @@ pub unsafe extern "C" fn lts_put_logs_packed(
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let buf = tri!(bytes_arg(buf, len, "buf"));
         answer(client.inner.put_logs_packed(project, unit, buf, count), out)
+    }
+}
+
+/// As lts_put_logs, with the logs given as records pointing at your own memory: the
+/// recommended form (nothing is built field by field, and the bytes are encoded straight from
+/// your memory into the request).
+///
+/// @param records  `count` records (see lts_record, lts_field), borrowed for the call: the
+///                 memory they point at must stay valid and unchanged until it returns.
+/// @param out      set to NULL first; receives the service's answer when there is one.
+/// @returns as lts_put_logs. Bad input is refused before any I/O, the message naming the
+///          record, the field and the key: LTS_ERR_INVALID_ARGUMENT (NULL records or count 0,
+///          a NULL pointer with a non-zero length, an unknown field type),
+///          LTS_ERR_INVALID_KEY (a key breaking the rules, or given twice in one list),
+///          LTS_ERR_INVALID_VALUE (no timestamp — 0 — or a negative one; no or empty message;
+///          an empty string value; bad UTF-8; a non-finite double), LTS_ERR_TOO_LARGE (over
+///          40960 records or 5 MiB raw, or a length past what a request can hold).
+#[no_mangle]
+pub unsafe extern "C" fn lts_put_records(
+    client: *mut lts_client,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    records: *const lts_record,
+    count: usize,
+    out: *mut *mut lts_response,
+) -> lts_result {
+    ffi_boundary! {
+        tri!(clear_out(out, "out"));
+        let client = tri!(handle_ref(client, "client"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let records = match checked_records(records, count) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+        answer(client.inner.put(project, unit, &records), out)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod log_item;
 pub mod producer;
 pub mod producer_config;
+pub mod record;
 pub mod response;
 pub mod send_result;
 pub mod version;

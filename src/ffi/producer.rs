@@ -14,6 +14,7 @@ use crate::ffi::error::{
 };
 use crate::ffi::log_item::lts_log_item;
 use crate::ffi::producer_config::lts_producer_config;
+use crate::ffi::record::{checked_records, lts_record};
 use crate::ffi::send_result::lts_send_result;
 use crate::producer::{Notify, Producer, SendResult};
 
@@ -169,6 +170,52 @@ pub unsafe extern "C" fn lts_producer_send(
         let unit = tri!(str_arg(log_unit, "log_unit"));
         let items = tri!(item_refs(items, count));
         result(p.inner.send_with(project, unit, &items, c_callback(callback, user_data)))
+    }
+}
+
+/// Queues logs given as records pointing at your own memory: the recommended way to send.
+/// Each record is checked, then encoded straight from your memory into its batch; nothing is
+/// allocated per call once the calling thread has sent before. Same promises as
+/// lts_producer_send: never does network I/O, one call's records travel in one batch, and if
+/// this returns LTS_OK the callback runs exactly once (otherwise never).
+///
+/// @param records    `count` records (see lts_record, lts_field), borrowed for the call:
+///                   the memory they point at must stay valid and unchanged until it
+///                   returns, and may be reused right after.
+/// @param callback   may be NULL; see lts_send_callback.
+/// @param user_data  passed to the callback as is.
+/// @returns LTS_OK (accepted); for refused input, before anything is queued, with the
+///          message naming the record, the field and the key: LTS_ERR_INVALID_ARGUMENT (NULL
+///          or bad UTF-8 names, NULL records or count 0, a NULL pointer with a non-zero
+///          length, an unknown field type, a project without a client, an empty unit),
+///          LTS_ERR_INVALID_KEY (a key breaking the rules, or given twice in one list),
+///          LTS_ERR_INVALID_VALUE (timestamp 0 or negative; no or empty message; an empty
+///          string value; bad UTF-8; a non-finite double), LTS_ERR_TOO_LARGE (over the
+///          batch size or count, or a length past what a request can hold);
+///          LTS_ERR_BUFFER_FULL; LTS_ERR_CLOSED; LTS_ERR_INVALID_STATE (not started, or after
+///          fork()).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_send_records(
+    p: *mut lts_producer,
+    log_project: *const c_char,
+    log_unit: *const c_char,
+    records: *const lts_record,
+    count: usize,
+    callback: lts_send_callback,
+    user_data: *mut c_void,
+) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        let project = tri!(str_arg(log_project, "log_project"));
+        let unit = tri!(str_arg(log_unit, "log_unit"));
+        let records = match checked_records(records, count) {
+            Ok(r) => r,
+            Err(e) => {
+                p.inner.count_refused(count);
+                return fail(&e);
+            }
+        };
+        result(p.inner.send_logs(project, unit, &records, c_callback(callback, user_data)))
     }
 }
 

@@ -7,8 +7,7 @@ use hashbrown::HashTable;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::encode::{BatchBuilder, EncodedRecords};
-use crate::log_item::LogItem;
+use crate::encode::{BatchBuilder, Encoded};
 use crate::producer::batch::{Batch, Claim, Payload, PendingSend, Pool};
 
 struct OpenBatch {
@@ -35,11 +34,10 @@ pub(crate) struct Accumulator {
     linger: Duration,
 }
 
-/// What a send appends: its items, their records serialized, their own raw size, what it
+/// What a send appends: its logs encoded (see `encode::records`), their own raw size, what it
 /// reserved under the memory cap, and its callback if it has one.
 pub(crate) struct Part<'a> {
-    pub items: &'a [&'a LogItem],
-    pub encoded: &'a EncodedRecords,
+    pub logs: &'a Encoded,
     pub raw_size: usize,
     pub reserved: usize,
     pub pending: Option<PendingSend>,
@@ -101,7 +99,7 @@ impl Accumulator {
                 )
                 .into_mut(),
         };
-        let n = part.items.len();
+        let n = part.logs.len();
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
         // Merging never grows a batch by more than the part's own size (its group overhead
         // exceeds any growth of the shared length prefixes), so this bound is safe.
@@ -122,7 +120,7 @@ impl Accumulator {
             reserved: 0,
             closes_at: now() + linger,
         });
-        b.builder.append_encoded(part.items, part.encoded);
+        b.builder.append(part.logs);
         if let Some(pending) = part.pending {
             b.sends.push(pending);
         }
@@ -195,8 +193,7 @@ fn slot_hash(project: &str, unit: &str) -> u64 {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::encode::EncodedRecords;
-    use crate::log_item::Value;
+    use crate::log_item::{LogItem, Value};
 
     fn append(acc: &mut Accumulator, unit: &str, at: Instant) -> (Vec<Batch>, bool) {
         let mut it = LogItem::new();
@@ -204,12 +201,11 @@ mod tests {
         it.set_origin_msg("m").unwrap();
         it.push_content("k", Value::Int(1)).unwrap();
         let items = [&it];
-        let mut encoded = EncodedRecords::default();
-        encoded.encode(&items);
-        let raw_size = encoded.standalone_size(&items);
+        let mut enc = Encoded::default();
+        enc.encode(&items[..]).unwrap();
+        let raw_size = enc.standalone_size();
         let part = Part {
-            items: &items,
-            encoded: &encoded,
+            logs: &enc,
             raw_size,
             reserved: raw_size,
             pending: None,

@@ -71,7 +71,7 @@ impl Payload {
             }
             Payload::Raw { logs_data, .. } => &logs_data[..],
         };
-        crate::encode::finish_borrowed(raw, self.log_count(), compression, &mut scratch.lz4)
+        crate::encode::EncodedBatch::new(raw, self.log_count(), compression, &mut scratch.lz4)
     }
 }
 

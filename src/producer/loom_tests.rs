@@ -24,7 +24,7 @@ use super::intake::Intake;
 use super::memory::MemoryCap;
 use super::result::{Notify, Outcome, Results};
 use super::sync::{lock, Mutex};
-use crate::encode::EncodedRecords;
+use crate::encode::Encoded;
 use crate::log_item::LogItem;
 
 /// Explores interleavings with up to 3 preemptions per execution: enough for these
@@ -116,18 +116,17 @@ fn a_batch_is_reported_once_and_before_the_end_of_results() {
     });
 }
 
-fn one_log() -> (LogItem, EncodedRecords) {
+fn one_log() -> Encoded {
     let mut item = LogItem::new();
     item.set_timestamp_ns(1).unwrap();
     item.set_origin_msg("m").unwrap();
-    let mut encoded = EncodedRecords::default();
-    encoded.encode(&[&item]);
-    (item, encoded)
+    let mut enc = Encoded::default();
+    enc.encode(&[&item][..]).unwrap();
+    enc
 }
 
 fn one_log_reserved() -> usize {
-    let (item, encoded) = one_log();
-    encoded.standalone_size(&[&item])
+    one_log().standalone_size()
 }
 
 /// A sender (the real `Intake::append`), close (`Intake::stop`) and a worker draining the
@@ -149,12 +148,10 @@ fn send_racing_close(batch_count: usize) {
         });
         let i = intake.clone();
         let sender = thread::spawn(move || {
-            let (item, encoded) = one_log();
-            let items = [&item];
-            let raw_size = encoded.standalone_size(&items);
+            let enc = one_log();
+            let raw_size = enc.standalone_size();
             let part = Part {
-                items: &items,
-                encoded: &encoded,
+                logs: &enc,
                 raw_size,
                 reserved: raw_size,
                 pending: None,

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::config::ClientConfig;
-use crate::encode::{check_items, EncodedRecords};
+use crate::encode::{check_count, Encoded, Logs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log_item::LogItem;
 use accumulator::{Accumulator, Part};
@@ -46,8 +46,9 @@ use stats::Counters;
 pub use stats::Stats;
 
 thread_local! {
-    /// Each sending thread serializes its logs into its own reused buffer, outside any lock.
-    static SCRATCH: std::cell::RefCell<EncodedRecords> = std::cell::RefCell::new(EncodedRecords::default());
+    /// Each sending thread checks and encodes its sends in its own reused buffers, outside
+    /// any lock.
+    static ENCODED: std::cell::RefCell<Encoded> = std::cell::RefCell::new(Encoded::default());
 }
 
 /// Body-building buffers kept between batches: encoding takes a worker a fraction of a
@@ -407,18 +408,32 @@ impl Producer {
         items: &[&LogItem],
         notify: Option<Notify>,
     ) -> Result<()> {
-        let r = self.send_inner(project, unit, items, notify);
+        self.send_logs(project, unit, items, notify)
+    }
+
+    /// Accepts any [`Logs`]: `LogItem`s, records in the caller's memory, packed items. Each
+    /// log is checked and measured outside any lock, then written once, straight into its
+    /// batch.
+    pub fn send_logs<S: Logs + ?Sized>(
+        &self,
+        project: &str,
+        unit: &str,
+        logs: &S,
+        notify: Option<Notify>,
+    ) -> Result<()> {
+        let r = self.send_inner(project, unit, logs, notify);
         if r.is_err() {
-            self.count_refused(items.len());
+            self.count_refused(logs.count());
         }
         r
     }
 
-    fn count_refused(&self, logs: usize) {
+    /// Counts logs refused before they reached `send_logs` (a caller's own checks).
+    pub(crate) fn count_refused(&self, logs: usize) {
         Counters::add(&self.shared.counters.logs_refused, logs as u64);
     }
 
-    /// `send` for items in the packed layout (see [`crate::packed`]).
+    /// `send` for items in the packed layout (see [`crate::packed`]), encoded in place.
     pub fn send_packed(
         &self,
         project: &str,
@@ -427,11 +442,8 @@ impl Producer {
         count: usize,
         notify: Option<Notify>,
     ) -> Result<()> {
-        match crate::packed::unpack(buf, count) {
-            Ok(items) => {
-                let refs: Vec<&LogItem> = items.iter().collect();
-                self.send_with(project, unit, &refs, notify)
-            }
+        match crate::packed::PackedLogs::read(buf, count) {
+            Ok(logs) => self.send_logs(project, unit, &logs, notify),
             Err(e) => {
                 self.count_refused(count);
                 Err(e)
@@ -439,11 +451,11 @@ impl Producer {
         }
     }
 
-    fn send_inner(
+    fn send_inner<S: Logs + ?Sized>(
         &self,
         project: &str,
         unit: &str,
-        items: &[&LogItem],
+        logs: &S,
         notify: Option<Notify>,
     ) -> Result<()> {
         let sh = &*self.shared;
@@ -466,27 +478,28 @@ impl Producer {
         if unit.is_empty() {
             return Err(Error::invalid_argument("log_unit is empty"));
         }
-        check_items(items)?;
-        if items.len() > sh.config.batch_count {
+        let n = logs.count();
+        check_count(n)?;
+        if n > sh.config.batch_count {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 format!(
-                    "{} logs in one send; the batch count is {}",
-                    items.len(),
+                    "{n} logs in one send; the batch count is {}",
                     sh.config.batch_count
                 ),
             ));
         }
-        SCRATCH.with(|scratch| {
-            // A callback run by poll on this thread may send too: then use a fresh buffer.
-            let mut own = EncodedRecords::default();
-            let mut borrowed = scratch.try_borrow_mut();
-            let encoded = match borrowed.as_mut() {
-                Ok(b) => &mut **b,
-                Err(_) => &mut own,
-            };
-            encoded.encode(items);
-            self.append(project, unit, items, encoded, notify)
+        ENCODED.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut enc) => {
+                enc.encode(logs)?;
+                self.append(project, unit, &enc, notify)
+            }
+            // A callback run by poll on this thread may send too: then encode in a fresh one.
+            Err(_) => {
+                let mut own = Encoded::default();
+                own.encode(logs)?;
+                self.append(project, unit, &own, notify)
+            }
         })
     }
 
@@ -494,12 +507,11 @@ impl Producer {
         &self,
         project: &str,
         unit: &str,
-        items: &[&LogItem],
-        encoded: &EncodedRecords,
+        logs: &Encoded,
         notify: Option<Notify>,
     ) -> Result<()> {
         let sh = &*self.shared;
-        let raw_size = encoded.standalone_size(items);
+        let raw_size = logs.standalone_size();
         if raw_size > sh.config.batch_size_bytes {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -511,13 +523,12 @@ impl Producer {
         }
         let reserved = raw_size + bookkeeping_bytes(notify.as_ref());
         let mut part = Part {
-            items,
-            encoded,
+            logs,
             raw_size,
             reserved,
             pending: notify.map(|notify| PendingSend {
                 notify,
-                log_count: items.len(),
+                log_count: logs.len(),
             }),
         };
         let mut deadline = None;
