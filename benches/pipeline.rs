@@ -20,8 +20,8 @@ use lts::encode::BatchBuilder;
 use lts::ffi::error::LTS_OK;
 use lts::ffi::log_item::{handle_from as item_handle, lts_log_item, lts_log_item_free};
 use lts::ffi::producer::{
-    handle_from, lts_producer_free, lts_producer_get_stats, lts_producer_safe_close,
-    lts_producer_send, lts_producer_stats,
+    handle_for_tests as handle_from, lts_producer_free, lts_producer_get_stats,
+    lts_producer_safe_close, lts_producer_send, lts_producer_stats,
 };
 use lts::producer::{Producer, ProducerConfig};
 use lts::ClientConfig;

@@ -23,7 +23,9 @@ use std::ffi::{c_void, CString};
 
 use lts::ffi::error::{LTS_ERR_CLOSED, LTS_OK};
 use lts::ffi::log_item::{handle_from as item_handle, lts_log_item, lts_log_item_free};
-use lts::ffi::producer::{handle_from, lts_producer_free, lts_producer_send, producer_of};
+use lts::ffi::producer::{
+    handle_for_tests as handle_from, lts_producer_free, lts_producer_send, producer_of,
+};
 use lts::ffi::send_result::{lts_send_result, lts_send_result_log_count};
 use lts::producer::{Producer, ProducerConfig, SendResult};
 use lts::{ClientConfig, ErrorKind, LogItem, Value};

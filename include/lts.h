@@ -674,8 +674,11 @@ lts_result lts_producer_send_records(struct lts_producer *p,
  * field  := u8 type, u32 len + key, value
  * value  := type 0: u32 len + string | type 1: i64 | type 2: f64 (IEEE 754)
  * ```
- * The items obey the same rules as lts_log_item's (errors name the item and the key).
- * @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT.
+ * The items obey the same rules as lts_log_item's (errors name the item and the key), and a
+ * key may appear once in each item's contents and once in its labels. The buffer is encoded
+ * in place (no item is built from it); it is borrowed for the call only.
+ * @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT; a key given
+ *          twice LTS_ERR_INVALID_KEY.
  */
 lts_result lts_producer_send_packed(struct lts_producer *p,
                                     const char *log_project,

@@ -2,6 +2,12 @@
 //
 // Every failing call throws lts::Error carrying the lts_result code, its name and the
 // library's message (and, for put_logs refused by the service, the service's answer).
+//
+// The fast way to log is the record form: Producer::send(project, unit, timestamp, message,
+// {{"key", value}, ...}, {labels...}) and Client::put with the same arguments. Fields are
+// std::string_view / integer / double views of your own data, encoded straight from it during
+// the call (nothing is built field by field, nothing is kept after the call). LogItem is the
+// item-by-item form of the seed SDK.
 // Ownership follows C++ value semantics: objects are movable, not copyable, and free their
 // handle in the destructor. Thread safety is that of the C API (include/lts.h): Client and
 // Producer may be shared between threads; LogItem and configs are used by one at a time.
@@ -15,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -123,7 +130,76 @@ private:
     detail::Handle<lts_log_item, lts_log_item_free> h_;
 };
 
+/// A content or label of a log, viewing your data: a key and a string, integer or double.
+/// Layout-identical to lts_field (an array of Field is an array of lts_field). Views only:
+/// the key and string must stay valid until the call they are passed to returns.
+class Field {
+public:
+    Field(std::string_view key, std::string_view value) noexcept : f_(make(key)) {
+        f_.type = LTS_FIELD_STR;
+        f_.str = value.data();
+        f_.str_len = value.size();
+    }
+    Field(std::string_view key, const char *value) noexcept : Field(key, std::string_view(value)) {}
+    Field(std::string_view key, const std::string &value) noexcept : Field(key, std::string_view(value)) {}
+    template <typename I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+    Field(std::string_view key, I value) noexcept : f_(make(key)) {
+        f_.type = LTS_FIELD_I64;
+        f_.i64 = static_cast<int64_t>(value);
+    }
+    Field(std::string_view key, double value) noexcept : f_(make(key)) {
+        f_.type = LTS_FIELD_F64;
+        f_.f64 = value;
+    }
+    const lts_field &c_field() const noexcept { return f_; }
+
+private:
+    static lts_field make(std::string_view key) noexcept {
+        lts_field f{};
+        f.key = key.data();
+        f.key_len = key.size();
+        return f;
+    }
+    lts_field f_;
+};
+static_assert(sizeof(Field) == sizeof(lts_field) && std::is_standard_layout_v<Field>,
+              "a Field array is passed to C as an lts_field array");
+
+/// One log of a multi-record send: views of your data (see Field), valid until the call
+/// they are passed to returns.
+struct Record {
+    int64_t timestamp_ns = 0;
+    std::string_view message;
+    const Field *contents = nullptr;
+    size_t contents_len = 0;
+    const Field *labels = nullptr;
+    size_t labels_len = 0;
+};
+
 namespace detail {
+inline lts_record c_record(int64_t ts, std::string_view msg, const Field *c, size_t nc, const Field *l,
+                           size_t nl) noexcept {
+    lts_record r{};
+    r.timestamp_ns = ts;
+    r.msg = msg.data();
+    r.msg_len = msg.size();
+    r.contents = nc ? &c->c_field() : nullptr;
+    r.contents_len = nc;
+    r.labels = nl ? &l->c_field() : nullptr;
+    r.labels_len = nl;
+    return r;
+}
+
+inline std::vector<lts_record> c_records(const Record *records, size_t n) {
+    std::vector<lts_record> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) {
+        const Record &r = records[i];
+        out.push_back(c_record(r.timestamp_ns, r.message, r.contents, r.contents_len, r.labels, r.labels_len));
+    }
+    return out;
+}
+
 inline std::vector<const lts_log_item *> pointers(const std::vector<LogItem> &items) {
     std::vector<const lts_log_item *> p;
     p.reserve(items.size());
@@ -176,7 +252,34 @@ public:
         return *answer;
     }
 
+    /// One log in the record form (see Field): sends now and waits, as put_logs.
+    Response put(const std::string &project, const std::string &unit, int64_t timestamp_ns,
+                 std::string_view message, std::initializer_list<Field> contents = {},
+                 std::initializer_list<Field> labels = {}) {
+        lts_record r = detail::c_record(timestamp_ns, message, contents.begin(), contents.size(), labels.begin(),
+                                        labels.size());
+        return put_c(project, unit, &r, 1);
+    }
+
+    /// Several logs in the record form.
+    Response put(const std::string &project, const std::string &unit, const std::vector<Record> &records) {
+        auto c = detail::c_records(records.data(), records.size());
+        return put_c(project, unit, c.data(), c.size());
+    }
+
 private:
+    Response put_c(const std::string &project, const std::string &unit, const lts_record *r, size_t n) {
+        detail::Handle<lts_response, lts_response_free> resp;
+        lts_result code = lts_put_records(h_.get(), project.c_str(), unit.c_str(), r, n, resp.out());
+        std::optional<Response> answer;
+        if (resp.get()) {
+            answer = Response{lts_response_status_code(resp.get()), lts_response_message(resp.get()),
+                              lts_response_error(resp.get())};
+        }
+        if (code != LTS_OK) throw Error(code, lts_last_error_message(), answer);
+        return *answer;
+    }
+
     detail::Handle<lts_client, lts_client_free> h_;
 };
 
@@ -231,6 +334,23 @@ public:
         owned.release();  // the trampoline owns it now: it runs exactly once
     }
 
+    /// One log in the record form (the fast way; see Field): queues it and returns at once.
+    /// `cb` (optional) runs exactly once if this returns.
+    void send(const std::string &project, const std::string &unit, int64_t timestamp_ns, std::string_view message,
+              std::initializer_list<Field> contents, std::initializer_list<Field> labels = {},
+              Callback cb = {}) {
+        lts_record r = detail::c_record(timestamp_ns, message, contents.begin(), contents.size(), labels.begin(),
+                                        labels.size());
+        send_c(project, unit, &r, 1, std::move(cb));
+    }
+
+    /// Several logs in the record form, travelling in one batch.
+    void send(const std::string &project, const std::string &unit, const std::vector<Record> &records,
+              Callback cb = {}) {
+        auto c = detail::c_records(records.data(), records.size());
+        send_c(project, unit, c.data(), c.size(), std::move(cb));
+    }
+
     /// Poll mode: runs up to `max` ready callbacks here; returns how many ran.
     size_t poll(size_t max, uint32_t timeout_ms) {
         size_t served = 0;
@@ -257,6 +377,14 @@ public:
     }
 
 private:
+    void send_c(const std::string &project, const std::string &unit, const lts_record *r, size_t n, Callback cb) {
+        std::unique_ptr<Callback> owned = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+        lts_result code = lts_producer_send_records(h_.get(), project.c_str(), unit.c_str(), r, n,
+                                                    owned ? &Producer::trampoline : nullptr, owned.get());
+        detail::check(code);
+        owned.release();  // the trampoline owns it now: it runs exactly once
+    }
+
     static void trampoline(void *user_data, const lts_send_result *r) noexcept {
         std::unique_ptr<Callback> cb(static_cast<Callback *>(user_data));
         try {

@@ -10,7 +10,6 @@ pub mod encode;
 pub mod error;
 #[macro_use]
 pub mod ffi;
-pub mod fuzzing;
 pub mod log_item;
 pub mod packed;
 pub mod producer;
@@ -39,6 +38,7 @@ pub use response::Response;
 
 /// Runs `f` inside the FFI panic boundary; lets tests prove a panic turns into
 /// `LTS_ERR_INTERNAL` (or NULL) instead of unwinding.
+#[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub fn ffi_boundary_for_tests<R: ffi::boundary::PanicValue>(f: impl FnOnce() -> R) -> R {
     ffi_boundary! { f() }

@@ -327,6 +327,88 @@ fn the_producer_contract_holds_from_threads_under_valgrind() {
 }
 
 #[test]
+fn records_from_c_round_trip_and_bad_records_are_refused_under_valgrind() {
+    let server = common::server_with(|c: &mut ServerConfig| {
+        c.projects = Some([("proj".to_owned(), vec!["unit-r".to_owned()])].into());
+    });
+    let exe = compile(
+        "cc",
+        C_FLAGS,
+        &["tests/c/records_test.c"],
+        "records_test",
+        true,
+    );
+    let out = run(&exe, &[("LTS_ENDPOINT", server.url())]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    let logs = server.state().logs(Some("proj"), Some("unit-r"));
+    // lts_put_records' three, field by field (messages cut from one buffer by length).
+    let put: Vec<&serde_json::Value> = logs
+        .iter()
+        .filter(|l| l["origin_msg"].as_str().unwrap().starts_with("record "))
+        .collect();
+    assert_eq!(put.len(), 3, "{put:?}");
+    let by_msg = |m: &str| *put.iter().find(|l| l["origin_msg"] == m).unwrap();
+    let one = by_msg("record one");
+    assert_eq!(one["time_unix_nano"], 1_700_000_000_000_000_001u64);
+    assert_eq!(
+        one["contents"],
+        serde_json::json!({"level": "info", "seq": 0, "ratio": 0.5})
+    );
+    assert_eq!(one["labels"], serde_json::json!({"user_tag": "string"}));
+    let two = by_msg("record two");
+    assert_eq!(
+        two["contents"],
+        serde_json::json!({"level": "warn", "seq": -1})
+    );
+    assert_eq!(two["labels"], serde_json::json!({}));
+    assert_eq!(by_msg("record three")["contents"], serde_json::json!({}));
+    // The producer's: 4 threads x 100 sends of 1 or 2 records, each stored once.
+    let sent: Vec<&serde_json::Value> = logs
+        .iter()
+        .filter(|l| l["origin_msg"].as_str().unwrap().starts_with("thread "))
+        .collect();
+    assert_eq!(sent.len(), 600);
+    let calls: std::collections::HashSet<i64> = sent
+        .iter()
+        .filter_map(|l| l["contents"]["call"].as_i64())
+        .collect();
+    assert_eq!(
+        calls.len(),
+        400,
+        "every send's first record, with its own call number"
+    );
+}
+
+#[test]
+fn the_records_example_sends_its_access_log() {
+    let server = common::server();
+    let exe = compile("cc", C_FLAGS, &["examples-c/records.c"], "records", true);
+    let out = run(
+        &exe,
+        &[
+            ("LTS_ENDPOINT", server.url()),
+            ("LTS_PROJECT", "proj".into()),
+            ("LTS_UNIT", "access".into()),
+            ("LTS_SEND_TIMES", "50".into()),
+        ],
+    );
+    assert!(out.contains("sent 50 of 50 logs"), "{out}");
+    let logs = server.state().logs(Some("proj"), Some("access"));
+    assert_eq!(logs.len(), 50);
+    let l = logs
+        .iter()
+        .find(|l| l["contents"]["path"] == "/api/v1/orders/00000007")
+        .expect("log 7 arrived");
+    assert_eq!(l["contents"]["status"], 200);
+    assert_eq!(l["contents"]["latency_ms"], 12.5);
+    assert_eq!(l["labels"]["user_tag"], "string");
+    assert!(l["origin_msg"]
+        .as_str()
+        .unwrap()
+        .starts_with("GET /api/v1/orders/00000007 HTTP/1.1 200"));
+}
+
+#[test]
 fn the_producer_example_sends_what_the_seed_page_sends() {
     let server = common::server();
     let exe = compile(
@@ -366,7 +448,11 @@ fn the_cpp_wrapper_works_under_valgrind() {
         c.projects = Some(
             [(
                 "proj".to_owned(),
-                vec!["unit-a".to_owned(), "unit-p".to_owned()],
+                vec![
+                    "unit-a".to_owned(),
+                    "unit-p".to_owned(),
+                    "unit-r".to_owned(),
+                ],
             )]
             .into(),
         );
@@ -390,7 +476,23 @@ fn the_cpp_wrapper_works_under_valgrind() {
     assert!(out.contains(" passed, 0 failed"), "{out}");
     assert_eq!(
         server.state().logs(Some("proj"), Some("unit-p")).len(),
-        4 * 250 * 2
+        4 * 250 * 3
+    );
+    let r = server.state().logs(Some("proj"), Some("unit-r"));
+    assert_eq!(r.len(), 3);
+    let one = r
+        .iter()
+        .find(|l| l["origin_msg"] == "GET /api/v1/orders/00000042")
+        .unwrap();
+    assert_eq!(
+        one["contents"],
+        serde_json::json!({"level": "info", "path": "/api/v1/orders/00000042", "status": 200, "latency_ms": 12.5})
+    );
+    assert_eq!(one["labels"], serde_json::json!({"user_tag": "string"}));
+    let second = r.iter().find(|l| l["origin_msg"] == "second").unwrap();
+    assert_eq!(
+        second["contents"],
+        serde_json::json!({"level": "warn", "seq": -7})
     );
 }
 
@@ -521,9 +623,11 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
             [
                 (
                     "proj".to_owned(),
-                    ["unit-a", "unit-b", "unit-c", "unit-p", "parent", "child"]
-                        .map(str::to_owned)
-                        .to_vec(),
+                    [
+                        "unit-a", "unit-b", "unit-c", "unit-p", "unit-r", "parent", "child",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
                 ),
                 ("demo-project".to_owned(), vec![]),
             ]
@@ -544,8 +648,10 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
     for (src, name) in [
         ("tests/c/api_test.c", "api_test_san"),
         ("tests/c/producer_test.c", "producer_test_san"),
+        ("tests/c/records_test.c", "records_test_san"),
         ("examples-c/put_logs.c", "put_logs_san"),
         ("examples-c/producer.c", "producer_san"),
+        ("examples-c/records.c", "records_san"),
     ] {
         let exe = compile("cc", &c_flags, &[src], name, true);
         // Each program exits non-zero on a failed check; run_sanitized asserts success.

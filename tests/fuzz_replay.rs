@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use rand::{Rng, SeedableRng};
 
+#[path = "../fuzz/targets.rs"]
+mod targets;
+
 const RANDOM_INPUTS: usize = 3000;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -58,12 +61,37 @@ fn server_decode() {
 
 #[test]
 fn packed_items() {
-    replay("packed_items", lts::fuzzing::packed_items);
+    replay("packed_items", targets::packed_items);
 }
 
 #[test]
 fn c_entry_points() {
-    replay("c_entry_points", lts::fuzzing::c_entry_points);
+    replay("c_entry_points", targets::c_entry_points);
+}
+
+#[test]
+fn c_records() {
+    let (accepted, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    replay("c_records", |d| {
+        let c = if targets::c_records(d) {
+            &accepted
+        } else {
+            &refused
+        };
+        c.set(c.get() + 1);
+    });
+    // Both outcomes happen, so both branches' checks ran.
+    eprintln!(
+        "c_records: {} accepted, {} refused",
+        accepted.get(),
+        refused.get()
+    );
+    assert!(
+        accepted.get() > 10 && refused.get() > 10,
+        "{} accepted, {} refused",
+        accepted.get(),
+        refused.get()
+    );
 }
 
 /// Writes the seed corpora from real encodings (run once by hand: `cargo test --test
@@ -99,6 +127,14 @@ fn write_seed_corpora() {
     packed.extend(lts::packed::pack(&refs));
     std::fs::write(root.join("packed_items/three.bin"), &packed).unwrap();
     std::fs::write(root.join("c_entry_points/strings.bin"), b"msg\xfflevel\xffinfo\xffuser_tag\xffx\xffarea:\xff9k\xffkey\xffhttp://127.0.0.1:1\xffak\xffsk\xffproj\xffput_path\xff/x\xfflz4\xffua/1\xffnot pem\xffproj\xffunit\xffproj\xffunit").unwrap();
+    // Two records: 2 contents and a label, then a NULL message and a huge key length.
+    let mut rec = vec![2u8];
+    rec.extend_from_slice(b"\x02\x05level\x04info\x00\x00\x01\x03uid\x00\x01\x05\x01");
+    rec.extend_from_slice(b"\x01\x03tag\x01x\x00\x00\x01");
+    rec.extend_from_slice(b"\x01\xff\x02ab\x00\x00\x01\x00");
+    rec.extend_from_slice(b"\x0bhello world\x10\xfe\x20");
+    std::fs::create_dir_all(root.join("c_records")).unwrap();
+    std::fs::write(root.join("c_records/two.bin"), &rec).unwrap();
     std::fs::write(
         root.join("c_entry_points/bad_utf8.bin"),
         b"\xc3\x28\xff\xe2\x82\xff\x00\x00\xffhttps://h\xff",

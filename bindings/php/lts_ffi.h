@@ -7,6 +7,24 @@ typedef struct lts_producer_config lts_producer_config;
 typedef struct lts_response lts_response;
 typedef struct lts_send_result lts_send_result;
 typedef int32_t lts_result;
+typedef struct lts_field {
+  const char *key;
+  size_t key_len;
+  int32_t type;
+  const char *str;
+  size_t str_len;
+  int64_t i64;
+  double f64;
+} lts_field;
+typedef struct lts_record {
+  int64_t timestamp_ns;
+  const char *msg;
+  size_t msg_len;
+  const struct lts_field *contents;
+  size_t contents_len;
+  const struct lts_field *labels;
+  size_t labels_len;
+} lts_record;
 typedef void (*lts_send_callback)(void *user_data, const struct lts_send_result *result);
 typedef struct lts_producer_stats {
   uint32_t struct_size;
@@ -35,6 +53,12 @@ lts_result lts_put_logs_packed(struct lts_client *client,
                                size_t len,
                                size_t count,
                                struct lts_response **out);
+lts_result lts_put_records(struct lts_client *client,
+                           const char *log_project,
+                           const char *log_unit,
+                           const struct lts_record *records,
+                           size_t count,
+                           struct lts_response **out);
 lts_result lts_client_config_new(const char *endpoint,
                                  const char *access_key,
                                  const char *secret_key,
@@ -83,6 +107,13 @@ lts_result lts_producer_send(struct lts_producer *p,
                              size_t count,
                              lts_send_callback callback,
                              void *user_data);
+lts_result lts_producer_send_records(struct lts_producer *p,
+                                     const char *log_project,
+                                     const char *log_unit,
+                                     const struct lts_record *records,
+                                     size_t count,
+                                     lts_send_callback callback,
+                                     void *user_data);
 lts_result lts_producer_send_packed(struct lts_producer *p,
                                     const char *log_project,
                                     const char *log_unit,

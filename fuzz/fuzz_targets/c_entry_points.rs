@@ -1,6 +1,9 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../targets.rs"]
+mod targets;
+
 fuzz_target!(|data: &[u8]| {
-    lts::fuzzing::c_entry_points(data);
+    targets::c_entry_points(data);
 });

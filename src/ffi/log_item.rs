@@ -155,6 +155,7 @@ pub unsafe extern "C" fn lts_log_item_free(item: *mut lts_log_item) {
 }
 
 /// Wraps a log item built in Rust as a C handle (benchmarks and tests).
+#[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub fn handle_from(item: LogItem) -> *mut lts_log_item {
     lts_log_item {

@@ -229,8 +229,11 @@ pub unsafe extern "C" fn lts_producer_send_records(
 /// field  := u8 type, u32 len + key, value
 /// value  := type 0: u32 len + string | type 1: i64 | type 2: f64 (IEEE 754)
 /// ```
-/// The items obey the same rules as lts_log_item's (errors name the item and the key).
-/// @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT.
+/// The items obey the same rules as lts_log_item's (errors name the item and the key), and a
+/// key may appear once in each item's contents and once in its labels. The buffer is encoded
+/// in place (no item is built from it); it is borrowed for the call only.
+/// @returns as lts_producer_send; a malformed buffer is LTS_ERR_INVALID_ARGUMENT; a key given
+///          twice LTS_ERR_INVALID_KEY.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_send_packed(
     p: *mut lts_producer,
@@ -443,10 +446,8 @@ pub unsafe extern "C" fn lts_producer_free(p: *mut lts_producer) {
     }
 }
 
-/// Wraps a producer built in Rust as a C handle (benchmarks drive the C entry points with a
-/// producer whose clients use the sink transport, which C cannot configure).
-#[doc(hidden)]
-pub fn handle_from(p: Producer) -> *mut lts_producer {
+/// Wraps a producer as a C handle (lts_producer_after_fork's new producer).
+pub(crate) fn handle_from(p: Producer) -> *mut lts_producer {
     lts_producer {
         head: HandleHead::new(lts_producer::TAG),
         inner: p,
@@ -454,10 +455,19 @@ pub fn handle_from(p: Producer) -> *mut lts_producer {
     .into_raw()
 }
 
+/// Wraps a producer built in Rust as a C handle (benchmarks drive the C entry points with a
+/// producer whose clients use the sink transport, which C cannot configure).
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub fn handle_for_tests(p: Producer) -> *mut lts_producer {
+    handle_from(p)
+}
+
 /// The producer behind a C handle, so a test can drive one producer through both APIs.
 ///
 /// # Safety
-/// `h` came from [`handle_from`] and is not freed while the reference is used.
+/// `h` came from [`handle_for_tests`] and is not freed while the reference is used.
+#[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub unsafe fn producer_of<'a>(h: *const lts_producer) -> &'a Producer {
     &(*h).inner

@@ -15,28 +15,7 @@
 #include <string.h>
 
 #include "lts.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, \
-                    __LINE__, #cond, lts_last_error_message());              \
-        }                                                                    \
-    } while (0)
-
-/* The call returned `code` and the last error mentions `needle`. */
-#define CHECK_ERR(call, code, needle)                                                      \
-    do {                                                                                   \
-        lts_result r_ = (call);                                                            \
-        CHECK(r_ == (code));                                                               \
-        if (r_ != (code)) fprintf(stderr, "  got %s\n", lts_result_name(r_));              \
-        CHECK(strstr(lts_last_error_message(), (needle)) != NULL);                         \
-    } while (0)
+#include "check.h"
 
 static const char *endpoint, *dead_endpoint;
 
@@ -351,6 +330,5 @@ int main(void) {
     test_last_error_survives_getters();
     test_threads();
     test_fork();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -12,17 +12,7 @@
 #include <unistd.h>
 
 #include "lts.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (cond) passed++;                                                                    \
-        else {                                                                                 \
-            failed++;                                                                          \
-            fprintf(stderr, "%s:%d: FAILED: %s (%s)\n", __FILE__, __LINE__, #cond,             \
-                    lts_last_error_message());                                                 \
-        }                                                                                      \
-    } while (0)
+#include "check.h"
 
 static int results_ok, results_seen;
 
@@ -92,6 +82,5 @@ int main(void) {
     lts_client_config_free(cc);
     lts_producer_config_free(pc);
     lts_log_item_free(it);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -11,19 +11,7 @@
 #include <string.h>
 
 #include "lts.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                              \
-    do {                                                                                         \
-        if (cond) {                                                                              \
-            passed++;                                                                            \
-        } else {                                                                                 \
-            failed++;                                                                            \
-            fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, __LINE__, #cond,   \
-                    lts_last_error_message());                                                   \
-        }                                                                                        \
-    } while (0)
+#include "check.h"
 
 static const char *endpoint;
 
@@ -246,6 +234,5 @@ int main(void) {
     test_config_ranges();
     test_threads_and_callbacks();
     test_poll_mode_and_reentrancy();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

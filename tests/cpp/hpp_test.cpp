@@ -10,17 +10,7 @@
 #include <vector>
 
 #include "lts.hpp"
-
-static int passed, failed;
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            std::fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);          \
-        }                                                                                    \
-    } while (0)
+#include "../c/check.h"
 
 static lts::LogItem make(int i) {
     lts::LogItem item;
@@ -71,6 +61,27 @@ int main() {
         CHECK(e.code() == LTS_ERR_AUTH);
     }
 
+    // The record form: fields view this function's own strings.
+    std::string path = "/api/v1/orders/00000042";
+    lts::Response rr = client.put("proj", "unit-r", lts::now_ns(), "GET " + path,
+                                  {{"level", "info"}, {"path", path}, {"status", 200}, {"latency_ms", 12.5}},
+                                  {{"user_tag", "string"}});
+    CHECK(rr.status_code == 0);
+    std::string second = "second";
+    lts::Field two_contents[] = {{"level", std::string_view("warn")}, {"seq", int64_t{-7}}};
+    std::vector<lts::Record> recs = {
+        {lts::now_ns(), "first", nullptr, 0, nullptr, 0},
+        {lts::now_ns(), second, two_contents, 2, nullptr, 0},
+    };
+    CHECK(client.put("proj", "unit-r", recs).status_code == 0);
+    try {
+        client.put("proj", "unit-r", lts::now_ns(), "m", {{"area:", 1}});
+        CHECK(false);
+    } catch (const lts::Error &e) {
+        CHECK(e.code() == LTS_ERR_INVALID_KEY);
+        CHECK(std::strstr(e.what(), "record 0: invalid content key \"area:\"") != nullptr);
+    }
+
     // Producer: four threads, std::function callbacks, each exactly once.
     lts::ProducerConfig pc;
     pc.linger_ms(100).worker_count(2);
@@ -80,6 +91,7 @@ int main() {
     constexpr int kThreads = 4, kSends = 250;
     std::vector<std::atomic<int>> hits(kThreads * kSends);
     std::atomic<size_t> logs{0};
+    std::atomic<int> records_ok{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; t++) {
         threads.emplace_back([&, t] {
@@ -92,6 +104,12 @@ int main() {
                     if (res.ok()) logs += res.log_count;
                     hits[id]++;
                 });
+                // And one in the record form, from this thread's own string.
+                std::string msg = "record form " + std::to_string(id);
+                producer.send("proj", "unit-p", lts::now_ns(), msg, {{"seq", id}, {"form", "record"}}, {},
+                              [&records_ok](const lts::SendResult &res) {
+                                  if (res.ok()) records_ok++;
+                              });
             }
         });
     }
@@ -107,10 +125,11 @@ int main() {
     for (auto &h : hits) once = once && h.load() == 1;
     CHECK(once);
     CHECK(logs.load() == size_t(kThreads * kSends * 2));
+    CHECK(records_ok.load() == kThreads * kSends);
     lts_producer_stats st = producer.stats();
-    CHECK(st.logs_sent == uint64_t(kThreads * kSends * 2));
+    CHECK(st.logs_sent == uint64_t(kThreads * kSends * 3));
+    CHECK(st.logs_accepted == st.logs_sent + st.logs_failed && st.buffered_bytes == 0);
     CHECK(producer.close(0));  // already closed: fine
 
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

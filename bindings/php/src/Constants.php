@@ -13,6 +13,9 @@ final class Constants
     public const LTS_AUTH_EOP = 1;
     public const LTS_CALLBACK_THREAD = 0;
     public const LTS_CALLBACK_POLL = 1;
+    public const LTS_FIELD_STR = 0;
+    public const LTS_FIELD_I64 = 1;
+    public const LTS_FIELD_F64 = 2;
     public const LTS_ABI_VERSION = 0;
     public const LTS_OK = 0;
     public const LTS_ERR_INVALID_ARGUMENT = 1;
