@@ -4,7 +4,19 @@ Every side gets the same logs (the project's bench shapes), a warm-up run that i
 away, then the median of --runs runs; each run is a fresh process and checks that every log
 arrived. lts-local runs in its own process (started and stopped here) on loopback.
 
-    python3 scripts/bench.py [--runs 3] [--logs 1000000] [--rss-seconds 20] [--no-python] [--out FILE]
+    python3 scripts/bench.py [--runs 3] [--logs 1000000] [--rss-seconds 20] [--no-python]
+                             [--peer "CMD ARGS"] [--out FILE]
+
+The leading rows are what a caller pays: a fresh log made from the program's own data on every
+call (records, packed, items), paced and in a burst, one and two threads, and the client's CPU
+per log end to end. Sends of prebuilt items (building the log left out) are secondary rows.
+
+--peer runs another producer beside liblts in the same run, for the ratios: a command that,
+given `LOGS [timing] [rate=N]` appended, sends LOGS logs of the `wide` shape made fresh per call
+from one thread and prints the same key=value lines as `lts_bench send` (median_ns, p99_ns,
+p999_ns, cpu_ns_per_log, format_ns_per_log, lib_cpu_ns_per_log, logs_per_s). The project cannot
+ship such a driver for another vendor's SDK; BENCHMARKS.md says how the one in its figures was
+made.
 """
 import argparse
 import json
@@ -93,6 +105,7 @@ def main():
     ap.add_argument("--logs", type=int, default=1_000_000)
     ap.add_argument("--no-python", action="store_true")
     ap.add_argument("--rss-seconds", type=float, default=20, help="how long the 1 GiB offer lasts")
+    ap.add_argument("--peer", help="a peer producer's benchmark command (see the module doc)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench-results.md"))
     a = ap.parse_args()
     rows = []
@@ -101,28 +114,57 @@ def main():
         rows.append((what, value))
         print(f"  {what}: {value}", flush=True)
 
-    print(f"== send cost from C (lts_bench send ... timing rate={PACED}), lts-local --sink in its own process")
+    def lat(f):
+        return f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns"
+
+    peer = a.peer.split() if a.peer else None
+    print(f"== the cost of one log from C: a fresh log made from the program's own data per call "
+          f"(lts_bench send ... api=API timing); lts-local --sink in its own process")
     server = Server("--sink")
     try:
+        send = lambda shape, threads, *extra: repeat(  # noqa: E731
+            a.runs, [BENCH, "send", server.url, shape, str(threads), str(a.logs), "timing", *extra])
         for shape in ("wide", "small"):
-            for threads in (1, 2):
-                f = repeat(a.runs, [BENCH, "send", server.url, shape, str(threads), str(a.logs), "timing",
-                                    f"rate={PACED}"])
-                row(f"send, {shape}, {threads} thread(s), {PACED:,} logs/s offered: median / p99 / p999",
-                    f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns "
-                    f"(clock pair alone {f['timer_ns']:.0f} ns)")
+            for api in ("records", "packed", "items"):
+                f = send(shape, 1, f"api={api}", f"rate={PACED}")
+                row(f"{shape}, {api}, 1 thread, {PACED:,} logs/s: median / p99 / p999", lat(f))
+                if shape == "wide" and api == "records" and peer:
+                    p = repeat(a.runs, peer + [str(a.logs), "timing", f"rate={PACED}"])
+                    row(f"wide, peer (--peer), 1 thread, {PACED:,} logs/s: median / p99 / p999", lat(p))
+                    row("wide, records / peer, median and p99", f"{f['median_ns'] / p['median_ns']:.2f} / "
+                        f"{f['p99_ns'] / p['p99_ns']:.2f}")
+            f = send(shape, 1, "api=records")
+            row(f"{shape}, records, 1 thread, a burst of {a.logs:,} as fast as it goes: median / p99 / p999",
+                f"{lat(f)} ({f['minor_faults_per_1000_logs']:.1f} page faults per 1000 logs)")
+            if shape == "wide" and peer:
+                p = repeat(a.runs, peer + [str(a.logs), "timing"])
+                row(f"wide, peer (--peer), 1 thread, a burst of {a.logs:,}: median / p99 / p999", lat(p))
+            f = send(shape, 2, "api=records", f"rate={PACED}")
+            row(f"{shape}, records, 2 threads (bursts spread), {PACED:,} logs/s: median / p99 / p999", lat(f))
+            f = send(shape, 2, "api=records", f"rate={PACED}", "aligned")
+            row(f"{shape}, records, 2 threads bursting in step (worst case): median / p99 / p999", lat(f))
+
+        print(f"== client CPU per log, end to end into lts-local --sink ({a.logs:,} logs, one sending thread "
+              f"as fast as it goes; 'library' leaves out the program formatting its own data)")
         for shape in ("wide", "small"):
-            f = repeat(a.runs, [BENCH, "send", server.url, shape, "2", str(a.logs), "timing",
-                                f"rate={PACED}", "aligned"])
-            row(f"send, {shape}, 2 threads bursting in step (worst case): median / p99 / p999",
-                f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns")
-        print("== end to end into lts-local --sink, as fast as one sending thread goes")
+            for api in ("records", "items"):
+                f = repeat(a.runs, [BENCH, "send", server.url, shape, "1", str(a.logs), f"api={api}"], server)
+                gb = f["raw_mb_per_s"] * (f["logs"] / f["logs_per_s"]) / 1000
+                row(f"end to end, {shape}, {api}: client CPU per log, library / all; logs/s; raw MB/s; "
+                    f"server CPU-s per raw GB",
+                    f"{f['lib_cpu_ns_per_log']:.0f} / {f['cpu_ns_per_log']:.0f} ns; {f['logs_per_s']:,.0f}; "
+                    f"{f['raw_mb_per_s']:.1f}; {f['server_cpu_s'] / gb:.2f}")
+                if shape == "wide" and api == "records" and peer:
+                    p = repeat(a.runs, peer + [str(a.logs)])
+                    row("end to end, wide, peer (--peer): client CPU per log, library / all; logs/s",
+                        f"{p['lib_cpu_ns_per_log']:.0f} / {p['cpu_ns_per_log']:.0f} ns; {p['logs_per_s']:,.0f}")
+                    row("end to end, wide, records / peer: library CPU per log",
+                        f"{f['lib_cpu_ns_per_log'] / p['lib_cpu_ns_per_log']:.2f}")
+
+        print("== secondary: lts_producer_send of a prebuilt item (building the log left out)")
         for shape in ("wide", "small"):
-            f = repeat(a.runs, [BENCH, "send", server.url, shape, "1", str(a.logs)], server)
-            gb = f["raw_mb_per_s"] * (f["logs"] / f["logs_per_s"]) / 1000
-            row(f"end to end, {shape}: logs/s, raw MB/s, CPU-s per raw GB (client / server)",
-                f"{f['logs_per_s']:,.0f} logs/s, {f['raw_mb_per_s']:.1f} MB/s, "
-                f"{f['cpu_s_per_gb']:.2f} / {f['server_cpu_s'] / gb:.2f}")
+            f = send(shape, 1, "api=prebuilt", f"rate={PACED}")
+            row(f"secondary: {shape}, prebuilt item, 1 thread, {PACED:,} logs/s: median / p99 / p999", lat(f))
     finally:
         server.stop()
 

@@ -37,26 +37,37 @@ pub(crate) fn resource_logs_len(resource_len: usize, records_len: usize) -> usiz
 }
 
 /// The logs of one label set: the encoded `Resource` attributes (also the group's identity:
-/// equal label lists encode to equal bytes) and the encoded records.
+/// equal label lists encode to equal bytes) and the encoded records, after `head` bytes of
+/// room at the front of the buffer (the first group's, for the envelope: see
+/// [`BatchBuilder::seal`]).
 #[derive(Debug, Clone)]
 struct Group {
     resource: Vec<u8>,
     records: Vec<u8>,
+    head: usize,
     count: usize,
 }
 
 impl Group {
-    fn resource_logs_len(&self) -> usize {
-        resource_logs_len(self.resource.len(), self.records.len())
+    fn records(&self) -> &[u8] {
+        &self.records[self.head..]
     }
 
-    fn put(&self, out: &mut Vec<u8>) {
+    fn resource_logs_len(&self) -> usize {
+        resource_logs_len(self.resource.len(), self.records.len() - self.head)
+    }
+
+    /// Everything of the `ResourceLogs` field before the records, written at `at` (which
+    /// has `self.envelope_len()` bytes).
+    fn envelope_len(&self) -> usize {
+        field_len(self.resource_logs_len()) - (self.records.len() - self.head)
+    }
+
+    fn put_envelope(&self, out: &mut Vec<u8>) {
         let len = self.resource_logs_len();
+        let scope_logs_len = field_len(SCOPE_LEN) + self.records.len() - self.head;
         debug_assert_eq!(SCOPE.len(), SCOPE_LEN);
-        let scope_logs_len = field_len(SCOPE_LEN) + self.records.len();
-        // Everything up to the records; the records are copied once, not zeroed first.
-        let head = field_len(len) - self.records.len();
-        write_exact(out, head, |w| {
+        write_exact(out, self.envelope_len(), |w| {
             w.byte(tag(1, LEN));
             w.varint(len as u64);
             w.bytes_field(1, &self.resource);
@@ -64,9 +75,18 @@ impl Group {
             w.varint(scope_logs_len as u64);
             w.bytes_field(1, &SCOPE);
         });
-        out.extend_from_slice(&self.records);
+    }
+
+    fn put(&self, out: &mut Vec<u8>) {
+        // Everything up to the records; the records are copied once, not zeroed first.
+        self.put_envelope(out);
+        out.extend_from_slice(self.records());
     }
 }
+
+/// Room kept before a batch's first records for its envelope (an envelope with labels longer
+/// than this is copied out instead).
+const ENVELOPE_ROOM: usize = 128;
 
 /// Logs grouped by identical label lists (first-seen order), already serialized. The sync
 /// client and the producer both build requests with it.
@@ -79,6 +99,9 @@ pub struct BatchBuilder {
     /// The first label group's record buffer, reserved (or recycled) up front, so a growing
     /// batch is not copied over and over by reallocation while senders wait on its lock.
     first: Vec<u8>,
+    /// Where the `LogsData` starts in the first group's buffer once [`BatchBuilder::seal`]
+    /// wrote its envelope there.
+    sealed: Option<usize>,
 }
 
 impl BatchBuilder {
@@ -90,6 +113,8 @@ impl BatchBuilder {
     /// earlier batch, whose pages are already mapped.
     pub fn with_buffer(mut buf: Vec<u8>) -> Self {
         buf.clear();
+        // Room for the envelope, so a batch of one label set is sent without a copy.
+        buf.resize(ENVELOPE_ROOM, 0);
         BatchBuilder {
             first: buf,
             ..Self::default()
@@ -133,9 +158,16 @@ impl BatchBuilder {
                 } else {
                     Vec::new()
                 };
+                // A buffer from with_buffer starts with its envelope room.
+                let head = if self.groups.is_empty() && records.len() == ENVELOPE_ROOM {
+                    ENVELOPE_ROOM
+                } else {
+                    0
+                };
                 self.groups.push(Group {
                     resource: resource.to_vec(),
                     records,
+                    head,
                     count: 0,
                 });
                 self.groups.len() - 1
@@ -146,6 +178,7 @@ impl BatchBuilder {
 
     /// Copies encoded logs into their groups.
     pub fn append(&mut self, enc: &Encoded) {
+        debug_assert!(self.sealed.is_none(), "appending to a sealed batch");
         for (record, labels) in enc.entries() {
             let g = self.group_for(labels);
             g.records.extend_from_slice(record);
@@ -158,7 +191,7 @@ impl BatchBuilder {
     pub fn merge(&mut self, other: BatchBuilder) {
         for g in other.groups {
             let mine = self.group_for(&g.resource);
-            mine.records.extend_from_slice(&g.records);
+            mine.records.extend_from_slice(g.records());
             mine.count += g.count;
         }
         self.count += other.count;
@@ -180,6 +213,32 @@ impl BatchBuilder {
             .sum()
     }
 
+    /// Writes the envelope in front of the records, when the batch is one label set whose
+    /// envelope fits the room kept for it: then [`BatchBuilder::logs_data_in_place`] gives the
+    /// whole `LogsData` without copying. Call once the batch is complete (appending after it
+    /// is a bug).
+    pub fn seal(&mut self) {
+        self.sealed = None;
+        let [g] = &mut self.groups[..] else {
+            return;
+        };
+        let n = g.envelope_len();
+        if n > g.head {
+            return;
+        }
+        let mut envelope = Vec::with_capacity(n);
+        g.put_envelope(&mut envelope);
+        let at = g.head - n;
+        g.records[at..g.head].copy_from_slice(&envelope);
+        self.sealed = Some(at);
+    }
+
+    /// The `LogsData` bytes where they lie, if [`BatchBuilder::seal`] could put them there.
+    pub fn logs_data_in_place(&self) -> Option<&[u8]> {
+        let at = self.sealed?;
+        Some(&self.groups[0].records[at..])
+    }
+
     /// The `LogsData` bytes.
     pub fn to_logs_data(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -189,6 +248,7 @@ impl BatchBuilder {
 
     /// The `LogsData` bytes, into `out` (cleared first; its allocation is reused).
     pub fn write_logs_data(&self, out: &mut Vec<u8>) {
+        debug_assert!(self.sealed.is_none() || self.groups.len() == 1);
         out.clear();
         out.reserve(self.raw_size());
         for g in &self.groups {

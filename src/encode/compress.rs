@@ -27,23 +27,21 @@ impl Compression {
     }
 }
 
-/// Compresses `raw` into `out` (replacing what it held; its allocation is reused between
-/// batches, so its pages are not mapped afresh for each).
-pub fn compress(raw: &[u8], compression: Compression, out: &mut Vec<u8>) {
+/// Compresses `raw` through `scratch`, a buffer the caller keeps between batches (kept at its
+/// full length, so its pages are neither mapped nor zeroed afresh for each batch); returns the
+/// compressed bytes, borrowed from `scratch` (or `raw` itself when there is no compression).
+pub fn compress<'a>(raw: &'a [u8], compression: Compression, scratch: &'a mut Vec<u8>) -> &'a [u8] {
     match compression {
         Compression::Lz4 => {
             let max = lz4_flex::block::get_maximum_output_size(raw.len());
-            if out.len() < max {
-                out.resize(max, 0);
+            if scratch.len() < max {
+                scratch.resize(max, 0);
             }
-            let n = lz4_flex::block::compress_into(raw, out)
+            let n = lz4_flex::block::compress_into(raw, scratch)
                 .expect("the output holds lz4's maximum output size");
-            out.truncate(n);
+            &scratch[..n]
         }
-        Compression::None => {
-            out.clear();
-            out.extend_from_slice(raw);
-        }
+        Compression::None => raw,
     }
 }
 

@@ -43,13 +43,7 @@ impl EncodedBatch {
         compression: Compression,
         scratch: &mut Vec<u8>,
     ) -> Self {
-        let body = match compression {
-            Compression::None => raw.to_vec(),
-            Compression::Lz4 => {
-                compress(raw, compression, scratch);
-                scratch.clone()
-            }
-        };
+        let body = compress(raw, compression, scratch).to_vec();
         EncodedBatch {
             body,
             raw_size: raw.len(),
@@ -274,6 +268,41 @@ mod tests {
             );
             b.append(&enc);
         }
+        assert_eq!(
+            b.to_logs_data(),
+            BatchBuilder::from_logs(&refs[..]).unwrap().to_logs_data()
+        );
+    }
+
+    #[test]
+    fn a_sealed_batch_gives_the_same_bytes_where_they_lie() {
+        for labels in [&[][..], &[("user_tag", Value::Str("x".into()))][..]] {
+            let items: Vec<LogItem> = (1..40).map(|i| item(i, "m", labels)).collect();
+            let refs: Vec<&LogItem> = items.iter().collect();
+            let mut enc = Encoded::default();
+            let mut b = BatchBuilder::with_buffer(Vec::new());
+            for chunk in refs.chunks(7) {
+                enc.encode(chunk).unwrap();
+                b.append(&enc);
+            }
+            let copied = b.to_logs_data();
+            b.seal();
+            assert_eq!(b.logs_data_in_place(), Some(&copied[..]));
+            assert_eq!(b.to_logs_data(), copied);
+            assert_eq!(b.raw_size(), copied.len());
+        }
+        // Two label sets cannot lie in one buffer: copied, still right.
+        let items = [
+            item(1, "a", &[("g", Value::Int(1))]),
+            item(2, "b", &[("g", Value::Int(2))]),
+        ];
+        let refs: Vec<&LogItem> = items.iter().collect();
+        let mut b = BatchBuilder::with_buffer(Vec::new());
+        let mut enc = Encoded::default();
+        enc.encode(&refs[..]).unwrap();
+        b.append(&enc);
+        b.seal();
+        assert_eq!(b.logs_data_in_place(), None);
         assert_eq!(
             b.to_logs_data(),
             BatchBuilder::from_logs(&refs[..]).unwrap().to_logs_data()

@@ -55,7 +55,10 @@ impl Accumulator {
         }
     }
 
-    fn close(pool: &Arc<Pool<Vec<u8>>>, project: &str, unit: &str, b: OpenBatch) -> Batch {
+    fn close(pool: &Arc<Pool<Vec<u8>>>, project: &str, unit: &str, mut b: OpenBatch) -> Batch {
+        // Complete now: its envelope goes in front of its records, so the worker compresses
+        // the bytes where they lie.
+        b.builder.seal();
         Batch {
             project: project.to_owned(),
             unit: unit.to_owned(),

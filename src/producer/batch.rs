@@ -53,7 +53,9 @@ impl Payload {
 
     pub fn logs_data(&self) -> Vec<u8> {
         match self {
-            Payload::Built(b) => b.to_logs_data(),
+            Payload::Built(b) => b
+                .logs_data_in_place()
+                .map_or_else(|| b.to_logs_data(), <[u8]>::to_vec),
             Payload::Raw { logs_data, .. } => logs_data.clone(),
         }
     }
@@ -65,10 +67,13 @@ impl Payload {
         scratch: &mut Scratch,
     ) -> crate::encode::EncodedBatch {
         let raw = match self {
-            Payload::Built(b) => {
-                b.write_logs_data(&mut scratch.logs_data);
-                &scratch.logs_data[..]
-            }
+            Payload::Built(b) => match b.logs_data_in_place() {
+                Some(bytes) => bytes,
+                None => {
+                    b.write_logs_data(&mut scratch.logs_data);
+                    &scratch.logs_data[..]
+                }
+            },
             Payload::Raw { logs_data, .. } => &logs_data[..],
         };
         crate::encode::EncodedBatch::new(raw, self.log_count(), compression, &mut scratch.lz4)
