@@ -600,7 +600,7 @@ lts_result lts_producer_new(const struct lts_producer_config *config, struct lts
 lts_result lts_producer_add_client(struct lts_producer *p, const struct lts_client_config *c);
 
 /**
- * Starts the producer's threads: a linger timer, the workers, and in thread mode the
+ * Starts the producer's threads: a linger thread (lts-linger), the workers (lts-worker-N), and in thread mode the
  * callback thread.
  * @returns LTS_OK; LTS_ERR_INVALID_STATE (started or closed already); LTS_ERR_INTERNAL (a
  *          thread could not be created).

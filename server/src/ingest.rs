@@ -1,6 +1,7 @@
 //! A put-logs body: decompress, decode, validate against the documented limits, and turn
 //! into stored records. Never panics on input; every refusal carries its `LTS_xxxx` code.
 
+use lts::encode::Compression;
 use lts::log_item::{check_key, Field};
 use lts::otlp::{any_value, AnyValue, KeyValue, LogsData};
 use lts::profile::{MAX_REQUEST_BYTES, MAX_REQUEST_LOGS};
@@ -43,13 +44,13 @@ pub fn decompress(
             ));
         }
     }
+    // The library's own decompression (encode::compress), bounds-checked on any input.
     let raw = match compress.map(str::to_ascii_lowercase).as_deref() {
         None | Some("") | Some("none") => body.to_vec(),
         Some("lz4") => {
             let n = raw_size
                 .ok_or_else(|| reject("LTS_8006", "an lz4 body needs its raw size header"))?;
-            lz4_flex::block::decompress(body, n)
-                .map_err(|e| reject("LTS_8006", format!("lz4 block cannot be decompressed: {e}")))?
+            lts::encode::decompress(body, Compression::Lz4, n).map_err(|e| reject("LTS_8006", e))?
         }
         Some(other) => {
             return Err(reject(

@@ -130,7 +130,7 @@ pub unsafe extern "C" fn lts_producer_add_client(
     }
 }
 
-/// Starts the producer's threads: a linger timer, the workers, and in thread mode the
+/// Starts the producer's threads: a linger thread (lts-linger), the workers (lts-worker-N), and in thread mode the
 /// callback thread.
 /// @returns LTS_OK; LTS_ERR_INVALID_STATE (started or closed already); LTS_ERR_INTERNAL (a
 ///          thread could not be created).

@@ -74,7 +74,7 @@ impl Accumulator {
 
     /// Appends a send to its open batch. Returns the batches that closed (at most two: the
     /// one it did not fit in, and its own if it is now full) and whether a new batch opened
-    /// (the linger timer must look again). `now` is read only when a batch opens.
+    /// (the linger thread must look again). `now` is read only when a batch opens.
     pub fn append(
         &mut self,
         project: &str,

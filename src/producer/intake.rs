@@ -5,7 +5,7 @@
 //! intake lock, and is posted to the outbox before that lock is released.** And a send's
 //! room under the memory cap is reserved in the same critical section that appends it, so
 //! no reservation belongs to a send that is about to be refused. Every path that
-//! makes a batch (a send filling one, the linger timer, a batch given back, close's flush)
+//! makes a batch (a send filling one, the linger thread, a batch given back, close's flush)
 //! checks under this lock that the producer is running. Close, under the same lock, stops
 //! the producer, flushes the open batches and closes the outbox's queue. So once close has
 //! released the lock, every batch ever made is in the outbox, none can follow, and "the
@@ -50,7 +50,7 @@ pub(crate) struct Intake {
     /// Changed to and from RUNNING only under `open`'s lock (read without it as a hint).
     pub(super) state: AtomicU8,
     pub(super) open: Mutex<Accumulator>,
-    /// Wakes the linger timer: a batch opened, or the producer stopped.
+    /// Wakes the linger thread: a batch opened, or the producer stopped.
     pub(super) linger_wake: Condvar,
     pub memory: MemoryCap,
     pub outbox: Outbox,

@@ -1,4 +1,4 @@
-//! The linger timer: one thread per producer that closes batches whose linger time has
+//! The linger thread (lts-linger): one per producer that closes batches whose linger time has
 //! passed, so a quiet (project, unit) still sends within `linger_ms`.
 
 use std::time::Instant;

@@ -243,7 +243,7 @@ impl Producer {
         Ok(())
     }
 
-    /// Starts the threads: one linger timer, `worker_count` workers, and in thread mode one
+    /// Starts the threads: one linger thread (lts-linger), `worker_count` workers, and in thread mode one
     /// callback thread.
     pub fn start(&self) -> Result<()> {
         let mut threads = lock(&self.threads);
