@@ -4,8 +4,9 @@
  * Conventions (every function's comment says how it applies them):
  *  - Ownership: handles are opaque; every lts_x_new has an lts_x_free, which accepts NULL.
  *    Free each handle exactly once. Strings passed in are NUL-terminated UTF-8, borrowed for
- *    the call only (the library copies what it keeps). Strings returned are owned by the
- *    handle they come from and live until it is freed; never free() them.
+ *    the call only (the library copies what it keeps). Strings returned as `const char *`
+ *    are owned by the library (the handle they come from, until it is freed); never free()
+ *    them. Strings returned as `char *` are the caller's: free each with lts_string_free.
  *  - Errors: functions return lts_result (LTS_OK or LTS_ERR_*); constructors write the new
  *    handle to *out, which is set to NULL on failure. lts_last_error_message() tells this
  *    thread's detail of its last failed call. No panic or exception crosses this boundary:
@@ -13,6 +14,8 @@
  *  - Threads: lts_client may be used from any number of threads at once. Configs and log
  *    items are used by one thread at a time (they may be handed between threads, and read
  *    concurrently, e.g. passed to two calls at once).
+ *  - Logging: the library says what is going wrong in log lines, to stderr by default (warnings
+ *    and errors); lts_set_log_callback and lts_set_log_level redirect or silence them.
  *  - Fork: handles do not survive fork(); in a child they return LTS_ERR_INVALID_STATE, and
  *    freeing them there never waits for the parent's threads.
  */
@@ -26,6 +29,9 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+
+/** lts_set_log_level: nothing is written. */
+#define LTS_LOG_OFF (-1)
 
 #define LTS_VERSION_MAJOR 0
 #define LTS_VERSION_MINOR 1
@@ -42,6 +48,28 @@
  * Every put-logs request is EOP-signed with AK/SK; no token call.
  */
 #define LTS_AUTH_EOP 1
+
+/**
+ * Something failed: a batch that will not be delivered, close leaving logs unsent.
+ */
+#define LTS_LOG_ERROR 3
+
+/**
+ * Something is going wrong and may recover: a failed attempt that will be retried, a token
+ * call failing, a send refused for a full buffer. The default level.
+ */
+#define LTS_LOG_WARN 4
+
+/**
+ * Recoveries and notable events: a delivery that succeeded after retries, a token renewed
+ * after the service refused it.
+ */
+#define LTS_LOG_INFO 6
+
+/**
+ * Routine events, e.g. each token obtained.
+ */
+#define LTS_LOG_DEBUG 7
 
 /**
  * Default: one library thread per producer runs callbacks, one at a time.
@@ -163,6 +191,24 @@ typedef struct lts_record {
 } lts_record;
 
 /**
+ * Receives the library's log lines.
+ *
+ * @param user_data  what was given to lts_set_log_callback, untouched.
+ * @param level      LTS_LOG_ERROR, LTS_LOG_WARN, LTS_LOG_INFO or LTS_LOG_DEBUG.
+ * @param message    one line, NUL-terminated UTF-8 without a trailing newline, valid only
+ *                   during the call. Lines never contain a secret key, a token or a
+ *                   signature.
+ *
+ * Thread: a producer's lines run where its callbacks run (its callback thread, or inside
+ * lts_producer_poll and lts_producer_close in poll mode), in order with them, and never
+ * after its close returned; a client's on the thread calling it. So the hook may run on several threads at once (one per producer
+ * and calling thread) and must be thread-safe. It MUST return quickly and MUST NOT unwind;
+ * lines it causes itself (through library calls) are dropped. Calling lts_set_log_callback
+ * from inside it is ignored.
+ */
+typedef void (*lts_log_callback)(void *user_data, int32_t level, const char *message);
+
+/**
  * Called once per accepted send with its outcome.
  *
  * @param user_data  what was given to lts_producer_send, untouched.
@@ -179,11 +225,17 @@ typedef struct lts_record {
 typedef void (*lts_send_callback)(void *user_data, const struct lts_send_result *result);
 
 /**
- * A producer's counters, filled by lts_producer_get_stats. Set `struct_size` to
- * `sizeof(lts_producer_stats)` before the call: later versions may add fields at the end, and
- * only the fields that fit in `struct_size` are written. Bytes are raw (uncompressed) bytes.
+ * A producer's counters. Bytes are raw (uncompressed protobuf) bytes.
+ *
+ * C callers set `struct_size` to `sizeof(lts_producer_stats)` before
+ * lts_producer_get_stats: later versions may add fields at the end, and only the fields
+ * that fit in `struct_size` are written. In values the library makes it is this version's
+ * size.
  */
 typedef struct lts_producer_stats {
+  /**
+   * The size of the caller's struct (see above).
+   */
   uint32_t struct_size;
   /**
    * Logs in accepted send calls.
@@ -212,7 +264,8 @@ typedef struct lts_producer_stats {
    */
   uint64_t bytes_sent;
   /**
-   * Bytes accepted and not yet reported (what the buffer cap limits).
+   * Bytes accepted and not yet reported, with the bookkeeping of sends still owed a
+   * callback (what the buffer cap limits).
    */
   uint64_t buffered_bytes;
   /**
@@ -224,6 +277,19 @@ typedef struct lts_producer_stats {
    */
   uint64_t retries;
 } lts_producer_stats;
+
+/**
+ * Receives a producer's stats as JSON (the text of lts_producer_stats_json), every
+ * `stats_interval_ms`.
+ *
+ * @param user_data  what was given to lts_producer_config_set_stats_callback, untouched.
+ * @param json       NUL-terminated UTF-8, valid only during the call.
+ *
+ * Thread: where the producer's callbacks run, in order with them (its callback thread, or
+ * inside lts_producer_poll and lts_producer_close in poll mode). As for lts_send_callback:
+ * return quickly, do not unwind, do not close or free the producer from inside.
+ */
+typedef void (*lts_stats_callback)(void *user_data, const char *json);
 
 /**
  * Success.
@@ -512,6 +578,24 @@ const char *lts_result_name(lts_result r);
 const char *lts_last_error_message(void);
 
 /**
+ * Sends the library's log lines to `cb` (NULL: back to the default, stderr). Lines above
+ * the level (lts_set_log_level, default LTS_LOG_WARN) are dropped before they reach it.
+ *
+ * When this returns, the previous hook is not running on any thread and will not be
+ * called again, so its user_data may be released. Process-wide; thread-safe; may be called
+ * before or after producers and clients exist.
+ */
+void lts_set_log_callback(lts_log_callback cb, void *user_data);
+
+/**
+ * Drops lines above `level`: LTS_LOG_ERROR writes only errors, LTS_LOG_DEBUG everything,
+ * LTS_LOG_OFF (or any value below LTS_LOG_ERROR) nothing at all, to the hook or stderr.
+ * The default is LTS_LOG_WARN. Process-wide; thread-safe; takes effect for lines not yet
+ * written, queued ones included.
+ */
+void lts_set_log_level(int32_t level);
+
+/**
  * Makes an empty log item. It needs a timestamp and an origin message before it can be sent.
  * @param out receives the item, or NULL on failure.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (out is NULL). Free with lts_log_item_free.
@@ -581,6 +665,49 @@ lts_result lts_check_key(const char *key, bool is_label);
  * Frees a log item. NULL does nothing. Free each item once.
  */
 void lts_log_item_free(struct lts_log_item *item);
+
+/**
+ * Sets a client option by name, e.g. `("request_timeout_ms", "5000")`. The keys, their
+ * types, defaults and accepted values are in CONFIGURATION.md and in lts_config_schema();
+ * each typed setter (lts_client_config_set_<key>) is the same as setting its key here.
+ * Integers are decimal, booleans "true"/"false", choices by name ("lz4", "eop", ...).
+ * @param key, value  NUL-terminated UTF-8, borrowed for the call.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
+ *          message lists the keys) or a bad value (the message names the key, the value and
+ *          what is accepted; a secret_key value is never shown). The config is unchanged on
+ *          error.
+ */
+lts_result lts_client_config_set(struct lts_client_config *c, const char *key, const char *value);
+
+/**
+ * Reads a client option by name, written as lts_client_config_set takes it.
+ * @returns a new NUL-terminated string the caller frees with lts_string_free; NULL (and the
+ *          last error set) for a NULL argument, an unknown key, or "secret_key", which can be
+ *          set but never read back.
+ */
+char *lts_client_config_get(const struct lts_client_config *c, const char *key);
+
+/**
+ * Sets a producer option by name, e.g. `("linger_ms", "100")`; as lts_client_config_set,
+ * for the keys of CONFIGURATION.md's producer table.
+ */
+lts_result lts_producer_config_set(struct lts_producer_config *c,
+                                   const char *key,
+                                   const char *value);
+
+/**
+ * Reads a producer option by name; as lts_client_config_get.
+ */
+char *lts_producer_config_get(const struct lts_producer_config *c, const char *key);
+
+/**
+ * Every option as JSON, for bindings that set options by name and check they know them
+ * all: `{"client": [{"name", "type", "choices", "default", "range", "doc", "write_only",
+ * "profile"}, ...], "producer": [...]}`; "type" is one of "integer", "bool", "string",
+ * "choice", "integer list"; "profile" marks the wire-protocol profile keys.
+ * @returns a static NUL-terminated string; never NULL; never free it. Thread-safe.
+ */
+const char *lts_config_schema(void);
 
 /**
  * Makes a producer from a config (copied). No threads start and no I/O happens until
@@ -719,11 +846,26 @@ lts_result lts_producer_poll(struct lts_producer *p,
                              size_t *out_served);
 
 /**
- * Fills `out` with the producer's counters (only the fields that fit in out->struct_size).
+ * Fills `out` with the producer's counters (only the fields that fit in out->struct_size,
+ * which the caller sets to sizeof(lts_producer_stats)).
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
  *          field). Thread-safe; never blocks.
  */
 lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
+
+/**
+ * Everything lts_producer_get_stats gives, and more, as one JSON object: the counters of
+ * lts_producer_stats by their names at the top level; "retries_by_reason" ({"network",
+ * "timeout", "throttled", "server", "token_rejected"}); "token_renewals" and
+ * "token_failures" (token calls over all clients); "units" (one object per project and unit
+ * sent to: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent", "logs_failed",
+ * "bytes_sent", "batches_sent", "batches_failed"); "last_error" (null, or the latest failed
+ * batch's "result", "error", "status_code", "message" and "ms_ago"). New keys may be added.
+ * @returns a new NUL-terminated UTF-8 string to free with lts_string_free; NULL on error
+ *          (NULL or stale producer), with the last error set. Thread-safe; takes the
+ *          producer's locks briefly (do not call it in a tight loop beside sends).
+ */
+char *lts_producer_stats_json(const struct lts_producer *p);
 
 /**
  * Stops accepting sends, sends everything buffered, runs every callback, joins every
@@ -853,6 +995,16 @@ lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_confi
 lts_result lts_producer_config_set_spill_dir(struct lts_producer_config *c, const char *dir);
 
 /**
+ * Calls `cb` with the producer's stats every `stats_interval_ms` (set that key too: the
+ * default 0 means never), from its start until its close. NULL removes the callback.
+ * `user_data` must stay valid until the producer is closed.
+ * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL config).
+ */
+lts_result lts_producer_config_set_stats_callback(struct lts_producer_config *c,
+                                                  lts_stats_callback cb,
+                                                  void *user_data);
+
+/**
  * Frees a producer config. NULL does nothing. Free each config once.
  */
 void lts_producer_config_free(struct lts_producer_config *c);
@@ -921,6 +1073,13 @@ size_t lts_send_result_log_count(const struct lts_send_result *r);
  * How many requests were made for the batch (0 if it was never sent); 0 for NULL.
  */
 uint32_t lts_send_result_attempts(const struct lts_send_result *r);
+
+/**
+ * Frees a string returned by the library (lts_client_config_get, lts_producer_config_get,
+ * lts_producer_stats_json). NULL does nothing. Only for strings the library returned as
+ * `char *` with this instruction, each once; never for `const char *` results.
+ */
+void lts_string_free(char *s);
 
 /**
  * The library's version, e.g. "0.1.0".

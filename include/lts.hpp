@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,14 @@ private:
 };
 
 namespace detail {
+/// A `char *` the library handed over, as a std::string (freed); throws for NULL.
+inline std::string take(char *s) {
+    if (!s) throw Error(LTS_ERR_INVALID_ARGUMENT, lts_last_error_message());
+    std::string out(s);
+    lts_string_free(s);
+    return out;
+}
+
 inline void check(lts_result r) {
     if (r != LTS_OK) throw Error(r, lts_last_error_message());
 }
@@ -226,6 +235,16 @@ public:
         detail::check(lts_client_config_set_profile(h_.get(), k.c_str(), v.c_str()));
         return *this;
     }
+    ClientConfig &allow_plain_http(bool allow) { detail::check(lts_client_config_set_allow_plain_http(h_.get(), allow)); return *this; }
+    ClientConfig &ca_file(const std::string &path) { detail::check(lts_client_config_set_ca_file(h_.get(), path.c_str())); return *this; }
+    ClientConfig &ca_pem(const std::string &pem) { detail::check(lts_client_config_set_ca_pem(h_.get(), pem.c_str())); return *this; }
+    /// Any option by its CONFIGURATION.md key; throws lts::Error naming a bad key or value.
+    ClientConfig &set(const std::string &key, const std::string &value) {
+        detail::check(lts_client_config_set(h_.get(), key.c_str(), value.c_str()));
+        return *this;
+    }
+    /// An option's value as lts_client_config_set takes it.
+    std::string get(const std::string &key) const { return detail::take(lts_client_config_get(h_.get(), key.c_str())); }
     const lts_client_config *get() const noexcept { return h_.get(); }
 
 private:
@@ -306,10 +325,36 @@ public:
     ProducerConfig &max_block_ms(uint32_t ms) { detail::check(lts_producer_config_set_max_block_ms(h_.get(), ms)); return *this; }
     ProducerConfig &callback_mode(uint32_t m) { detail::check(lts_producer_config_set_callback_mode(h_.get(), m)); return *this; }
     ProducerConfig &delivery_timeout_ms(uint32_t ms) { detail::check(lts_producer_config_set_delivery_timeout_ms(h_.get(), ms)); return *this; }
+    ProducerConfig &spill_dir(const std::string &dir) { detail::check(lts_producer_config_set_spill_dir(h_.get(), dir.c_str())); return *this; }
+    ProducerConfig &stats_interval_ms(uint32_t ms) { return set("stats_interval_ms", std::to_string(ms)); }
+    /// Called with the stats as JSON (what Producer::stats_json gives) every
+    /// stats_interval_ms, where callbacks run. Exceptions it throws are dropped.
+    ProducerConfig &stats_callback(std::function<void(std::string_view json)> cb) {
+        stats_cb_ = cb ? std::make_shared<std::function<void(std::string_view)>>(std::move(cb)) : nullptr;
+        detail::check(lts_producer_config_set_stats_callback(h_.get(), stats_cb_ ? &ProducerConfig::stats_trampoline : nullptr,
+                                                             stats_cb_.get()));
+        return *this;
+    }
+    /// Any option by its CONFIGURATION.md key; throws lts::Error naming a bad key or value.
+    ProducerConfig &set(const std::string &key, const std::string &value) {
+        detail::check(lts_producer_config_set(h_.get(), key.c_str(), value.c_str()));
+        return *this;
+    }
+    std::string get(const std::string &key) const { return detail::take(lts_producer_config_get(h_.get(), key.c_str())); }
     const lts_producer_config *get() const noexcept { return h_.get(); }
 
 private:
+    friend class Producer;
+    static void stats_trampoline(void *user_data, const char *json) noexcept {
+        try {
+            (*static_cast<std::function<void(std::string_view)> *>(user_data))(json);
+        } catch (...) {
+        }
+    }
+
     detail::Handle<lts_producer_config, lts_producer_config_free> h_;
+    // Shared with the producers made from this config, which keep it alive until they close.
+    std::shared_ptr<std::function<void(std::string_view)>> stats_cb_;
 };
 
 /// The asynchronous producer. Destroying it closes it with timeout 0 (unsent logs get their
@@ -318,7 +363,9 @@ class Producer {
 public:
     using Callback = std::function<void(const SendResult &)>;
 
-    explicit Producer(const ProducerConfig &c) { detail::check(lts_producer_new(c.get(), h_.out())); }
+    explicit Producer(const ProducerConfig &c) : stats_cb_(c.stats_cb_) {
+        detail::check(lts_producer_new(c.get(), h_.out()));
+    }
     void add_client(const ClientConfig &c) { detail::check(lts_producer_add_client(h_.get(), c.get())); }
     void start() { detail::check(lts_producer_start(h_.get())); }
 
@@ -376,6 +423,10 @@ public:
         return s;
     }
 
+    /// Everything the producer counts, as JSON (lts_producer_stats_json): the counters of
+    /// stats() plus retries_by_reason, token_renewals, units and last_error.
+    std::string stats_json() const { return detail::take(lts_producer_stats_json(h_.get())); }
+
 private:
     void send_c(const std::string &project, const std::string &unit, const lts_record *r, size_t n, Callback cb) {
         std::unique_ptr<Callback> owned = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
@@ -400,8 +451,36 @@ private:
         }
     }
 
+    // Declared before h_, so it outlives the producer's close (in h_'s destructor).
+    std::shared_ptr<std::function<void(std::string_view)>> stats_cb_;
     detail::Handle<lts_producer, lts_producer_free> h_;
 };
+
+/// Where liblts's log lines go: `handler(level, message)` (LTS_LOG_ERROR ... LTS_LOG_DEBUG),
+/// or an empty function for liblts's own stderr lines. The handler runs on liblts's threads
+/// (see lts_log_callback) and must be thread-safe; exceptions it throws are dropped. When this
+/// returns, the previous handler is no longer running anywhere.
+inline void set_log_handler(std::function<void(int level, std::string_view message)> handler) {
+    using Handler = std::function<void(int, std::string_view)>;
+    struct Hook {
+        static void call(void *user_data, int32_t level, const char *message) noexcept {
+            try {
+                (*static_cast<Handler *>(user_data))(level, message);
+            } catch (...) {
+            }
+        }
+    };
+    static std::mutex mu;
+    static Handler *current = nullptr;
+    std::lock_guard<std::mutex> lock(mu);
+    Handler *next = handler ? new Handler(std::move(handler)) : nullptr;
+    lts_set_log_callback(next ? &Hook::call : nullptr, next);
+    delete current;  // lts_set_log_callback waited for its calls to end
+    current = next;
+}
+
+/// Drops lines above `level` (LTS_LOG_WARN by default); LTS_LOG_OFF silences liblts.
+inline void set_log_level(int level) { lts_set_log_level(level); }
 
 /// The current time in ns since the epoch (get_current_timestamp).
 inline int64_t now_ns() { return lts_now_ns(); }

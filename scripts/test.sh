@@ -14,6 +14,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> include/lts.h is what cbindgen generates"
 cargo run -q -p xtask -- gen-header --verify
 
+echo "==> CONFIGURATION.md is what the option table generates"
+cargo run -q -p xtask -- gen-config --verify
+
 echo "==> cargo test (Rust, lts-local, and C programs under valgrind)"
 cargo test --workspace
 
@@ -45,7 +48,7 @@ command -v go >/dev/null || { echo "go is not installed (apt-get install golang-
 
 echo "==> .NET binding (mono) against lts-local"
 command -v mcs >/dev/null && command -v mono >/dev/null || { echo "mono is not installed (apt-get install mono-mcs mono-runtime)"; exit 1; }
-mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs
+mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs bindings/dotnet/Operability.cs
 LD_LIBRARY_PATH="$PWD/target/debug" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" mono target/dotnet-tests.exe
 
 echo "==> PHP binding (FFI, poll mode) against lts-local"

@@ -2,6 +2,7 @@
 //! protocol §4. The producer's workers call [`Client::deliver`] too, so there is one
 //! implementation of auth, transport and retry.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use crate::auth::TokenCache;
 use crate::config::{AuthMode, ClientConfig};
 use crate::encode::{self, EncodedBatch, Logs};
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{Level, Logger, Topic};
 use crate::log_item::LogItem;
 use crate::profile::{classify_code, CodeClass};
 use crate::response::Response;
@@ -25,10 +27,12 @@ pub(crate) enum Verdict {
     Final(Error),
     /// The service refused the token (`LTS_8007`).
     TokenRejected(Error),
-    /// Transient: worth another attempt. `status` is the HTTP status if there was an answer.
+    /// Transient: worth another attempt. `status` is the HTTP status if there was an answer;
+    /// `token` says the token call failed (not the put).
     Retry {
         error: Error,
         status: Option<u16>,
+        token: bool,
     },
 }
 
@@ -64,6 +68,7 @@ pub(crate) fn classify(answer: &Answer) -> Verdict {
                 Some(CodeClass::Retry | CodeClass::Throttled) => Verdict::Retry {
                     error,
                     status: Some(status),
+                    token: false,
                 },
                 Some(CodeClass::TokenInvalid) => Verdict::TokenRejected(error),
                 Some(CodeClass::Fail) => Verdict::Final(error),
@@ -71,6 +76,7 @@ pub(crate) fn classify(answer: &Answer) -> Verdict {
                 None if transient_status => Verdict::Retry {
                     error,
                     status: Some(status),
+                    token: false,
                 },
                 None => Verdict::Final(error),
             }
@@ -84,6 +90,7 @@ pub(crate) fn classify(answer: &Answer) -> Verdict {
                 ),
             ),
             status: Some(status),
+            token: false,
         },
         None => Verdict::Final(Error::new(
             ErrorKind::Server,
@@ -116,6 +123,9 @@ fn sleep(d: Duration) -> bool {
 pub struct Delivery {
     pub result: Result<Response>,
     pub attempts: u32,
+    /// The pause between attempts was refused (a producer's close ran out of time): the
+    /// delivery was cut short, and whoever refused it reports the batch.
+    pub stopped: bool,
 }
 
 /// A connection to LTS: config, keep-alive pool and token. Share it between threads.
@@ -123,6 +133,78 @@ pub struct Client {
     config: Arc<ClientConfig>,
     transport: Transport,
     tokens: TokenCache<Error>,
+    token_counts: TokenCounts,
+    retries: Arc<RetryCounters>,
+    log: Arc<Logger>,
+}
+
+/// Token calls that succeeded and failed (a producer's stats sum them over its clients).
+#[derive(Debug, Default)]
+pub struct TokenCounts {
+    pub renewals: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+/// Why the attempts a delivery retried failed (for the stats: "retries by reason").
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RetryReasons {
+    /// No answer: connection refused or reset, TLS, DNS.
+    pub network: u64,
+    /// No answer within the request timeout.
+    pub timeout: u64,
+    /// HTTP 429 or a throttling code (LTS_8016).
+    pub throttled: u64,
+    /// Another transient answer: 5xx, a retryable service code.
+    pub server: u64,
+    /// The service refused the token (LTS_8007) and a new one was fetched.
+    pub token_rejected: u64,
+}
+
+impl RetryReasons {
+    /// All retries.
+    pub fn total(&self) -> u64 {
+        self.network + self.timeout + self.throttled + self.server + self.token_rejected
+    }
+}
+
+/// [`RetryReasons`] counted as retries happen (not when their delivery ends), so a batch
+/// retrying for minutes shows in the stats. A producer's clients share one.
+#[derive(Debug, Default)]
+pub struct RetryCounters {
+    network: AtomicU64,
+    timeout: AtomicU64,
+    throttled: AtomicU64,
+    server: AtomicU64,
+    token_rejected: AtomicU64,
+}
+
+impl RetryCounters {
+    /// Counts a retry after a transient failure.
+    fn count(&self, error: &Error, status: Option<u16>) {
+        let throttled = status == Some(429)
+            || error
+                .response
+                .as_ref()
+                .is_some_and(|r| classify_code(&r.error) == Some(CodeClass::Throttled));
+        let n = match (error.kind, status) {
+            _ if throttled => &self.throttled,
+            (ErrorKind::Timeout, _) => &self.timeout,
+            (ErrorKind::Network, None) => &self.network,
+            _ => &self.server,
+        };
+        n.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn read(&self) -> RetryReasons {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        RetryReasons {
+            network: get(&self.network),
+            timeout: get(&self.timeout),
+            throttled: get(&self.throttled),
+            server: get(&self.server),
+            token_rejected: get(&self.token_rejected),
+        }
+    }
 }
 
 impl Client {
@@ -136,15 +218,24 @@ impl Client {
                 retries: client.config.retries,
                 deadline: None,
             };
+            let url = client
+                .config
+                .endpoint
+                .url(&client.config.profile.token_path);
             client
-                .with_retries(limits, &sleep, &mut |_| match client.token() {
-                    Ok(_) => Verdict::Success(Response {
-                        status_code: 0,
-                        message: String::new(),
-                        error: String::new(),
-                    }),
-                    Err(v) => v,
-                })
+                .with_retries(
+                    limits,
+                    &sleep,
+                    &|| format!("token call to {url}"),
+                    &mut |_| match client.token() {
+                        Ok(_) => Verdict::Success(Response {
+                            status_code: 0,
+                            message: String::new(),
+                            error: String::new(),
+                        }),
+                        Err(v) => v,
+                    },
+                )
                 .result?;
         }
         Ok(client)
@@ -172,7 +263,31 @@ impl Client {
             config: Arc::new(config),
             transport,
             tokens,
+            token_counts: TokenCounts::default(),
+            retries: Arc::default(),
+            log: Logger::sync_client(),
         }
+    }
+
+    /// Routes this client's lines through `log` (a producer's, instead of the calling
+    /// thread's) and counts its retries in `retries` (the producer's).
+    pub fn observed_by(mut self, log: Arc<Logger>, retries: Arc<RetryCounters>) -> Client {
+        self.log = log;
+        self.retries = retries;
+        self
+    }
+
+    /// This client's retries so far, by reason.
+    pub fn retries(&self) -> RetryReasons {
+        self.retries.read()
+    }
+
+    /// Token calls so far.
+    pub fn token_counts(&self) -> (u64, u64) {
+        (
+            self.token_counts.renewals.load(Ordering::Relaxed),
+            self.token_counts.failures.load(Ordering::Relaxed),
+        )
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -199,12 +314,8 @@ impl Client {
                 body,
             })
             .map_err(|f| transport_failure(&url, f))?;
-        let refused = |why: String| {
-            Verdict::Final(Error::new(
-                ErrorKind::Auth,
-                format!("token call refused: {why}"),
-            ))
-        };
+        let refused =
+            |why: String| Error::new(ErrorKind::Auth, format!("token call refused: {why}"));
         let parsed: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
         let resp = Response::parse(&answer.body);
         match (resp, parsed) {
@@ -218,10 +329,10 @@ impl Client {
                     (Some(t), Some(exp)) if !t.is_empty() => {
                         Ok((t.to_owned(), token_life(exp, crate::util::now_ms())))
                     }
-                    _ => Err(refused(format!(
+                    _ => Err(Verdict::Final(refused(format!(
                         "the answer has no returnObj.token/expireTime (HTTP {})",
                         answer.status
-                    ))),
+                    )))),
                 }
             }
             (Some(r), _) => match classify_code(&r.error) {
@@ -235,25 +346,31 @@ impl Client {
                     )
                     .with_response(r),
                     status: Some(answer.status),
+                    token: true,
                 }),
-                _ => Err(refused(format!(
-                    "{} (HTTP {}): {}",
-                    if r.error.is_empty() {
-                        "error"
-                    } else {
-                        &r.error
-                    },
-                    answer.status,
-                    r.message
-                ))),
+                // The service's answer goes with the error, so results carry its code
+                // (LTS_8007 for a bad signature) in `error`, as for a refused put.
+                _ => Err(Verdict::Final(
+                    refused(format!(
+                        "{} (HTTP {}): {}",
+                        if r.error.is_empty() {
+                            "error"
+                        } else {
+                            &r.error
+                        },
+                        answer.status,
+                        r.message
+                    ))
+                    .with_response(r),
+                )),
             },
             _ => match classify(&answer) {
                 v @ Verdict::Retry { .. } => Err(v),
-                _ => Err(refused(format!(
+                _ => Err(Verdict::Final(refused(format!(
                     "unexpected answer (HTTP {}): {:?}",
                     answer.status,
                     snippet(&answer.body)
-                ))),
+                )))),
             },
         }
     }
@@ -263,17 +380,37 @@ impl Client {
         // clonable error; a retryable failure travels as a Network error and is rebuilt here.
         self.tokens
             .get(|| {
-                self.fetch_token().map_err(|v| match v {
+                let fetched = self.fetch_token().map_err(|v| match v {
                     Verdict::Retry { error, .. } => error,
                     Verdict::Final(e) | Verdict::TokenRejected(e) => e,
                     Verdict::Success(_) => Error::new(ErrorKind::Internal, "token fetch"),
-                })
+                });
+                match &fetched {
+                    Ok((_, life)) => {
+                        self.token_counts.renewals.fetch_add(1, Ordering::Relaxed);
+                        self.log.log(Topic::Progress, Level::Debug, || {
+                            format!(
+                                "token for {} obtained, valid for {} s",
+                                self.config.endpoint.as_str(),
+                                life.as_secs()
+                            )
+                        });
+                    }
+                    Err(_) => {
+                        self.token_counts.failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                fetched
             })
             .map_err(|e| match e.kind {
                 ErrorKind::Auth => Verdict::Final(e),
                 _ => Verdict::Retry {
-                    error: e,
+                    error: Error {
+                        message: format!("getting a token failed: {}", e.message),
+                        ..e
+                    },
                     status: None,
+                    token: true,
                 },
             })
     }
@@ -324,35 +461,67 @@ impl Client {
     }
 
     /// Runs attempts until one is final, applying backoff, the no-retry list, the one
-    /// token renewal on `LTS_8007`, the retry count and the deadline.
+    /// token renewal on `LTS_8007`, the retry count and the deadline. Each failed attempt
+    /// and a failed end are logged (rate-limited) as `what` (the request, for the line).
     fn with_retries(
         &self,
         limits: RetryLimits,
         pause: Pause<'_>,
+        what: &dyn Fn() -> String,
         attempt: &mut dyn FnMut(u32) -> Verdict,
     ) -> Delivery {
         let cfg = &*self.config;
+        let log = &*self.log;
         let mut attempts = 0u32;
-        let mut retried = 0u32;
+        let mut retries = 0u32;
         let mut renewed = false;
+        let failed = |e: Error, attempts: u32, token: bool| {
+            let topic = if token || e.kind == ErrorKind::Auth {
+                Topic::Token
+            } else {
+                Topic::Failed
+            };
+            log.log(topic, log.failed_level, || {
+                format!(
+                    "{} failed after {attempts} attempt{}: {}",
+                    what(),
+                    if attempts == 1 { "" } else { "s" },
+                    e.message
+                )
+            });
+            Delivery {
+                result: Err(e),
+                attempts,
+                stopped: false,
+            }
+        };
         loop {
             attempts += 1;
-            let error = match attempt(attempts) {
+            let (error, status, token) = match attempt(attempts) {
                 Verdict::Success(r) => {
+                    if attempts > 1 {
+                        log.log(Topic::Progress, Level::Info, || {
+                            format!("{} succeeded on attempt {attempts}", what())
+                        });
+                    }
                     return Delivery {
                         result: Ok(r),
                         attempts,
-                    }
+                        stopped: false,
+                    };
                 }
-                Verdict::Final(e) => {
-                    return Delivery {
-                        result: Err(e),
-                        attempts,
-                    }
-                }
+                Verdict::Final(e) => return failed(e, attempts, false),
                 Verdict::TokenRejected(e) => {
                     if cfg.auth_mode == AuthMode::Token && !renewed {
                         renewed = true;
+                        self.retries.token_rejected.fetch_add(1, Ordering::Relaxed);
+                        log.log(Topic::Progress, Level::Info, || {
+                            format!(
+                                "{}: the service refused the token ({}); fetching a new one",
+                                what(),
+                                e.message
+                            )
+                        });
                         continue;
                     }
                     let e = Error {
@@ -360,41 +529,49 @@ impl Client {
                         message: format!("{} (authentication refused)", e.message),
                         response: e.response,
                     };
-                    return Delivery {
-                        result: Err(e),
-                        attempts,
-                    };
+                    return failed(e, attempts, true);
                 }
-                Verdict::Retry { error, status } => {
-                    let no_retry =
-                        status.is_some_and(|s| cfg.no_retry_status_codes.contains(&i32::from(s)));
-                    if no_retry || retried >= limits.retries {
-                        return Delivery {
-                            result: Err(error),
-                            attempts,
-                        };
-                    }
-                    error
-                }
+                Verdict::Retry {
+                    error,
+                    status,
+                    token,
+                } => (error, status, token),
             };
-            let wait = backoff(&cfg.profile, retried);
+            let no_retry =
+                status.is_some_and(|s| cfg.no_retry_status_codes.contains(&i32::from(s)));
+            if no_retry || retries >= limits.retries {
+                return failed(error, attempts, token);
+            }
+            let wait = backoff(&cfg.profile, retries);
             if let Some(deadline) = limits.deadline {
                 if Instant::now() + wait >= deadline {
                     let mut e = error;
                     e.message = format!("{} (delivery deadline reached)", e.message);
-                    return Delivery {
-                        result: Err(e),
-                        attempts,
-                    };
+                    return failed(e, attempts, token);
                 }
             }
+            log.log(
+                if token { Topic::Token } else { Topic::Attempt },
+                log.attempt_level,
+                || {
+                    format!(
+                        "{}: attempt {attempts} failed: {}; next attempt in {} ms",
+                        what(),
+                        error.message,
+                        wait.as_millis()
+                    )
+                },
+            );
             if !pause(wait) {
+                // Close ran out of time: it reports this batch itself, and says so.
                 return Delivery {
                     result: Err(error),
                     attempts,
+                    stopped: true,
                 };
             }
-            retried += 1;
+            self.retries.count(&error, status);
+            retries += 1;
         }
     }
 
@@ -411,7 +588,14 @@ impl Client {
         let p = &self.config.profile;
         let query = sign::canonical_query(&[(&p.project_param, project), (&p.unit_param, unit)]);
         let url = format!("{}?{query}", self.config.endpoint.url(&p.put_path));
-        self.with_retries(limits, pause, &mut |_| {
+        let what = || {
+            format!(
+                "batch {batch_id} ({} logs for project {project}, unit {unit}) to {}",
+                batch.log_count,
+                self.config.endpoint.url(&p.put_path)
+            )
+        };
+        self.with_retries(limits, pause, &what, &mut |_| {
             let (verdict, token) = self.attempt_put(&url, batch, batch_id, &query);
             if let (Verdict::TokenRejected(_), Some(t)) = (&verdict, &token) {
                 self.tokens.invalidate(t);
@@ -483,6 +667,7 @@ fn transport_failure(url: &str, f: crate::transport::Failure) -> Verdict {
     Verdict::Retry {
         error: Error::new(kind, format!("no answer from {url}: {}", f.reason)),
         status: None,
+        token: false,
     }
 }
 

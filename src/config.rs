@@ -148,6 +148,9 @@ pub struct ClientConfig {
     pub ca_roots: Option<Vec<rustls_pki_types::CertificateDer<'static>>>,
     /// Allow `http://` to a host that is not loopback (tokens and logs travel in clear).
     pub allow_plain_http: bool,
+    /// Where `ca_roots` came from, as it was given (read back by the options table).
+    pub ca_file: Option<String>,
+    pub ca_pem: Option<String>,
 }
 
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
@@ -188,6 +191,8 @@ impl ClientConfig {
             sink: false,
             ca_roots: None,
             allow_plain_http: false,
+            ca_file: None,
+            ca_pem: None,
         })
     }
 
@@ -208,6 +213,8 @@ impl ClientConfig {
         match certs {
             Ok(c) if !c.is_empty() => {
                 self.ca_roots = Some(c);
+                self.ca_pem = Some(String::from_utf8_lossy(pem).into_owned());
+                self.ca_file = None;
                 Ok(())
             }
             Ok(_) => Err(Error::invalid_argument(
@@ -223,7 +230,10 @@ impl ClientConfig {
     pub fn set_ca_file(&mut self, path: &str) -> Result<()> {
         let pem = std::fs::read(path)
             .map_err(|e| Error::invalid_argument(format!("cannot read CA file {path:?}: {e}")))?;
-        self.set_ca_pem(&pem)
+        self.set_ca_pem(&pem)?;
+        self.ca_pem = None;
+        self.ca_file = Some(path.to_owned());
+        Ok(())
     }
 
     /// Refuses `http://` to a host that is not loopback unless the user opted in: tokens,

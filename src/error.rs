@@ -22,6 +22,44 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::InvalidKey,
+        ErrorKind::InvalidValue,
+        ErrorKind::TooLarge,
+        ErrorKind::InvalidState,
+        ErrorKind::Auth,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Server,
+        ErrorKind::BufferFull,
+        ErrorKind::Closed,
+        ErrorKind::Reentrant,
+        ErrorKind::Internal,
+    ];
+
+    /// The C API's name of this kind's result code ("LTS_OK" for `None`: no error).
+    pub fn c_name(kind: Option<ErrorKind>) -> &'static std::ffi::CStr {
+        match kind {
+            None => c"LTS_OK",
+            Some(ErrorKind::InvalidArgument) => c"LTS_ERR_INVALID_ARGUMENT",
+            Some(ErrorKind::InvalidKey) => c"LTS_ERR_INVALID_KEY",
+            Some(ErrorKind::InvalidValue) => c"LTS_ERR_INVALID_VALUE",
+            Some(ErrorKind::TooLarge) => c"LTS_ERR_TOO_LARGE",
+            Some(ErrorKind::InvalidState) => c"LTS_ERR_INVALID_STATE",
+            Some(ErrorKind::Auth) => c"LTS_ERR_AUTH",
+            Some(ErrorKind::Network) => c"LTS_ERR_NETWORK",
+            Some(ErrorKind::Timeout) => c"LTS_ERR_TIMEOUT",
+            Some(ErrorKind::Server) => c"LTS_ERR_SERVER",
+            Some(ErrorKind::BufferFull) => c"LTS_ERR_BUFFER_FULL",
+            Some(ErrorKind::Closed) => c"LTS_ERR_CLOSED",
+            Some(ErrorKind::Reentrant) => c"LTS_ERR_REENTRANT",
+            Some(ErrorKind::Internal) => c"LTS_ERR_INTERNAL",
+        }
+    }
+}
+
 /// An error with a human-readable detail and, when the service answered, its answer.
 #[derive(Debug, Clone)]
 pub struct Error {

@@ -10,7 +10,9 @@ pub mod encode;
 pub mod error;
 #[macro_use]
 pub mod ffi;
+pub mod log;
 pub mod log_item;
+pub mod options;
 pub mod packed;
 pub mod producer;
 pub mod profile;

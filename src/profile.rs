@@ -65,6 +65,24 @@ pub const KEYS: &[&str] = &[
 ];
 
 impl Profile {
+    /// One value by name, as `set` takes it.
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "token_path" => self.token_path.clone(),
+            "put_path" => self.put_path.clone(),
+            "project_param" => self.project_param.clone(),
+            "unit_param" => self.unit_param.clone(),
+            "token_header" => self.token_header.clone(),
+            "compress_type_header" => self.compress_type_header.clone(),
+            "raw_size_header" => self.raw_size_header.clone(),
+            "batch_id_header" => self.batch_id_header.clone(),
+            "token_renew_percent" => self.token_renew_percent.to_string(),
+            "backoff_base_ms" => self.backoff_base_ms.to_string(),
+            "backoff_cap_ms" => self.backoff_cap_ms.to_string(),
+            _ => return None,
+        })
+    }
+
     /// Changes one value by name. Unknown names and malformed values are refused and leave
     /// the profile unchanged.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {

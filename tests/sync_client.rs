@@ -423,7 +423,8 @@ fn an_https_endpoint_speaking_plain_http_fails_the_handshake_as_a_network_error(
     let err = Client::new(cfg).err().unwrap();
     assert_eq!(err.kind, ErrorKind::Network, "{}", err.message);
     assert!(
-        err.message.starts_with(&format!("no answer from {https}")),
+        err.message
+            .starts_with(&format!("getting a token failed: no answer from {https}")),
         "{}",
         err.message
     );

@@ -3,6 +3,7 @@
 // validated, encoded and sent by liblts.
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -49,6 +50,10 @@ namespace Lts
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         internal delegate void SendCallback(IntPtr userData, IntPtr result);
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void LogCallback(IntPtr userData, int level, IntPtr message);
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void StatsCallback(IntPtr userData, IntPtr json);
 
         [DllImport(Lib)] internal static extern uint lts_abi_version();
         [DllImport(Lib)] internal static extern IntPtr lts_result_name(int r);
@@ -56,9 +61,17 @@ namespace Lts
         [DllImport(Lib)] internal static extern long lts_now_ns();
         [DllImport(Lib)] internal static extern int lts_check_key(byte[] key, [MarshalAs(UnmanagedType.I1)] bool isLabel);
         [DllImport(Lib)] internal static extern int lts_client_config_new(byte[] endpoint, byte[] ak, byte[] sk, byte[] project, out IntPtr cfg);
-        [DllImport(Lib)] internal static extern int lts_client_config_set_request_timeout_ms(IntPtr c, uint ms);
-        [DllImport(Lib)] internal static extern int lts_client_config_set_retries(IntPtr c, uint n);
-        [DllImport(Lib)] internal static extern int lts_client_config_set_user_agent(IntPtr c, byte[] ua);
+        [DllImport(Lib)] internal static extern int lts_client_config_set(IntPtr c, byte[] key, byte[] value);
+        [DllImport(Lib)] internal static extern IntPtr lts_client_config_get(IntPtr c, byte[] key);
+        [DllImport(Lib)] internal static extern int lts_producer_config_set(IntPtr c, byte[] key, byte[] value);
+        [DllImport(Lib)] internal static extern IntPtr lts_producer_config_get(IntPtr c, byte[] key);
+        [DllImport(Lib)] internal static extern int lts_producer_config_set_stats_callback(IntPtr c, StatsCallback cb, IntPtr userData);
+        [DllImport(Lib)] internal static extern IntPtr lts_config_schema();
+        [DllImport(Lib)] internal static extern void lts_string_free(IntPtr s);
+        [DllImport(Lib)] internal static extern IntPtr lts_producer_stats_json(ProducerHandle p);
+        [DllImport(Lib)] internal static extern int lts_producer_poll(ProducerHandle p, UIntPtr max, uint timeoutMs, out UIntPtr served);
+        [DllImport(Lib)] internal static extern void lts_set_log_callback(LogCallback cb, IntPtr userData);
+        [DllImport(Lib)] internal static extern void lts_set_log_level(int level);
         [DllImport(Lib)] internal static extern void lts_client_config_free(IntPtr c);
         [DllImport(Lib)] internal static extern int lts_client_new(IntPtr cfg, out ClientHandle client);
         [DllImport(Lib)] internal static extern void lts_client_free(IntPtr client);
@@ -68,9 +81,6 @@ namespace Lts
         [DllImport(Lib)] internal static extern IntPtr lts_response_error(IntPtr r);
         [DllImport(Lib)] internal static extern void lts_response_free(IntPtr r);
         [DllImport(Lib)] internal static extern int lts_producer_config_new(out IntPtr c);
-        [DllImport(Lib)] internal static extern int lts_producer_config_set_linger_ms(IntPtr c, uint ms);
-        [DllImport(Lib)] internal static extern int lts_producer_config_set_worker_count(IntPtr c, uint n);
-        [DllImport(Lib)] internal static extern int lts_producer_config_set_batch_count(IntPtr c, uint n);
         [DllImport(Lib)] internal static extern void lts_producer_config_free(IntPtr c);
         [DllImport(Lib)] internal static extern int lts_producer_new(IntPtr cfg, out ProducerHandle p);
         [DllImport(Lib)] internal static extern int lts_producer_add_client(ProducerHandle p, IntPtr cfg);
@@ -92,6 +102,15 @@ namespace Lts
             uint abi = lts_abi_version();
             if (abi != AbiVersion)
                 throw new DllNotFoundException("liblts ABI version " + abi + ", this binding needs " + AbiVersion);
+            Log.Install();
+        }
+
+        /// <summary>A `char *` liblts handed over, as a string (freed); null for NULL.</summary>
+        internal static string Take(IntPtr p)
+        {
+            if (p == IntPtr.Zero) return null;
+            try { return Str(p); }
+            finally { lts_string_free(p); }
         }
 
         internal static byte[] Z(string s)
@@ -198,32 +217,121 @@ namespace Lts
         }
     }
 
-    /// <summary>The official SDK's ClientConfig.</summary>
-    public sealed class ClientConfig
+    /// <summary>Options by name, checked by liblts when set (an unknown key or a bad value
+    /// throws LtsException InvalidArgument naming them), applied in the order given.</summary>
+    public abstract class Options
+    {
+        readonly List<KeyValuePair<string, string>> byName = new List<KeyValuePair<string, string>>();
+
+        internal abstract IntPtr Scratch();
+        internal abstract void FreeNative(IntPtr c);
+        internal abstract int SetNative(IntPtr c, byte[] key, byte[] value);
+        internal abstract IntPtr GetNative(IntPtr c, byte[] key);
+        /// <summary>The typed properties that are set, as (key, value).</summary>
+        internal abstract List<KeyValuePair<string, string>> Typed();
+
+        /// <summary>The keys the typed properties that are set stand for (tests check they
+        /// cover the core's table).</summary>
+        public List<string> TypedForTests()
+        {
+            var keys = new List<string>();
+            foreach (var kv in Typed()) keys.Add(kv.Key);
+            return keys;
+        }
+
+        /// <summary>Sets any option by its CONFIGURATION.md key; later settings win.</summary>
+        public void Set(string key, string value)
+        {
+            IntPtr c = Scratch();
+            try { Native.Check(SetNative(c, Native.Z(key), Native.Z(value))); }
+            finally { FreeNative(c); }
+            byName.Add(new KeyValuePair<string, string>(key, value));
+        }
+
+        internal void Apply(IntPtr c)
+        {
+            foreach (var kv in Typed()) Native.Check(SetNative(c, Native.Z(kv.Key), Native.Z(kv.Value)));
+            foreach (var kv in byName) Native.Check(SetNative(c, Native.Z(kv.Key), Native.Z(kv.Value)));
+        }
+
+        internal static void Add(List<KeyValuePair<string, string>> o, string key, object value)
+        {
+            if (value == null) return;
+            string text = value is bool ? ((bool)value ? "true" : "false") : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+            o.Add(new KeyValuePair<string, string>(key, text));
+        }
+    }
+
+    /// <summary>The official SDK's ClientConfig, with a property for every client option of
+    /// the core (CONFIGURATION.md; null means liblts's default), Profile for the
+    /// wire-protocol profile keys, and Set for any key by name.</summary>
+    public sealed class ClientConfig : Options
     {
         public string Endpoint, AccessKey, SecretKey, LogProject;
-        public uint RequestTimeoutMs = 30000;
-        public uint Retries = 3;
+        public uint? RequestTimeoutMs = 30000;
+        public string CompressType;
         public string UserAgent = "lts-sdk-dotnet/0.1.0";
+        public uint? Retries = 3;
+        public int[] NoRetryStatusCodes;
+        public string AuthMode;
+        public bool? AllowPlainHttp;
+        public string CaFile, CaPem;
+        public Dictionary<string, string> Profile = new Dictionary<string, string>();
 
         public ClientConfig(string endpoint, string accessKey, string secretKey, string logProject)
         {
             Endpoint = endpoint; AccessKey = accessKey; SecretKey = secretKey; LogProject = logProject;
         }
 
+        internal override List<KeyValuePair<string, string>> Typed()
+        {
+            var o = new List<KeyValuePair<string, string>>();
+            Add(o, "request_timeout_ms", RequestTimeoutMs);
+            Add(o, "compress_type", CompressType);
+            Add(o, "user_agent", UserAgent);
+            Add(o, "retries", Retries);
+            if (NoRetryStatusCodes != null) Add(o, "no_retry_status_code", string.Join(",", NoRetryStatusCodes));
+            Add(o, "auth_mode", AuthMode);
+            Add(o, "allow_plain_http", AllowPlainHttp);
+            Add(o, "ca_file", CaFile);
+            Add(o, "ca_pem", CaPem);
+            var keys = new List<string>(Profile.Keys);
+            keys.Sort(StringComparer.Ordinal);
+            foreach (var k in keys) Add(o, k, Profile[k]);
+            return o;
+        }
+
+        internal override IntPtr Scratch()
+        {
+            IntPtr c;
+            Native.Check(Native.lts_client_config_new(Native.Z("http://127.0.0.1"), Native.Z("ak"), Native.Z("sk"), Native.Z(""), out c));
+            return c;
+        }
+        internal override void FreeNative(IntPtr c) { Native.lts_client_config_free(c); }
+        internal override int SetNative(IntPtr c, byte[] k, byte[] v) { return Native.lts_client_config_set(c, k, v); }
+        internal override IntPtr GetNative(IntPtr c, byte[] k) { return Native.lts_client_config_get(c, k); }
+
         /// <summary>A native config; the caller frees it.</summary>
         internal IntPtr Native_()
         {
             IntPtr c;
             Native.Check(Native.lts_client_config_new(Native.Z(Endpoint), Native.Z(AccessKey), Native.Z(SecretKey), Native.Z(LogProject ?? ""), out c));
-            try
-            {
-                Native.Check(Native.lts_client_config_set_request_timeout_ms(c, RequestTimeoutMs));
-                Native.Check(Native.lts_client_config_set_retries(c, Retries));
-                Native.Check(Native.lts_client_config_set_user_agent(c, Native.Z(UserAgent)));
-            }
+            try { Apply(c); }
             catch { Native.lts_client_config_free(c); throw; }
             return c;
+        }
+
+        /// <summary>What liblts holds for `key` once this config is applied (diagnostics, tests).</summary>
+        public string ReadBack(string key)
+        {
+            IntPtr c = Native_();
+            try
+            {
+                string v = Native.Take(GetNative(c, Native.Z(key)));
+                if (v == null) Native.Check(Result.InvalidArgument);
+                return v;
+            }
+            finally { Native.lts_client_config_free(c); }
         }
     }
 
@@ -276,9 +384,174 @@ namespace Lts
         public uint Attempts;
     }
 
-    public sealed class ProducerConfig
+    /// <summary>Every producer option of the core (CONFIGURATION.md) as a property (null: the
+    /// default), and Set for any key by name.</summary>
+    public sealed class ProducerConfig : Options
     {
-        public uint LingerMs = 2000, WorkerCount = 8, BatchCount = 4096;
+        public ulong? BatchSizeBytes;
+        public uint? BatchCount;
+        public uint? LingerMs;
+        public uint? WorkerCount;
+        public ulong? BufferBytes;
+        public uint? MaxBlockMs;
+        /// <summary>"thread" (the default) or "poll": callbacks then run in Producer.Poll and Close.</summary>
+        public string CallbackMode;
+        public uint? DeliveryTimeoutMs;
+        public string SpillDir;
+        public uint? StatsIntervalMs;
+        /// <summary>Gets the stats (as Producer.Stats gives them) every StatsIntervalMs, where
+        /// callbacks run.</summary>
+        public Action<Dictionary<string, object>> StatsCallback;
+
+        internal override List<KeyValuePair<string, string>> Typed()
+        {
+            var o = new List<KeyValuePair<string, string>>();
+            Add(o, "batch_size_bytes", BatchSizeBytes);
+            Add(o, "batch_count", BatchCount);
+            Add(o, "linger_ms", LingerMs);
+            Add(o, "worker_count", WorkerCount);
+            Add(o, "buffer_bytes", BufferBytes);
+            Add(o, "max_block_ms", MaxBlockMs);
+            Add(o, "callback_mode", CallbackMode);
+            Add(o, "delivery_timeout_ms", DeliveryTimeoutMs);
+            Add(o, "spill_dir", SpillDir);
+            Add(o, "stats_interval_ms", StatsIntervalMs);
+            return o;
+        }
+
+        internal override IntPtr Scratch() { IntPtr c; Native.Check(Native.lts_producer_config_new(out c)); return c; }
+        internal override void FreeNative(IntPtr c) { Native.lts_producer_config_free(c); }
+        internal override int SetNative(IntPtr c, byte[] k, byte[] v) { return Native.lts_producer_config_set(c, k, v); }
+        internal override IntPtr GetNative(IntPtr c, byte[] k) { return Native.lts_producer_config_get(c, k); }
+
+        /// <summary>What liblts holds for `key` once this config is applied (diagnostics, tests).</summary>
+        public string ReadBack(string key)
+        {
+            IntPtr c = Scratch();
+            try
+            {
+                Apply(c);
+                string v = Native.Take(GetNative(c, Native.Z(key)));
+                if (v == null) Native.Check(Result.InvalidArgument);
+                return v;
+            }
+            finally { FreeNative(c); }
+        }
+    }
+
+    /// <summary>liblts's option table (lts_config_schema), parsed.</summary>
+    public static class Schema
+    {
+        /// <summary>"client" and "producer" → their options, each a dictionary with "name",
+        /// "type", "default", "range", "doc", "write_only", "profile".</summary>
+        public static Dictionary<string, object> Read()
+        {
+            return (Dictionary<string, object>)Json.Parse(Native.Str(Native.lts_config_schema()));
+        }
+    }
+
+    /// <summary>liblts's log lines: by default to System.Diagnostics.Trace (and to stderr
+    /// when Trace has no listener but the default one, so a failure is never invisible).</summary>
+    public static class Log
+    {
+        public const int Off = -1, Error = 3, Warn = 4, Info = 6, Debug = 7;
+        static readonly Native.LogCallback Trampoline = OnLine;
+        static volatile Action<int, string> handler = ToTrace;
+
+        internal static void Install() { Native.lts_set_log_callback(Trampoline, IntPtr.Zero); }
+
+        static void ToTrace(int level, string message)
+        {
+            bool onlyDefault = Trace.Listeners.Count == 0 ||
+                (Trace.Listeners.Count == 1 && Trace.Listeners[0] is DefaultTraceListener);
+            if (onlyDefault) Console.Error.WriteLine("liblts " + Name(level) + ": " + message);
+            else if (level <= Error) Trace.TraceError(message);
+            else if (level == Warn) Trace.TraceWarning(message);
+            else Trace.TraceInformation(message);
+        }
+
+        static string Name(int level) { return level <= Error ? "error" : level == Warn ? "warn" : level == Info ? "info" : "debug"; }
+
+        static void OnLine(IntPtr userData, int level, IntPtr message)
+        {
+            try { var h = handler; if (h != null) h(level, Native.Str(message)); }
+            catch (Exception) { } // must not unwind into C
+        }
+
+        /// <summary>Sends the lines to `h` (level, message) instead; null: back to Trace. `h`
+        /// runs on liblts's threads and must be thread-safe.</summary>
+        public static void SetHandler(Action<int, string> h) { handler = h ?? ToTrace; Install(); }
+
+        /// <summary>Drops lines above `level` (Warn by default); Off drops all.</summary>
+        public static void SetLevel(int level) { Native.lts_set_log_level(level); }
+    }
+
+    /// <summary>A small JSON reader for liblts's own output (stats, schema): objects become
+    /// Dictionary&lt;string, object&gt;, arrays List&lt;object&gt;, numbers double.</summary>
+    public static class Json
+    {
+        public static object Parse(string s) { int i = 0; var v = Value(s, ref i); return v; }
+
+        static void Ws(string s, ref int i) { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; }
+
+        static object Value(string s, ref int i)
+        {
+            Ws(s, ref i);
+            char c = s[i];
+            if (c == '{')
+            {
+                var d = new Dictionary<string, object>();
+                i++; Ws(s, ref i);
+                if (s[i] == '}') { i++; return d; }
+                for (;;)
+                {
+                    Ws(s, ref i);
+                    string k = Text(s, ref i);
+                    Ws(s, ref i); i++; // ':'
+                    d[k] = Value(s, ref i);
+                    Ws(s, ref i);
+                    if (s[i++] == '}') return d;
+                }
+            }
+            if (c == '[')
+            {
+                var l = new List<object>();
+                i++; Ws(s, ref i);
+                if (s[i] == ']') { i++; return l; }
+                for (;;)
+                {
+                    l.Add(Value(s, ref i));
+                    Ws(s, ref i);
+                    if (s[i++] == ']') return l;
+                }
+            }
+            if (c == '"') return Text(s, ref i);
+            if (s.Substring(i).StartsWith("true")) { i += 4; return true; }
+            if (s.Substring(i).StartsWith("false")) { i += 5; return false; }
+            if (s.Substring(i).StartsWith("null")) { i += 4; return null; }
+            int start = i;
+            while (i < s.Length && "+-0123456789.eE".IndexOf(s[i]) >= 0) i++;
+            return double.Parse(s.Substring(start, i - start), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        static string Text(string s, ref int i)
+        {
+            var b = new StringBuilder();
+            i++; // '"'
+            while (s[i] != '"')
+            {
+                if (s[i] == '\\')
+                {
+                    char e = s[++i];
+                    if (e == 'u') { b.Append((char)Convert.ToInt32(s.Substring(i + 1, 4), 16)); i += 4; }
+                    else b.Append(e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e);
+                }
+                else b.Append(s[i]);
+                i++;
+            }
+            i++;
+            return b.ToString();
+        }
     }
 
     /// <summary>The asynchronous producer. Callbacks run once per accepted send, on liblts's
@@ -290,6 +563,9 @@ namespace Lts
         // single invocation frees.
         static readonly Native.SendCallback Trampoline = OnResult;
         readonly ProducerHandle h;
+        // Held for the producer's life: C holds its pointer until close.
+        readonly Native.StatsCallback statsTrampoline;
+        readonly Action<Dictionary<string, object>> statsCallback;
 
         public Producer(ProducerConfig config)
         {
@@ -297,12 +573,40 @@ namespace Lts
             Native.Check(Native.lts_producer_config_new(out c));
             try
             {
-                Native.Check(Native.lts_producer_config_set_linger_ms(c, config.LingerMs));
-                Native.Check(Native.lts_producer_config_set_worker_count(c, config.WorkerCount));
-                Native.Check(Native.lts_producer_config_set_batch_count(c, config.BatchCount));
+                config.Apply(c);
+                if (config.StatsCallback != null)
+                {
+                    statsCallback = config.StatsCallback;
+                    statsTrampoline = OnStats;
+                    Native.Check(Native.lts_producer_config_set_stats_callback(c, statsTrampoline, IntPtr.Zero));
+                }
                 Native.Check(Native.lts_producer_new(c, out h));
             }
             finally { Native.lts_producer_config_free(c); }
+        }
+
+        void OnStats(IntPtr userData, IntPtr json)
+        {
+            try { statsCallback((Dictionary<string, object>)Json.Parse(Native.Str(json))); }
+            catch (Exception) { } // must not unwind into C
+        }
+
+        /// <summary>Everything the producer counts (lts_producer_stats_json in lts.h):
+        /// logs_accepted, logs_sent, ..., retries_by_reason, token_renewals, units, last_error.</summary>
+        public Dictionary<string, object> Stats()
+        {
+            string json = Native.Take(Native.lts_producer_stats_json(Handle()));
+            if (json == null) Native.Check(Result.InvalidArgument);
+            return (Dictionary<string, object>)Json.Parse(json);
+        }
+
+        /// <summary>In CallbackMode "poll": runs up to `max` ready callbacks (and liblts's log
+        /// lines and stats) on this thread, waiting up to timeoutMs for the first.</summary>
+        public int Poll(int max, uint timeoutMs)
+        {
+            UIntPtr served;
+            Native.Check(Native.lts_producer_poll(Handle(), (UIntPtr)max, timeoutMs, out served));
+            return (int)served.ToUInt32();
         }
 
         public void AddClient(ClientConfig config)

@@ -53,6 +53,7 @@ static class Tests
             }
             url = "http://127.0.0.1:" + File.ReadAllText(portFile).Trim();
             Run();
+            Operability.Run(url, Check);
         }
         catch (Exception e) { failed++; Console.Error.WriteLine("FAILED: " + e); }
         finally { server.Kill(); server.WaitForExit(); Directory.Delete(dir, true); }

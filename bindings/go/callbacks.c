@@ -1,5 +1,5 @@
-// The C side of producer callbacks: liblts calls this trampoline with the cgo.Handle value
-// given as user data, and it hands the result to Go.
+// The C side of the callbacks: liblts calls these trampolines (send results with the
+// cgo.Handle value given as user data, stats, log lines), and they hand over to Go.
 #include <stdint.h>
 #include "lts.h"
 #include "_cgo_export.h"
@@ -13,4 +13,21 @@ lts_result lts_go_send(lts_producer *p, const char *project, const char *unit, c
                        size_t len, size_t count, uintptr_t handle) {
     return lts_producer_send_packed(p, project, unit, buf, len, count, handle ? lts_go_trampoline : NULL,
                                     (void *)handle);
+}
+
+void lts_go_stats_trampoline(void *user_data, const char *json) {
+    ltsGoStats((uintptr_t)user_data, (char *)json);
+}
+
+void lts_go_set_stats_callback(lts_producer_config *c, uintptr_t handle) {
+    lts_producer_config_set_stats_callback(c, lts_go_stats_trampoline, (void *)handle);
+}
+
+void lts_go_log_trampoline(void *user_data, int32_t level, const char *message) {
+    (void)user_data;
+    ltsGoLogLine(level, (char *)message);
+}
+
+void lts_go_set_log_hook(int on) {
+    lts_set_log_callback(on ? lts_go_log_trampoline : NULL, NULL);
 }

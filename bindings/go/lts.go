@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -195,7 +197,9 @@ func bufPtr(b []byte) *C.uint8_t {
 
 // --- ClientConfig and Client ----------------------------------------------------------------
 
-// ClientConfig is the official SDK's ClientConfig; zero values mean liblts's defaults.
+// ClientConfig is the official SDK's ClientConfig, with a typed field for every client
+// option of the core (CONFIGURATION.md; zero values mean liblts's defaults), Profile for the
+// wire-protocol profile keys, and Set for any key by name.
 type ClientConfig struct {
 	Endpoint, AccessKey, SecretKey, LogProject string
 	RequestTimeoutMs                           uint32
@@ -203,14 +207,74 @@ type ClientConfig struct {
 	UserAgent                                  string
 	Retries                                    *uint32
 	NoRetryStatusCodes                         []int32
-	EOPAuth                                    bool
+	EOPAuth                                    bool // auth_mode "eop"
+	AllowPlainHTTP                             bool
+	CAFile, CAPEM                              string
 	Profile                                    map[string]string
+	options                                    [][2]string
 }
 
 // NewClientConfig makes a config with the defaults (30 s timeout, lz4, 3 retries, token auth).
 func NewClientConfig(endpoint, accessKey, secretKey, logProject string) *ClientConfig {
 	return &ClientConfig{Endpoint: endpoint, AccessKey: accessKey, SecretKey: secretKey, LogProject: logProject,
 		UserAgent: "lts-sdk-go/" + Version()}
+}
+
+// Set sets any client option by name (a key of CONFIGURATION.md), checked by liblts now: an
+// unknown key or a bad value is an *Error (ErrInvalidArg) naming them. Later Sets of a key
+// win over earlier ones and over the typed fields.
+func (c *ClientConfig) Set(key, value string) error {
+	if err := checkOption(clientScratch, key, value); err != nil {
+		return err
+	}
+	c.options = append(c.options, [2]string{key, value})
+	return nil
+}
+
+// typedOptions is the typed fields as (key, value) pairs, in the order they are applied.
+func (c *ClientConfig) typedOptions() [][2]string {
+	var o [][2]string
+	add := func(k, v string) { o = append(o, [2]string{k, v}) }
+	if c.RequestTimeoutMs > 0 {
+		add("request_timeout_ms", fmt.Sprint(c.RequestTimeoutMs))
+	}
+	if c.CompressType != "" {
+		add("compress_type", c.CompressType)
+	}
+	if c.UserAgent != "" {
+		add("user_agent", c.UserAgent)
+	}
+	if c.Retries != nil {
+		add("retries", fmt.Sprint(*c.Retries))
+	}
+	if len(c.NoRetryStatusCodes) > 0 {
+		codes := make([]string, len(c.NoRetryStatusCodes))
+		for i, s := range c.NoRetryStatusCodes {
+			codes[i] = fmt.Sprint(s)
+		}
+		add("no_retry_status_code", strings.Join(codes, ","))
+	}
+	if c.EOPAuth {
+		add("auth_mode", "eop")
+	}
+	if c.AllowPlainHTTP {
+		add("allow_plain_http", "true")
+	}
+	if c.CAFile != "" {
+		add("ca_file", c.CAFile)
+	}
+	if c.CAPEM != "" {
+		add("ca_pem", c.CAPEM)
+	}
+	keys := make([]string, 0, len(c.Profile))
+	for k := range c.Profile {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(k, c.Profile[k])
+	}
+	return o
 }
 
 func (c *ClientConfig) native() (*C.lts_client_config, error) {
@@ -225,42 +289,8 @@ func (c *ClientConfig) native() (*C.lts_client_config, error) {
 	if err := call(func() C.lts_result { return C.lts_client_config_new(e, ak, sk, p, &h) }); err != nil {
 		return nil, err
 	}
-	steps := []func() C.lts_result{}
-	if c.RequestTimeoutMs > 0 {
-		steps = append(steps, func() C.lts_result {
-			return C.lts_client_config_set_request_timeout_ms(h, C.uint32_t(c.RequestTimeoutMs))
-		})
-	}
-	str := func(set func(*C.char) C.lts_result, s string) func() C.lts_result {
-		return func() C.lts_result { x := cs(s); defer C.free(unsafe.Pointer(x)); return set(x) }
-	}
-	if c.CompressType != "" {
-		steps = append(steps, str(func(x *C.char) C.lts_result { return C.lts_client_config_set_compress_type(h, x) }, c.CompressType))
-	}
-	if c.UserAgent != "" {
-		steps = append(steps, str(func(x *C.char) C.lts_result { return C.lts_client_config_set_user_agent(h, x) }, c.UserAgent))
-	}
-	if c.Retries != nil {
-		steps = append(steps, func() C.lts_result { return C.lts_client_config_set_retries(h, C.uint32_t(*c.Retries)) })
-	}
-	for _, s := range c.NoRetryStatusCodes {
-		s := s
-		steps = append(steps, func() C.lts_result { return C.lts_client_config_add_no_retry_status_code(h, C.int32_t(s)) })
-	}
-	if c.EOPAuth {
-		steps = append(steps, func() C.lts_result { return C.lts_client_config_set_auth_mode(h, C.LTS_AUTH_EOP) })
-	}
-	for k, v := range c.Profile {
-		k, v := k, v
-		steps = append(steps, func() C.lts_result {
-			ck, cv := cs(k), cs(v)
-			defer C.free(unsafe.Pointer(ck))
-			defer C.free(unsafe.Pointer(cv))
-			return C.lts_client_config_set_profile(h, ck, cv)
-		})
-	}
-	for _, step := range steps {
-		if err := call(step); err != nil {
+	for _, kv := range append(c.typedOptions(), c.options...) {
+		if err := setOption(clientSetter(h), kv[0], kv[1]); err != nil {
 			C.lts_client_config_free(h)
 			return nil, err
 		}

@@ -7,10 +7,13 @@ package lts
 
 lts_result lts_go_send(lts_producer *p, const char *project, const char *unit,
                        const uint8_t *buf, size_t len, size_t count, uintptr_t handle);
+void lts_go_set_stats_callback(lts_producer_config *c, uintptr_t handle);
 */
 import "C"
 
 import (
+	"encoding/json"
+	"fmt"
 	"runtime"
 	"runtime/cgo"
 	"sync"
@@ -18,8 +21,17 @@ import (
 	"unsafe"
 )
 
-// ProducerConfig is the official SDK's ProducerConfig; zero values mean liblts's defaults
-// (512 KiB / 4096 logs / 2000 ms / 8 workers / 100 MiB buffer / fail fast when full).
+// Callback modes (ProducerConfig.CallbackMode).
+const (
+	CallbackThread = "thread" // callbacks run on liblts's callback thread (the default)
+	CallbackPoll   = "poll"   // callbacks run inside Producer.Poll and Close
+)
+
+// ProducerConfig is the official SDK's ProducerConfig, with a typed field for every
+// producer option of the core (CONFIGURATION.md); zero values mean liblts's defaults
+// (512 KiB / 4096 logs / 2000 ms / 8 workers / 100 MiB buffer / fail fast when full /
+// thread callbacks / 10 min delivery timeout / no spill / no periodic stats). Set takes any
+// key by name.
 type ProducerConfig struct {
 	BatchSizeBytes    uint64
 	BatchCount        uint32
@@ -27,7 +39,62 @@ type ProducerConfig struct {
 	WorkerCount       uint32
 	BufferBytes       uint64
 	MaxBlockMs        uint32
+	CallbackMode      string
 	DeliveryTimeoutMs uint32
+	SpillDir          string
+	StatsIntervalMs   uint32
+	// StatsCallback gets the stats (as Producer.Stats gives them) every StatsIntervalMs,
+	// where callbacks run.
+	StatsCallback func(map[string]interface{})
+	options       [][2]string
+}
+
+// Set sets any producer option by name, checked by liblts now (see ClientConfig.Set).
+func (c *ProducerConfig) Set(key, value string) error {
+	if err := checkOption(producerScratch, key, value); err != nil {
+		return err
+	}
+	c.options = append(c.options, [2]string{key, value})
+	return nil
+}
+
+func (c *ProducerConfig) typedOptions() [][2]string {
+	var o [][2]string
+	num := func(k string, v uint64) {
+		if v > 0 {
+			o = append(o, [2]string{k, fmt.Sprint(v)})
+		}
+	}
+	str := func(k, v string) {
+		if v != "" {
+			o = append(o, [2]string{k, v})
+		}
+	}
+	num("batch_size_bytes", c.BatchSizeBytes)
+	num("batch_count", uint64(c.BatchCount))
+	num("linger_ms", uint64(c.LingerMs))
+	num("worker_count", uint64(c.WorkerCount))
+	num("buffer_bytes", c.BufferBytes)
+	num("max_block_ms", uint64(c.MaxBlockMs))
+	str("callback_mode", c.CallbackMode)
+	num("delivery_timeout_ms", uint64(c.DeliveryTimeoutMs))
+	str("spill_dir", c.SpillDir)
+	num("stats_interval_ms", uint64(c.StatsIntervalMs))
+	return o
+}
+
+func (c *ProducerConfig) native() (*C.lts_producer_config, error) {
+	var pc *C.lts_producer_config
+	if err := call(func() C.lts_result { return C.lts_producer_config_new(&pc) }); err != nil {
+		return nil, err
+	}
+	for _, kv := range append(c.typedOptions(), c.options...) {
+		if err := setOption(producerSetter(pc), kv[0], kv[1]); err != nil {
+			C.lts_producer_config_free(pc)
+			return nil, err
+		}
+	}
+	return pc, nil
 }
 
 // SendResult is the outcome of one Send.
@@ -48,54 +115,86 @@ type Callback func(SendResult)
 
 // Producer batches and sends logs in the background. Safe for many goroutines.
 type Producer struct {
-	mu sync.RWMutex
-	h  *C.lts_producer
+	mu    sync.RWMutex
+	h     *C.lts_producer
+	stats cgo.Handle // the stats callback's handle, freed after close
 }
 
 // NewProducer makes a producer; add clients, then Start.
 func NewProducer(cfg *ProducerConfig) (*Producer, error) {
-	var pc *C.lts_producer_config
-	if err := call(func() C.lts_result { return C.lts_producer_config_new(&pc) }); err != nil {
+	pc, err := cfg.native()
+	if err != nil {
 		return nil, err
 	}
 	defer C.lts_producer_config_free(pc)
-	steps := []func() C.lts_result{}
-	if cfg.BatchSizeBytes > 0 {
-		steps = append(steps, func() C.lts_result {
-			return C.lts_producer_config_set_batch_size_bytes(pc, C.size_t(cfg.BatchSizeBytes))
-		})
-	}
-	if cfg.BatchCount > 0 {
-		steps = append(steps, func() C.lts_result { return C.lts_producer_config_set_batch_count(pc, C.uint32_t(cfg.BatchCount)) })
-	}
-	if cfg.LingerMs > 0 {
-		steps = append(steps, func() C.lts_result { return C.lts_producer_config_set_linger_ms(pc, C.uint32_t(cfg.LingerMs)) })
-	}
-	if cfg.WorkerCount > 0 {
-		steps = append(steps, func() C.lts_result { return C.lts_producer_config_set_worker_count(pc, C.uint32_t(cfg.WorkerCount)) })
-	}
-	if cfg.BufferBytes > 0 {
-		steps = append(steps, func() C.lts_result { return C.lts_producer_config_set_buffer_bytes(pc, C.size_t(cfg.BufferBytes)) })
-	}
-	if cfg.MaxBlockMs > 0 {
-		steps = append(steps, func() C.lts_result { return C.lts_producer_config_set_max_block_ms(pc, C.uint32_t(cfg.MaxBlockMs)) })
-	}
-	if cfg.DeliveryTimeoutMs > 0 {
-		steps = append(steps, func() C.lts_result {
-			return C.lts_producer_config_set_delivery_timeout_ms(pc, C.uint32_t(cfg.DeliveryTimeoutMs))
-		})
-	}
-	for _, s := range steps {
-		if err := call(s); err != nil {
-			return nil, err
-		}
-	}
 	p := &Producer{}
+	if cfg.StatsCallback != nil {
+		p.stats = cgo.NewHandle(cfg.StatsCallback)
+		C.lts_go_set_stats_callback(pc, C.uintptr_t(p.stats))
+	}
 	if err := call(func() C.lts_result { return C.lts_producer_new(pc, &p.h) }); err != nil {
+		if p.stats != 0 {
+			p.stats.Delete()
+		}
 		return nil, err
 	}
 	runtime.SetFinalizer(p, func(p *Producer) { p.Close(0) })
 	return p, nil
+}
+
+//export ltsGoStats
+func ltsGoStats(handle C.uintptr_t, text *C.char) {
+	cb := cgo.Handle(handle).Value().(func(map[string]interface{}))
+	var stats map[string]interface{}
+	if json.Unmarshal([]byte(C.GoString(text)), &stats) == nil {
+		cb(stats)
+	}
+}
+
+// Stats is everything the producer counts: logs_accepted, logs_sent, logs_failed, ...,
+// retries_by_reason, token_renewals, token_failures, units (per project and unit) and
+// last_error (lts_producer_stats_json in lts.h). Numbers are float64, as encoding/json
+// decodes them.
+func (p *Producer) Stats() (map[string]interface{}, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	h, err := p.handle()
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	err = call(func() C.lts_result {
+		var ok bool
+		if text, ok = takeString(C.lts_producer_stats_json(h)); !ok {
+			return C.lts_result(ErrInvalidArg)
+		}
+		return 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	var stats map[string]interface{}
+	if err := json.Unmarshal([]byte(text), &stats); err != nil {
+		return nil, err
+	}
+	return stats, nil
+}
+
+// Poll runs up to max ready callbacks (and liblts's log lines and stats) on this goroutine's
+// thread, waiting up to timeout for the first; for CallbackMode "poll". It returns how many
+// callbacks ran.
+func (p *Producer) Poll(max int, timeout time.Duration) (int, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	h, err := p.handle()
+	if err != nil {
+		return 0, err
+	}
+	var served C.size_t
+	err = call(func() C.lts_result {
+		return C.lts_producer_poll(h, C.size_t(max), C.uint32_t(timeout.Milliseconds()), &served)
+	})
+	return int(served), err
 }
 
 func (p *Producer) handle() (*C.lts_producer, error) {
@@ -199,5 +298,9 @@ func (p *Producer) finish(close func(*C.lts_producer) C.lts_result) error {
 	}
 	err := call(func() C.lts_result { return close(h) })
 	C.lts_producer_free(h)
+	if p.stats != 0 {
+		p.stats.Delete() // close ran the last stats callback
+		p.stats = 0
+	}
 	return err
 }

@@ -25,6 +25,7 @@ typedef struct lts_record {
   const struct lts_field *labels;
   size_t labels_len;
 } lts_record;
+typedef void (*lts_log_callback)(void *user_data, int32_t level, const char *message);
 typedef void (*lts_send_callback)(void *user_data, const struct lts_send_result *result);
 typedef struct lts_producer_stats {
   uint32_t struct_size;
@@ -38,6 +39,7 @@ typedef struct lts_producer_stats {
   uint64_t inflight_batches;
   uint64_t retries;
 } lts_producer_stats;
+typedef void (*lts_stats_callback)(void *user_data, const char *json);
 lts_result lts_client_new(const struct lts_client_config *config, struct lts_client **out);
 void lts_client_free(struct lts_client *client);
 lts_result lts_put_logs(struct lts_client *client,
@@ -82,6 +84,8 @@ lts_result lts_client_config_set_allow_plain_http(struct lts_client_config *c, b
 void lts_client_config_free(struct lts_client_config *c);
 const char *lts_result_name(lts_result r);
 const char *lts_last_error_message(void);
+void lts_set_log_callback(lts_log_callback cb, void *user_data);
+void lts_set_log_level(int32_t level);
 lts_result lts_log_item_new(struct lts_log_item **out);
 lts_result lts_log_item_set_timestamp_ns(struct lts_log_item *item, int64_t ns);
 lts_result lts_log_item_set_origin_msg(struct lts_log_item *item, const char *msg);
@@ -97,6 +101,13 @@ lts_result lts_log_item_push_label_i64(struct lts_log_item *item, const char *ke
 lts_result lts_log_item_push_label_f64(struct lts_log_item *item, const char *key, double value);
 lts_result lts_check_key(const char *key, bool is_label);
 void lts_log_item_free(struct lts_log_item *item);
+lts_result lts_client_config_set(struct lts_client_config *c, const char *key, const char *value);
+char *lts_client_config_get(const struct lts_client_config *c, const char *key);
+lts_result lts_producer_config_set(struct lts_producer_config *c,
+                                   const char *key,
+                                   const char *value);
+char *lts_producer_config_get(const struct lts_producer_config *c, const char *key);
+const char *lts_config_schema(void);
 lts_result lts_producer_new(const struct lts_producer_config *config, struct lts_producer **out);
 lts_result lts_producer_add_client(struct lts_producer *p, const struct lts_client_config *c);
 lts_result lts_producer_start(struct lts_producer *p);
@@ -135,6 +146,7 @@ lts_result lts_producer_poll(struct lts_producer *p,
                              uint32_t timeout_ms,
                              size_t *out_served);
 lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
+char *lts_producer_stats_json(const struct lts_producer *p);
 lts_result lts_producer_safe_close(struct lts_producer *p);
 lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
 lts_result lts_producer_after_fork(const struct lts_producer *p, struct lts_producer **out);
@@ -149,6 +161,9 @@ lts_result lts_producer_config_set_max_block_ms(struct lts_producer_config *c, u
 lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, uint32_t mode);
 lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);
 lts_result lts_producer_config_set_spill_dir(struct lts_producer_config *c, const char *dir);
+lts_result lts_producer_config_set_stats_callback(struct lts_producer_config *c,
+                                                  lts_stats_callback cb,
+                                                  void *user_data);
 void lts_producer_config_free(struct lts_producer_config *c);
 int32_t lts_response_status_code(const struct lts_response *r);
 const char *lts_response_message(const struct lts_response *r);
@@ -161,6 +176,7 @@ const char *lts_send_result_error(const struct lts_send_result *r);
 const char *lts_send_result_message(const struct lts_send_result *r);
 size_t lts_send_result_log_count(const struct lts_send_result *r);
 uint32_t lts_send_result_attempts(const struct lts_send_result *r);
+void lts_string_free(char *s);
 const char *lts_version(void);
 uint32_t lts_abi_version(void);
 int64_t lts_now_ns(void);

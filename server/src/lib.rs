@@ -35,6 +35,11 @@ struct Shared {
     /// Open connections, so stop() can close them (a kept-alive socket would block forever).
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
+    /// Connection handlers still running, so stop() returns only after the last one ended:
+    /// a handler finishing a store after stop() returned could write to a data file a
+    /// restarted server has already read.
+    handlers: Mutex<usize>,
+    handlers_done: std::sync::Condvar,
 }
 
 /// A running server. Dropping it stops it.
@@ -63,6 +68,8 @@ impl Server {
             profile: Profile::default(),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
+            handlers: Mutex::new(0),
+            handlers_done: std::sync::Condvar::new(),
         });
         let s = shared.clone();
         let acceptor = std::thread::Builder::new()
@@ -105,6 +112,22 @@ impl Server {
         for (_, c) in lock(&self.shared.conns).drain() {
             let _ = c.shutdown(Shutdown::Both);
         }
+        // Their sockets are shut and stalls are woken, so handlers end promptly; the bound
+        // only guards against a handler stuck in a bug.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut n = lock(&self.shared.handlers);
+        while *n > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            n = self
+                .shared
+                .handlers_done
+                .wait_timeout(n, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
     }
 }
 
@@ -127,6 +150,7 @@ fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             lock(&shared.conns).insert(id, clone);
         }
         let s = shared.clone();
+        *lock(&shared.handlers) += 1;
         let spawned = std::thread::Builder::new()
             .name("lts-local-conn".into())
             .spawn(move || {
@@ -135,10 +159,19 @@ fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(&s2, stream)));
                 lock(&s.conns).remove(&id);
+                s.handler_ended();
             });
         if spawned.is_err() {
             lock(&shared.conns).remove(&id);
+            shared.handler_ended();
         }
+    }
+}
+
+impl Shared {
+    fn handler_ended(&self) {
+        *lock(&self.handlers) -= 1;
+        self.handlers_done.notify_all();
     }
 }
 

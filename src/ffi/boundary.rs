@@ -309,6 +309,16 @@ macro_rules! tri {
     };
 }
 
+/// As `tri!`, in an export that returns a pointer: NULL on error (the last error is set).
+macro_rules! tri_null {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(_) => return std::ptr::null_mut(),
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

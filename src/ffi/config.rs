@@ -2,9 +2,11 @@
 
 use std::ffi::c_char;
 
-use crate::config::{AuthMode, ClientConfig};
+use crate::config::ClientConfig;
 use crate::ffi::boundary::{clear_out, free_handle, handle_mut, str_arg, Handle, HandleHead};
 use crate::ffi::error::{fail, lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
+use crate::ffi::options::set_named;
+use crate::options::CLIENT;
 
 /// Default: AK/SK are traded for a temporary token, renewed automatically.
 pub const LTS_AUTH_TOKEN: u32 = 0;
@@ -65,8 +67,7 @@ pub unsafe extern "C" fn lts_client_config_set_request_timeout_ms(
     ms: u32,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
-        result(c.inner.set_request_timeout_ms(ms))
+        by_name(c, "request_timeout_ms", ms)
     }
 }
 
@@ -78,9 +79,8 @@ pub unsafe extern "C" fn lts_client_config_set_compress_type(
     compress_type: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let t = tri!(str_arg(compress_type, "compress_type"));
-        result(c.inner.set_compress_type(t))
+        by_name(c, "compress_type", t)
     }
 }
 
@@ -92,9 +92,8 @@ pub unsafe extern "C" fn lts_client_config_set_user_agent(
     user_agent: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let ua = tri!(str_arg(user_agent, "user_agent"));
-        result(c.inner.set_user_agent(ua))
+        by_name(c, "user_agent", ua)
     }
 }
 
@@ -108,8 +107,7 @@ pub unsafe extern "C" fn lts_client_config_set_retries(
     retries: u32,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
-        result(c.inner.set_retries(retries))
+        by_name(c, "retries", retries)
     }
 }
 
@@ -135,13 +133,7 @@ pub unsafe extern "C" fn lts_client_config_set_auth_mode(
     mode: u32,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
-        c.inner.auth_mode = match mode {
-            LTS_AUTH_TOKEN => AuthMode::Token,
-            LTS_AUTH_EOP => AuthMode::Eop,
-            _ => return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("unknown auth mode {mode}: use LTS_AUTH_TOKEN or LTS_AUTH_EOP")),
-        };
-        LTS_OK
+        by_name(c, "auth_mode", mode)
     }
 }
 
@@ -159,10 +151,12 @@ pub unsafe extern "C" fn lts_client_config_set_profile(
     value: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let key = tri!(str_arg(key, "key"));
         let value = tri!(str_arg(value, "value"));
-        result(c.inner.profile.set(key, value))
+        if !crate::profile::KEYS.contains(&key) {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("unknown profile key {key:?}; the keys are: {}", crate::profile::KEYS.join(", ")));
+        }
+        by_name(c, key, value)
     }
 }
 
@@ -175,9 +169,8 @@ pub unsafe extern "C" fn lts_client_config_set_ca_file(
     path: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let path = tri!(str_arg(path, "path"));
-        result(c.inner.set_ca_file(path))
+        by_name(c, "ca_file", path)
     }
 }
 
@@ -188,9 +181,8 @@ pub unsafe extern "C" fn lts_client_config_set_ca_pem(
     pem: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let pem = tri!(str_arg(pem, "pem"));
-        result(c.inner.set_ca_pem(pem.as_bytes()))
+        by_name(c, "ca_pem", pem)
     }
 }
 
@@ -204,9 +196,19 @@ pub unsafe extern "C" fn lts_client_config_set_allow_plain_http(
     allow: bool,
 ) -> lts_result {
     ffi_boundary! {
-        tri!(handle_mut(c, "c")).inner.allow_plain_http = allow;
-        LTS_OK
+        by_name(c, "allow_plain_http", allow)
     }
+}
+
+/// A typed setter: the value written out and set by its key, so it is checked (and refused)
+/// exactly as lts_client_config_set would.
+unsafe fn by_name(
+    c: *mut lts_client_config,
+    key: &str,
+    value: impl std::fmt::Display,
+) -> lts_result {
+    let c = tri!(handle_mut(c, "c"));
+    set_named(CLIENT, "client", &mut c.inner, key, &value.to_string())
 }
 
 /// Frees a config (and wipes its secret key). NULL does nothing. Free each config once.

@@ -92,22 +92,10 @@ pub fn result(r: crate::error::Result<()>) -> lts_result {
 #[no_mangle]
 pub extern "C" fn lts_result_name(r: lts_result) -> *const c_char {
     ffi_boundary! {
-        let name: &'static std::ffi::CStr = match r {
-            LTS_OK => c"LTS_OK",
-            LTS_ERR_INVALID_ARGUMENT => c"LTS_ERR_INVALID_ARGUMENT",
-            LTS_ERR_INVALID_KEY => c"LTS_ERR_INVALID_KEY",
-            LTS_ERR_INVALID_VALUE => c"LTS_ERR_INVALID_VALUE",
-            LTS_ERR_TOO_LARGE => c"LTS_ERR_TOO_LARGE",
-            LTS_ERR_INVALID_STATE => c"LTS_ERR_INVALID_STATE",
-            LTS_ERR_AUTH => c"LTS_ERR_AUTH",
-            LTS_ERR_NETWORK => c"LTS_ERR_NETWORK",
-            LTS_ERR_TIMEOUT => c"LTS_ERR_TIMEOUT",
-            LTS_ERR_SERVER => c"LTS_ERR_SERVER",
-            LTS_ERR_BUFFER_FULL => c"LTS_ERR_BUFFER_FULL",
-            LTS_ERR_CLOSED => c"LTS_ERR_CLOSED",
-            LTS_ERR_REENTRANT => c"LTS_ERR_REENTRANT",
-            LTS_ERR_INTERNAL => c"LTS_ERR_INTERNAL",
-            _ => c"LTS_ERR_UNKNOWN",
+        let kind = if r == LTS_OK { None } else { ErrorKind::ALL.into_iter().find(|k| code_of(*k) == r) };
+        let name = match kind {
+            None if r != LTS_OK => c"LTS_ERR_UNKNOWN",
+            k => ErrorKind::c_name(k),
         };
         name.as_ptr()
     }

@@ -16,35 +16,12 @@ use crate::ffi::log_item::lts_log_item;
 use crate::ffi::producer_config::lts_producer_config;
 use crate::ffi::record::{checked_records, lts_record};
 use crate::ffi::send_result::lts_send_result;
-use crate::producer::{Notify, Producer, SendResult};
+use crate::producer::{Notify, Producer, SendResult, Stats};
 
-/// A producer's counters, filled by lts_producer_get_stats. Set `struct_size` to
-/// `sizeof(lts_producer_stats)` before the call: later versions may add fields at the end, and
-/// only the fields that fit in `struct_size` are written. Bytes are raw (uncompressed) bytes.
-#[repr(C)]
-pub struct lts_producer_stats {
-    pub struct_size: u32,
-    /// Logs in accepted send calls.
-    pub logs_accepted: u64,
-    /// Logs the service accepted.
-    pub logs_sent: u64,
-    /// Logs whose batch failed (including those reported LTS_ERR_CLOSED by close).
-    pub logs_failed: u64,
-    /// Logs in refused send calls.
-    pub logs_refused: u64,
-    /// Raw bytes of accepted send calls, each counted as a request of its own would be
-    /// (what the buffer cap counts).
-    pub bytes_accepted: u64,
-    /// Raw bytes of the delivered batches (their logs share one envelope, so this is at most
-    /// bytes_accepted for the same logs).
-    pub bytes_sent: u64,
-    /// Bytes accepted and not yet reported (what the buffer cap limits).
-    pub buffered_bytes: u64,
-    /// Batches inside a request or a retry right now.
-    pub inflight_batches: u64,
-    /// Requests made beyond each batch's first.
-    pub retries: u64,
-}
+/// The C name of the producer's counters, for Rust callers of the C API (the header gets
+/// the struct itself, renamed from `Stats`).
+/// cbindgen:ignore
+pub type lts_producer_stats = Stats;
 
 /// Called once per accepted send with its outcome.
 ///
@@ -310,43 +287,54 @@ pub unsafe extern "C" fn lts_producer_poll(
     }
 }
 
-/// Fills `out` with the producer's counters (only the fields that fit in out->struct_size).
+/// Fills `out` with the producer's counters (only the fields that fit in out->struct_size,
+/// which the caller sets to sizeof(lts_producer_stats)).
 /// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
 ///          field). Thread-safe; never blocks.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_get_stats(
     p: *const lts_producer,
-    out: *mut lts_producer_stats,
+    out: *mut Stats,
 ) -> lts_result {
     ffi_boundary! {
         let p = tri!(handle_ref(p, "p"));
         if out.is_null() {
             return set_error(LTS_ERR_INVALID_ARGUMENT, "out is NULL");
         }
-        let size = (*out).struct_size as usize;
-        let first = std::mem::offset_of!(lts_producer_stats, logs_accepted) + 8;
-        if size < first {
+        // Read as bytes: the caller's struct may be an older, shorter version.
+        let size = (out as *const u32).read_unaligned() as usize;
+        let start = std::mem::offset_of!(Stats, logs_accepted);
+        if size < start + 8 {
             return set_error(LTS_ERR_INVALID_ARGUMENT, "out->struct_size is too small: set it to sizeof(lts_producer_stats)");
         }
         let s = p.inner.stats();
-        let fields: [(usize, u64); 9] = [
-            (std::mem::offset_of!(lts_producer_stats, logs_accepted), s.logs_accepted),
-            (std::mem::offset_of!(lts_producer_stats, logs_sent), s.logs_sent),
-            (std::mem::offset_of!(lts_producer_stats, logs_failed), s.logs_failed),
-            (std::mem::offset_of!(lts_producer_stats, logs_refused), s.logs_refused),
-            (std::mem::offset_of!(lts_producer_stats, bytes_accepted), s.bytes_accepted),
-            (std::mem::offset_of!(lts_producer_stats, bytes_sent), s.bytes_sent),
-            (std::mem::offset_of!(lts_producer_stats, buffered_bytes), s.buffered_bytes),
-            (std::mem::offset_of!(lts_producer_stats, inflight_batches), s.inflight_batches),
-            (std::mem::offset_of!(lts_producer_stats, retries), s.retries),
-        ];
-        let base = out.cast::<u8>();
-        for (offset, value) in fields {
-            if offset + 8 <= size {
-                base.add(offset).cast::<u64>().write_unaligned(value);
-            }
-        }
+        let n = size.min(std::mem::size_of::<Stats>()) - start;
+        // SAFETY: both ranges lie within their structs (`n` is bounded by our size and the
+        // caller's); the caller's struct_size promises its memory.
+        std::ptr::copy_nonoverlapping(
+            (&s as *const Stats).cast::<u8>().add(start),
+            out.cast::<u8>().add(start),
+            n,
+        );
         LTS_OK
+    }
+}
+
+/// Everything lts_producer_get_stats gives, and more, as one JSON object: the counters of
+/// lts_producer_stats by their names at the top level; "retries_by_reason" ({"network",
+/// "timeout", "throttled", "server", "token_rejected"}); "token_renewals" and
+/// "token_failures" (token calls over all clients); "units" (one object per project and unit
+/// sent to: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent", "logs_failed",
+/// "bytes_sent", "batches_sent", "batches_failed"); "last_error" (null, or the latest failed
+/// batch's "result", "error", "status_code", "message" and "ms_ago"). New keys may be added.
+/// @returns a new NUL-terminated UTF-8 string to free with lts_string_free; NULL on error
+///          (NULL or stale producer), with the last error set. Thread-safe; takes the
+///          producer's locks briefly (do not call it in a tight loop beside sends).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_stats_json(p: *const lts_producer) -> *mut c_char {
+    ffi_boundary! {
+        let p = tri_null!(handle_ref(p, "p"));
+        crate::ffi::string::owned_string(p.inner.stats_json())
     }
 }
 

@@ -1,10 +1,12 @@
 //! `lts_producer_config`: the seed SDK's `ProducerConfig`.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use crate::ffi::boundary::{clear_out, free_handle, handle_mut, Handle, HandleHead};
-use crate::ffi::error::{lts_result, result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
-use crate::producer::{CallbackMode, ProducerConfig};
+use crate::ffi::error::{lts_result, set_error, LTS_ERR_INVALID_ARGUMENT, LTS_OK};
+use crate::ffi::options::set_named;
+use crate::options::PRODUCER;
+use crate::producer::ProducerConfig;
 
 /// Default: one library thread per producer runs callbacks, one at a time.
 pub const LTS_CALLBACK_THREAD: u32 = 0;
@@ -44,7 +46,7 @@ pub unsafe extern "C" fn lts_producer_config_set_batch_size_bytes(
     c: *mut lts_producer_config,
     bytes: usize,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_batch_size_bytes(bytes)) }
+    ffi_boundary! { by_name(c, "batch_size_bytes", bytes) }
 }
 
 /// Sets the log count at which a batch closes: 1 to 40960 (default 4096).
@@ -53,7 +55,7 @@ pub unsafe extern "C" fn lts_producer_config_set_batch_count(
     c: *mut lts_producer_config,
     count: u32,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_batch_count(count)) }
+    ffi_boundary! { by_name(c, "batch_count", count) }
 }
 
 /// Sets how long a batch may wait for more logs after its first: at least 100 ms (default
@@ -63,7 +65,7 @@ pub unsafe extern "C" fn lts_producer_config_set_linger_ms(
     c: *mut lts_producer_config,
     ms: u32,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_linger_ms(ms)) }
+    ffi_boundary! { by_name(c, "linger_ms", ms) }
 }
 
 /// Sets the number of worker threads that compress and send batches: 1 to 256 (default 8).
@@ -72,7 +74,7 @@ pub unsafe extern "C" fn lts_producer_config_set_worker_count(
     c: *mut lts_producer_config,
     n: u32,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_worker_count(n)) }
+    ffi_boundary! { by_name(c, "worker_count", n) }
 }
 
 /// Sets the cap on raw bytes accepted and not yet reported (default 100 MiB; at least 1, and
@@ -82,7 +84,7 @@ pub unsafe extern "C" fn lts_producer_config_set_buffer_bytes(
     c: *mut lts_producer_config,
     bytes: usize,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_buffer_bytes(bytes)) }
+    ffi_boundary! { by_name(c, "buffer_bytes", bytes) }
 }
 
 /// Sets how long lts_producer_send may wait for room under the cap before returning
@@ -92,7 +94,7 @@ pub unsafe extern "C" fn lts_producer_config_set_max_block_ms(
     c: *mut lts_producer_config,
     ms: u32,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_max_block_ms(ms)) }
+    ffi_boundary! { by_name(c, "max_block_ms", ms) }
 }
 
 /// Sets where callbacks run: LTS_CALLBACK_THREAD (default) or LTS_CALLBACK_POLL.
@@ -101,15 +103,7 @@ pub unsafe extern "C" fn lts_producer_config_set_callback_mode(
     c: *mut lts_producer_config,
     mode: u32,
 ) -> lts_result {
-    ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
-        c.inner.callback_mode = match mode {
-            LTS_CALLBACK_THREAD => CallbackMode::Thread,
-            LTS_CALLBACK_POLL => CallbackMode::Poll,
-            _ => return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("unknown callback mode {mode}: use LTS_CALLBACK_THREAD or LTS_CALLBACK_POLL")),
-        };
-        LTS_OK
-    }
+    ffi_boundary! { by_name(c, "callback_mode", mode) }
 }
 
 /// Sets how long one batch may take to deliver, retries included, counted from when it
@@ -120,7 +114,7 @@ pub unsafe extern "C" fn lts_producer_config_set_delivery_timeout_ms(
     c: *mut lts_producer_config,
     ms: u32,
 ) -> lts_result {
-    ffi_boundary! { result(tri!(handle_mut(c, "c")).inner.set_delivery_timeout_ms(ms)) }
+    ffi_boundary! { by_name(c, "delivery_timeout_ms", ms) }
 }
 
 /// Names a directory for what close cannot send: when lts_producer_close runs out of time,
@@ -134,10 +128,73 @@ pub unsafe extern "C" fn lts_producer_config_set_spill_dir(
     dir: *const c_char,
 ) -> lts_result {
     ffi_boundary! {
-        let c = tri!(handle_mut(c, "c"));
         let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
-        result(c.inner.set_spill_dir(dir))
+        if dir.is_empty() {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "spill_dir: the directory is empty");
+        }
+        by_name(c, "spill_dir", dir)
     }
+}
+
+/// Receives a producer's stats as JSON (the text of lts_producer_stats_json), every
+/// `stats_interval_ms`.
+///
+/// @param user_data  what was given to lts_producer_config_set_stats_callback, untouched.
+/// @param json       NUL-terminated UTF-8, valid only during the call.
+///
+/// Thread: where the producer's callbacks run, in order with them (its callback thread, or
+/// inside lts_producer_poll and lts_producer_close in poll mode). As for lts_send_callback:
+/// return quickly, do not unwind, do not close or free the producer from inside.
+pub type lts_stats_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, json: *const c_char)>;
+
+/// The user data given with the stats callback: only passed back.
+struct StatsUserData(*mut c_void);
+// SAFETY: never dereferenced here; the callback runs on the threads the header names.
+unsafe impl Send for StatsUserData {}
+unsafe impl Sync for StatsUserData {}
+
+impl StatsUserData {
+    /// Through a method, so closures capture the wrapper (which is Send), not the pointer.
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Calls `cb` with the producer's stats every `stats_interval_ms` (set that key too: the
+/// default 0 means never), from its start until its close. NULL removes the callback.
+/// `user_data` must stay valid until the producer is closed.
+/// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL config).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_stats_callback(
+    c: *mut lts_producer_config,
+    cb: lts_stats_callback,
+    user_data: *mut c_void,
+) -> lts_result {
+    ffi_boundary! {
+        let c = tri!(handle_mut(c, "c"));
+        c.inner.stats_callback = cb.map(|f| {
+            let data = StatsUserData(user_data);
+            let cb: crate::producer::config::StatsCallback = std::sync::Arc::new(move |json: &str| {
+                let text = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
+                // SAFETY: the header's contract for the callback and its user_data.
+                unsafe { f(data.get(), text.as_ptr()) }
+            });
+            cb
+        });
+        LTS_OK
+    }
+}
+
+/// A typed setter: the value written out and set by its key, so it is checked (and refused)
+/// exactly as lts_producer_config_set would.
+unsafe fn by_name(
+    c: *mut lts_producer_config,
+    key: &str,
+    value: impl std::fmt::Display,
+) -> lts_result {
+    let c = tri!(handle_mut(c, "c"));
+    set_named(PRODUCER, "producer", &mut c.inner, key, &value.to_string())
 }
 
 /// Frees a producer config. NULL does nothing. Free each config once.

@@ -83,25 +83,7 @@ impl Accumulator {
         now: impl FnOnce() -> Instant,
     ) -> (Vec<Batch>, bool) {
         let mut closed = Vec::new();
-        let hash = slot_hash(project, unit);
-        let slot = match self
-            .open
-            .find_mut(hash, |s| s.project == project && s.unit == unit)
-        {
-            Some(s) => s,
-            None => self
-                .open
-                .insert_unique(
-                    hash,
-                    Slot {
-                        project: project.to_owned(),
-                        unit: unit.to_owned(),
-                        batch: None,
-                    },
-                    |s| slot_hash(&s.project, &s.unit),
-                )
-                .into_mut(),
-        };
+        let slot = slot_mut(&mut self.open, project, unit);
         let n = part.logs.len();
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
         // Merging never grows a batch by more than the part's own size (its group overhead
@@ -130,6 +112,8 @@ impl Accumulator {
         b.reserved += part.reserved;
         self.accepted.0 += n as u64;
         self.accepted.1 += part.raw_size as u64;
+        slot.accepted.0 += n as u64;
+        slot.accepted.1 += part.raw_size as u64;
         if b.builder.log_count() >= batch_count || b.builder.raw_size() >= batch_size {
             let b = slot.batch.take().expect("present");
             closed.push(Self::close(&self.pool, project, unit, b));
@@ -138,9 +122,27 @@ impl Accumulator {
     }
 
     /// Counts logs accepted outside [`Accumulator::append`] (batches given back).
-    pub fn count_accepted(&mut self, logs: usize, bytes: usize) {
+    pub fn count_accepted(&mut self, project: &str, unit: &str, logs: usize, bytes: usize) {
         self.accepted.0 += logs as u64;
         self.accepted.1 += bytes as u64;
+        let slot = slot_mut(&mut self.open, project, unit);
+        slot.accepted.0 += logs as u64;
+        slot.accepted.1 += bytes as u64;
+    }
+
+    /// (project, unit, logs accepted, raw bytes accepted) of every unit sent to.
+    pub fn accepted_by_unit(&self) -> Vec<UnitAccepted> {
+        self.open
+            .iter()
+            .map(|s| {
+                (
+                    s.project.clone(),
+                    s.unit.clone(),
+                    s.accepted.0,
+                    s.accepted.1,
+                )
+            })
+            .collect()
     }
 
     /// (logs, raw bytes) accepted so far.
@@ -178,11 +180,36 @@ impl Accumulator {
     }
 }
 
-/// A (project, unit) and its open batch, if one is open.
+/// (project, unit, logs accepted, raw bytes accepted).
+pub(crate) type UnitAccepted = (String, String, u64, u64);
+
+/// A (project, unit), its open batch if one is open, and what it has accepted.
 struct Slot {
     project: String,
     unit: String,
     batch: Option<OpenBatch>,
+    /// (logs, raw bytes): counted under the intake lock like the totals.
+    accepted: (u64, u64),
+}
+
+/// The slot of (project, unit), made on first use (the only time its names are copied).
+fn slot_mut<'a>(open: &'a mut HashTable<Slot>, project: &str, unit: &str) -> &'a mut Slot {
+    let hash = slot_hash(project, unit);
+    match open.entry(
+        hash,
+        |s| s.project == project && s.unit == unit,
+        |s| slot_hash(&s.project, &s.unit),
+    ) {
+        hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
+        hashbrown::hash_table::Entry::Vacant(v) => v
+            .insert(Slot {
+                project: project.to_owned(),
+                unit: unit.to_owned(),
+                batch: None,
+                accepted: (0, 0),
+            })
+            .into_mut(),
+    }
 }
 
 fn slot_hash(project: &str, unit: &str) -> u64 {

@@ -11,15 +11,18 @@
 //!    outbox's list is reported `Closed` (spilled first if there is a spill directory).
 //!    Claiming a batch a worker is reporting waits for that report, and a batch off the list
 //!    has finished its report (`worker.rs`), so afterwards every batch has been reported.
-//! 5. End the result stream (nothing more can be reported) and run what is left: the
+//! 5. Stop the stats thread (joined, so it queues nothing after the end), log what close
+//!    left unsent and the counts of lines the rate limits left out.
+//! 6. End the result stream (nothing more can be reported) and run what is left: the
 //!    callback thread finishes and is joined, or in poll mode this thread runs the rest and
 //!    waits for callbacks other threads' polls are running.
-//! 6. Check the balance: accepted = sent + failed, nothing buffered.
+//! 7. Check the balance: accepted = sent + failed, nothing buffered.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{Level, Topic};
 use crate::producer::batch::Batch;
 use crate::producer::intake::CREATED;
 use crate::producer::{lock, spill, CallbackMode, Producer, Shared};
@@ -28,7 +31,7 @@ impl Shared {
     /// Reports a batch close could not send as `Closed`, first writing it to the spill
     /// directory if there is one (inside the claim, so a batch is spilled at most once and
     /// never after a worker delivered it). Returns whether this call reported it.
-    fn close_unsent(&self, id: u64, batch: &Batch) -> bool {
+    fn close_unsent(&self, id: u64, batch: &Batch, spilled: &mut usize) -> bool {
         batch
             .sends
             .report(|sends| {
@@ -43,8 +46,16 @@ impl Shared {
                         batch.payload.log_count(),
                         &batch.payload.logs_data(),
                     ) {
-                        Ok(file) => format!("{base}; spilled to {}, to be sent by the next producer started with that directory", file.display()),
-                        Err(e) => format!("{base}; spilling it failed: {e}"),
+                        Ok(file) => {
+                            *spilled += 1;
+                            format!("{base}; spilled to {}, to be sent by the next producer started with that directory", file.display())
+                        }
+                        Err(e) => {
+                            self.log.log(Topic::Spill, Level::Error, || {
+                                format!("close could not spill batch {} to {}: {e}", batch.batch_id, dir.display())
+                            });
+                            format!("{base}; spilling it failed: {e}")
+                        }
                     },
                     (None, None) => base.to_owned(),
                 };
@@ -84,16 +95,36 @@ impl Producer {
 
         let finished = sh.intake.outbox.queue.wait_finished(deadline);
         let mut unsent = (0u64, 0usize);
+        let mut spilled = 0usize;
         if !finished {
             *lock(&sh.abort) = true;
             sh.abort_changed.notify_all();
             for (id, b) in sh.intake.outbox.unreported() {
                 let logs = b.payload.log_count() as u64;
-                if sh.close_unsent(id, &b) {
+                if sh.close_unsent(id, &b, &mut spilled) {
                     unsent = (unsent.0 + logs, unsent.1 + 1);
                 }
             }
         }
+
+        *lock(&sh.stats_stop) = true;
+        sh.stats_wake.notify_all();
+        if let Some(t) = threads.stats.take() {
+            let _ = t.join();
+        }
+        if unsent.1 > 0 {
+            sh.log.log(Topic::Close, Level::Error, || {
+                let spill = match (&sh.config.spill_dir, spilled) {
+                    (Some(dir), n) if n > 0 => format!("; {n} of the batches were spilled to {}", dir.display()),
+                    _ => String::new(),
+                };
+                format!(
+                    "close ran out of time: {} logs in {} batches were not sent and were reported LTS_ERR_CLOSED{spill}",
+                    unsent.0, unsent.1
+                )
+            });
+        }
+        sh.log.flush_left_out();
 
         match sh.config.callback_mode {
             CallbackMode::Thread => {
@@ -123,7 +154,9 @@ impl Producer {
                 ),
             ));
         }
-        if finished {
+        // Workers may have reported every batch between the deadline and close's claims:
+        // then nothing was cut short.
+        if finished || unsent.1 == 0 {
             Ok(())
         } else {
             Err(Error::new(

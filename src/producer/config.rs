@@ -14,7 +14,7 @@ pub enum CallbackMode {
     Poll,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProducerConfig {
     /// A batch closes when its raw (uncompressed protobuf) size would pass this.
     pub batch_size_bytes: usize,
@@ -32,7 +32,17 @@ pub struct ProducerConfig {
     pub delivery_timeout: Duration,
     /// Where close writes the batches it could not send, and where start finds them again.
     pub spill_dir: Option<std::path::PathBuf>,
+    /// How often the stats callback gets the stats (`None`: never).
+    pub stats_interval: Option<Duration>,
+    /// Called with the stats as JSON every `stats_interval`, where callbacks run.
+    pub stats_callback: Option<StatsCallback>,
 }
+
+/// Receives the producer's stats as JSON (see `Producer::stats_json`).
+pub type StatsCallback = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The shortest stats interval (a producer's stats change little faster).
+pub const MIN_STATS_INTERVAL_MS: u32 = 100;
 
 pub const DEFAULT_BATCH_SIZE: usize = 512 * 1024;
 pub const DEFAULT_BATCH_COUNT: usize = 4096;
@@ -55,12 +65,32 @@ impl Default for ProducerConfig {
             callback_mode: CallbackMode::Thread,
             delivery_timeout: Duration::from_millis(u64::from(DEFAULT_DELIVERY_TIMEOUT_MS)),
             spill_dir: None,
+            stats_interval: None,
+            stats_callback: None,
         }
     }
 }
 
 fn out_of_range(what: &str, value: impl std::fmt::Display, range: &str) -> Error {
     Error::invalid_argument(format!("{what} {value} is out of range ({range})"))
+}
+
+impl std::fmt::Debug for ProducerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProducerConfig")
+            .field("batch_size_bytes", &self.batch_size_bytes)
+            .field("batch_count", &self.batch_count)
+            .field("linger", &self.linger)
+            .field("worker_count", &self.worker_count)
+            .field("buffer_bytes", &self.buffer_bytes)
+            .field("max_block", &self.max_block)
+            .field("callback_mode", &self.callback_mode)
+            .field("delivery_timeout", &self.delivery_timeout)
+            .field("spill_dir", &self.spill_dir)
+            .field("stats_interval", &self.stats_interval)
+            .field("stats_callback", &self.stats_callback.is_some())
+            .finish()
+    }
 }
 
 impl ProducerConfig {
@@ -124,6 +154,19 @@ impl ProducerConfig {
             return Err(Error::invalid_argument("spill directory is empty"));
         }
         self.spill_dir = Some(dir.into());
+        Ok(())
+    }
+
+    /// Every `ms` milliseconds (at least 100; 0: never) the stats callback gets the stats.
+    pub fn set_stats_interval_ms(&mut self, ms: u32) -> Result<()> {
+        if ms != 0 && ms < MIN_STATS_INTERVAL_MS {
+            return Err(out_of_range(
+                "stats interval",
+                format!("{ms} ms"),
+                "0 or >= 100 ms",
+            ));
+        }
+        self.stats_interval = (ms != 0).then(|| Duration::from_millis(u64::from(ms)));
         Ok(())
     }
 

@@ -16,7 +16,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::producer::accumulator::{Accumulator, Part};
+use crate::producer::accumulator::{Accumulator, Part, UnitAccepted};
 use crate::producer::batch::Batch;
 use crate::producer::memory::MemoryCap;
 use crate::producer::outbox::Outbox;
@@ -142,7 +142,7 @@ impl Intake {
             Room::Reserve => {}
             Room::Force => self.memory.add(batch.reserved),
         }
-        open.count_accepted(log_count, raw_bytes);
+        open.count_accepted(&batch.project, &batch.unit, log_count, raw_bytes);
         self.outbox.post(*batch);
         Ok(())
     }
@@ -167,5 +167,11 @@ impl Intake {
     /// (logs, raw bytes) accepted so far.
     pub fn accepted(&self) -> (u64, u64) {
         lock(&self.open).accepted()
+    }
+
+    /// What each (project, unit) accepted, with the totals, read together.
+    pub fn accepted_by_unit(&self) -> ((u64, u64), Vec<UnitAccepted>) {
+        let open = lock(&self.open);
+        (open.accepted(), open.accepted_by_unit())
     }
 }

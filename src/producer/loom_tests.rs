@@ -187,7 +187,7 @@ fn a_send_racing_close_is_refused_or_flushed() {
 #[test]
 fn a_poll_racing_close_runs_each_callback_once_before_close_returns() {
     model(|| {
-        let results = Arc::new(Results::new());
+        let results = Arc::new(Results::new(None));
         let ran = Arc::new(Mutex::new(Vec::<u32>::new()));
         let closing_returned = Arc::new(loom::sync::atomic::AtomicBool::new(false));
         let sends = (0..2u32)

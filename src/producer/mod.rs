@@ -34,6 +34,7 @@ use crate::client::Client;
 use crate::config::ClientConfig;
 use crate::encode::{check_count, Encoded, Logs};
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{Level, Logger, Route, Topic};
 use crate::log_item::LogItem;
 use accumulator::{Accumulator, Part};
 use batch::{bookkeeping_bytes, Batch, Claim, Payload, PendingSend};
@@ -43,7 +44,7 @@ use memory::MemoryCap;
 use result::Results;
 pub use result::{Callback, Notify, Outcome, SendResult};
 use stats::Counters;
-pub use stats::Stats;
+pub use stats::{LastError, Stats, StatsReport, UnitCounts, UnitReport};
 
 thread_local! {
     /// Each sending thread checks and encodes its sends in its own reused buffers, outside
@@ -77,7 +78,12 @@ struct Shared {
     intake: Intake,
     /// Buffers workers build request bodies in.
     scratches: batch::Pool<batch::Scratch>,
-    results: Results,
+    results: Arc<Results>,
+    /// The producer's lines, queued on `results` so they run where callbacks run.
+    log: Arc<Logger>,
+    /// Stops the stats thread (close sets it).
+    stats_stop: Mutex<bool>,
+    stats_wake: Condvar,
     /// Set when close runs out of time: pauses between retries end at once.
     abort: Mutex<bool>,
     abort_changed: Condvar,
@@ -87,6 +93,7 @@ struct Shared {
 #[derive(Default)]
 struct Threads {
     linger: Option<JoinHandle<()>>,
+    stats: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
     callbacks: Option<JoinHandle<()>>,
 }
@@ -177,14 +184,63 @@ impl Shared {
             Refused::NoRoom if !self.intake.is_running() => {
                 Error::new(ErrorKind::Closed, "the producer is closed")
             }
-            Refused::NoRoom => Error::new(
-                ErrorKind::BufferFull,
-                format!(
-                    "the producer's buffer of {} bytes is full ({} in use, {needed} needed)",
-                    self.config.buffer_bytes,
-                    self.intake.memory.used()
-                ),
-            ),
+            Refused::NoRoom => {
+                let e = Error::new(
+                    ErrorKind::BufferFull,
+                    format!(
+                        "the producer's buffer of {} bytes is full ({} in use, {needed} needed)",
+                        self.config.buffer_bytes,
+                        self.intake.memory.used()
+                    ),
+                );
+                self.log.log(Topic::BufferFull, Level::Warn, || {
+                    format!(
+                        "a send was refused: {} (max_block_ms {}; deliveries are slower than sends, or failing)",
+                        e.message,
+                        self.config.max_block.as_millis()
+                    )
+                });
+                e
+            }
+        }
+    }
+
+    /// The stats report now (see [`StatsReport`]).
+    fn stats_report(&self) -> StatsReport {
+        let (accepted, by_unit) = self.intake.accepted_by_unit();
+        let totals = self.counters.read(accepted, self.intake.memory.used());
+        let tokens = self.clients.get().map_or((0, 0), |clients| {
+            clients.values().fold((0, 0), |(r, f), c| {
+                let (cr, cf) = c.token_counts();
+                (r + cr, f + cf)
+            })
+        });
+        self.counters.report(totals, by_unit, tokens)
+    }
+
+    /// The stats thread's body: every `interval`, the stats go to the result stream (and
+    /// from there to the stats callback), until close stops it.
+    fn run_stats(&self, interval: Duration) {
+        let mut next = Instant::now() + interval;
+        let mut stop = lock(&self.stats_stop);
+        while !*stop {
+            let now = Instant::now();
+            if now >= next {
+                drop(stop);
+                // Read without the stop lock: the report takes other locks, and close only
+                // needs this thread to have ended before it ends the result stream (it joins
+                // it first), so a report made while close waits still runs.
+                let json = serde_json::to_string(&self.stats_report()).unwrap_or_default();
+                self.results.stats(json);
+                next += interval;
+                stop = lock(&self.stats_stop);
+                continue;
+            }
+            stop = self
+                .stats_wake
+                .wait_timeout(stop, next - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
         }
     }
 }
@@ -192,6 +248,13 @@ impl Shared {
 impl Producer {
     pub fn new(config: ProducerConfig) -> Result<Producer> {
         config.check()?;
+        let results = Arc::new(Results::new(config.stats_callback.clone()));
+        let lines = results.clone();
+        let log = Arc::new(Logger::new(
+            Route::Via(Box::new(move |level, text| lines.line(level, text))),
+            Level::Warn,
+            Level::Error,
+        ));
         let shared = Arc::new(Shared {
             intake: Intake::new(
                 Accumulator::new(config.batch_size_bytes, config.batch_count, config.linger),
@@ -201,7 +264,10 @@ impl Producer {
             pending_clients: Mutex::new(HashMap::new()),
             clients: OnceLock::new(),
             scratches: batch::Pool::new(SCRATCHES_KEPT),
-            results: Results::new(),
+            results,
+            log,
+            stats_stop: Mutex::new(false),
+            stats_wake: Condvar::new(),
             abort: Mutex::new(false),
             abort_changed: Condvar::new(),
             counters: Counters::default(),
@@ -239,7 +305,13 @@ impl Producer {
                 "a client for log project {project:?} was already added"
             )));
         }
-        clients.insert(project, Arc::new(Client::unconnected(config)));
+        clients.insert(
+            project,
+            Arc::new(Client::unconnected(config).observed_by(
+                self.shared.log.clone(),
+                self.shared.counters.retries.clone(),
+            )),
+        );
         Ok(())
     }
 
@@ -277,6 +349,16 @@ impl Producer {
                 let h = spawn(format!("lts-worker-{i}"), Box::new(move || s.worker_loop()))?;
                 threads.workers.push(h);
             }
+            if let (Some(interval), Some(_)) = (
+                self.shared.config.stats_interval,
+                &self.shared.config.stats_callback,
+            ) {
+                let s = self.shared.clone();
+                threads.stats = Some(spawn(
+                    "lts-stats".into(),
+                    Box::new(move || s.run_stats(interval)),
+                )?);
+            }
             if self.shared.config.callback_mode == CallbackMode::Thread {
                 let s = self.shared.clone();
                 threads.callbacks = Some(spawn(
@@ -290,8 +372,16 @@ impl Producer {
             // Nothing was accepted: end the threads that did start, and stay unusable.
             self.shared.intake.abandon();
             self.shared.results.end();
+            *lock(&self.shared.stats_stop) = true;
+            self.shared.stats_wake.notify_all();
             let t = std::mem::take(&mut *threads);
-            for h in t.linger.into_iter().chain(t.workers).chain(t.callbacks) {
+            for h in t
+                .linger
+                .into_iter()
+                .chain(t.stats)
+                .chain(t.workers)
+                .chain(t.callbacks)
+            {
                 let _ = h.join();
             }
             return Err(e);
@@ -311,10 +401,13 @@ impl Producer {
             return;
         };
         let clients = sh.clients.get().expect("set at start");
+        let (mut batches, mut logs) = (0usize, 0usize);
         for s in spill::read_all(dir) {
             if !clients.contains_key(&s.project) {
                 continue;
             }
+            batches += 1;
+            logs += s.log_count;
             let reserved = s.logs_data.len();
             let raw = RawBatch {
                 project: s.project,
@@ -326,6 +419,14 @@ impl Producer {
             };
             // Refused only by a producer already stopping; the file stays for the next one.
             let _ = sh.enqueue_raw(raw, Vec::new(), reserved, Room::Force);
+        }
+        if batches > 0 {
+            sh.log.log(Topic::Spill, Level::Warn, || {
+                format!(
+                    "sending {batches} batches ({logs} logs) an earlier producer spilled to {}",
+                    dir.display()
+                )
+            });
         }
     }
 
@@ -565,6 +666,18 @@ impl Producer {
         let sh = &self.shared;
         sh.counters
             .read(sh.intake.accepted(), sh.intake.memory.used())
+    }
+
+    /// Everything in [`Stats`], plus each (project, unit)'s counts, retries by reason,
+    /// token calls and the last failure.
+    pub fn stats_report(&self) -> StatsReport {
+        self.shared.stats_report()
+    }
+
+    /// [`Producer::stats_report`] as JSON: the counters of [`Stats`] at the top level, then
+    /// `retries_by_reason`, `token_renewals`, `token_failures`, `units` and `last_error`.
+    pub fn stats_json(&self) -> String {
+        serde_json::to_string(&self.stats_report()).unwrap_or_default()
     }
 
     /// True while this thread is running one of this producer's callbacks.

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::ErrorKind;
+use crate::log::Level;
 use crate::producer::batch::PendingSend;
+use crate::producer::config::StatsCallback;
 use crate::producer::queue::{Pop, Queue};
 
 /// How a batch ended, shared by the sends it carried.
@@ -117,6 +119,14 @@ pub(crate) struct Reported {
     pub outcome: Arc<Outcome>,
 }
 
+/// What the result stream carries: callbacks to run, and the producer's log lines and
+/// periodic stats, which run where callbacks run (in order with them).
+pub(crate) enum Event {
+    Sends(Reported),
+    Line(Level, String),
+    Stats(String),
+}
+
 thread_local! {
     /// The producer whose callback this thread is running (its address), or 0.
     static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
@@ -127,26 +137,34 @@ pub(crate) fn in_callback_of(id: usize) -> bool {
     IN_CALLBACK.with(|c| c.get() == id)
 }
 
-/// Runs one callback, marking the thread as inside it; a panic in it is contained.
+/// Runs `f` marked as inside producer `id`'s callbacks (close and free from inside are
+/// refused); a panic in it is contained.
+fn as_callback(id: usize, f: impl FnOnce()) {
+    let previous = IN_CALLBACK.with(|c| c.replace(id));
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_CALLBACK.with(|c| c.set(previous));
+}
+
+/// Runs one callback.
 fn run_callback(id: usize, send: PendingSend, outcome: &Arc<Outcome>) {
     let result = SendResult {
         outcome: outcome.clone(),
         log_count: send.log_count,
     };
-    let previous = IN_CALLBACK.with(|c| c.replace(id));
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| send.notify.call(&result)));
-    IN_CALLBACK.with(|c| c.set(previous));
+    as_callback(id, || send.notify.call(&result));
 }
 
 /// The queue between whoever reports a batch and whoever runs callbacks.
 pub(crate) struct Results {
-    queue: Queue<Reported>,
+    queue: Queue<Event>,
+    stats_callback: Option<StatsCallback>,
 }
 
 impl Results {
-    pub fn new() -> Self {
+    pub fn new(stats_callback: Option<StatsCallback>) -> Self {
         Results {
             queue: Queue::new(),
+            stats_callback,
         }
     }
 
@@ -157,11 +175,24 @@ impl Results {
             return true;
         }
         self.queue
-            .push(Reported {
+            .push(Event::Sends(Reported {
                 sends: sends.into_iter(),
                 outcome,
-            })
+            }))
             .is_ok()
+    }
+
+    /// Queues a log line. After the stream has ended the line is dropped: it could only be
+    /// about a request close gave up on (close's own line reported those batches), and
+    /// writing it here would run the hook on a worker thread where a poll-mode application
+    /// (PHP, say) never expects it.
+    pub fn line(&self, level: Level, text: String) {
+        let _ = self.queue.push(Event::Line(level, text));
+    }
+
+    /// Queues the stats for the stats callback; dropped once the stream has ended.
+    pub fn stats(&self, json: String) {
+        let _ = self.queue.push(Event::Stats(json));
     }
 
     /// No result follows: the callback thread stops once it has run the rest, pollers
@@ -170,23 +201,42 @@ impl Results {
         self.queue.close();
     }
 
+    /// Runs a line or the stats (what is not a callback).
+    fn run_other(&self, id: usize, event: &Event) {
+        match event {
+            Event::Line(level, text) => as_callback(id, || crate::log::write(*level, text)),
+            Event::Stats(json) => {
+                if let Some(cb) = &self.stats_callback {
+                    as_callback(id, || cb(json));
+                }
+            }
+            Event::Sends(_) => {}
+        }
+    }
+
     /// The callback thread's body: runs callbacks until the stream has ended and been run.
     pub fn run_until_end(&self, id: usize) {
-        while let Some(mut r) = self.queue.pop() {
-            let r = r.get_mut();
-            let outcome = r.outcome.clone();
-            for send in r.sends.by_ref() {
-                run_callback(id, send, &outcome);
+        while let Some(mut taken) = self.queue.pop() {
+            match taken.get_mut() {
+                Event::Sends(r) => {
+                    let outcome = r.outcome.clone();
+                    for send in r.sends.by_ref() {
+                        run_callback(id, send, &outcome);
+                    }
+                }
+                other => self.run_other(id, other),
             }
         }
     }
 
     /// Runs ready callbacks on this thread: waits up to `timeout` for the first, then takes
-    /// what is already there, up to `max`. Returns how many ran.
+    /// what is already there, up to `max`. Returns how many callbacks ran (lines and stats
+    /// met on the way run too, and are not counted).
     pub fn serve(&self, id: usize, max: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
         let mut served = 0;
         while served < max {
+            // Until a callback has run, wait (up to the deadline) past lines and stats too.
             let popped = if served == 0 {
                 self.queue.pop_until(deadline)
             } else {
@@ -195,7 +245,13 @@ impl Results {
             let Pop::Item(mut taken) = popped else {
                 break;
             };
-            let r = taken.get_mut();
+            let r = match taken.get_mut() {
+                Event::Sends(r) => r,
+                other => {
+                    self.run_other(id, other);
+                    continue;
+                }
+            };
             let outcome = r.outcome.clone();
             while served < max {
                 let Some(send) = r.sends.next() else { break };

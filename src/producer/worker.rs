@@ -50,11 +50,11 @@ impl Shared {
                 d
             }));
             match delivered {
+                // Close stopped the retries: it reports the batch (it set the abort before
+                // listing the unreported batches, and this one stays on that list until
+                // reported), so reporting it here too would only race close for the claim.
+                Ok(d) if d.stopped => {}
                 Ok(d) => {
-                    Counters::add(
-                        &self.counters.retries,
-                        u64::from(d.attempts.saturating_sub(1)),
-                    );
                     self.complete(*id, batch, d.result, d.attempts);
                 }
                 Err(_) => {
@@ -104,9 +104,15 @@ impl Shared {
             }
             Err(_) => Counters::add(&self.counters.logs_failed, n),
         }
-        let pushed = self
-            .results
-            .push(sends, Arc::new(Outcome::of(outcome, attempts)));
+        let outcome = Arc::new(Outcome::of(outcome, attempts));
+        self.counters.batch_reported(
+            &batch.project,
+            &batch.unit,
+            n,
+            batch.payload.raw_size() as u64,
+            &outcome,
+        );
+        let pushed = self.results.push(sends, outcome);
         // The result stream ends only after every batch is reported (close.rs).
         debug_assert!(pushed, "a batch was reported after the results ended");
         self.intake.memory.release(batch.reserved);

@@ -119,7 +119,7 @@ static void test_config_setters(void) {
     CHECK(lts_client_config_new("lts.example.com", "ak", "sk", "p", &cfg) == LTS_OK);
     CHECK_ERR(lts_client_config_set_compress_type(cfg, "zstd"), LTS_ERR_INVALID_ARGUMENT, "zstd");
     CHECK(lts_client_config_set_compress_type(cfg, "none") == LTS_OK);
-    CHECK_ERR(lts_client_config_set_auth_mode(cfg, 7), LTS_ERR_INVALID_ARGUMENT, "auth mode");
+    CHECK_ERR(lts_client_config_set_auth_mode(cfg, 7), LTS_ERR_INVALID_ARGUMENT, "auth_mode");
     CHECK(lts_client_config_set_auth_mode(cfg, LTS_AUTH_EOP) == LTS_OK);
     CHECK_ERR(lts_client_config_set_profile(cfg, "no_such_key", "x"), LTS_ERR_INVALID_ARGUMENT, "no_such_key");
     CHECK(lts_client_config_set_profile(cfg, "batch_id_header", "x-my-batch") == LTS_OK);
@@ -127,6 +127,68 @@ static void test_config_setters(void) {
     CHECK_ERR(lts_client_config_add_no_retry_status_code(cfg, 42), LTS_ERR_INVALID_ARGUMENT, "42");
     CHECK(lts_client_config_add_no_retry_status_code(cfg, 503) == LTS_OK);
     CHECK(lts_client_config_set_user_agent(cfg, "my-app/1.0") == LTS_OK);
+    lts_client_config_free(cfg);
+}
+
+/* Options by name: the same checks as the typed setters, read back as set, and every key
+ * of the schema settable to its own default. */
+static void test_options_by_name(void) {
+    lts_client_config *cfg = NULL;
+    lts_producer_config *pc = NULL;
+    CHECK(lts_client_config_new("http://127.0.0.1:1", "ak", "sk", "p", &cfg) == LTS_OK);
+    CHECK(lts_producer_config_new(&pc) == LTS_OK);
+
+    CHECK(lts_producer_config_set(pc, "linger_ms", "150") == LTS_OK);
+    char *v = lts_producer_config_get(pc, "linger_ms");
+    CHECK(v != NULL && strcmp(v, "150") == 0);
+    lts_string_free(v);
+    CHECK_ERR(lts_producer_config_set(pc, "linger_ms", "50"), LTS_ERR_INVALID_ARGUMENT, ">= 100");
+    CHECK_ERR(lts_producer_config_set(pc, "linger_ms", "soon"), LTS_ERR_INVALID_ARGUMENT, "\"soon\"");
+    CHECK_ERR(lts_producer_config_set(pc, "lingerms", "150"), LTS_ERR_INVALID_ARGUMENT, "lingerms");
+    CHECK_ERR(lts_producer_config_set_linger_ms(pc, 5), LTS_ERR_INVALID_ARGUMENT, "linger_ms");
+    v = lts_producer_config_get(pc, "linger_ms");
+    CHECK(v != NULL && strcmp(v, "150") == 0); /* refusals changed nothing */
+    lts_string_free(v);
+    CHECK(lts_producer_config_set(pc, "callback_mode", "poll") == LTS_OK);
+    v = lts_producer_config_get(pc, "callback_mode");
+    CHECK(v != NULL && strcmp(v, "poll") == 0);
+    lts_string_free(v);
+    CHECK(lts_producer_config_get(pc, "nope") == NULL);
+    CHECK(strstr(lts_last_error_message(), "nope") != NULL);
+    CHECK_ERR(lts_producer_config_set(NULL, "linger_ms", "150"), LTS_ERR_INVALID_ARGUMENT, "NULL");
+    CHECK_ERR(lts_producer_config_set(pc, NULL, "150"), LTS_ERR_INVALID_ARGUMENT, "key");
+    CHECK_ERR(lts_producer_config_set(pc, "linger_ms", "\xff"), LTS_ERR_INVALID_ARGUMENT, "UTF-8");
+    CHECK(lts_producer_config_get(NULL, "linger_ms") == NULL);
+
+    CHECK(lts_client_config_set(cfg, "retries", "7") == LTS_OK);
+    v = lts_client_config_get(cfg, "retries");
+    CHECK(v != NULL && strcmp(v, "7") == 0);
+    lts_string_free(v);
+    CHECK_ERR(lts_client_config_set(cfg, "secret_key", ""), LTS_ERR_INVALID_ARGUMENT, "secret_key");
+    CHECK(lts_client_config_set(cfg, "secret_key", "MARKER-s3cr3t") == LTS_OK);
+    CHECK(lts_client_config_get(cfg, "secret_key") == NULL);
+    CHECK(strstr(lts_last_error_message(), "MARKER") == NULL);
+    CHECK_ERR(lts_client_config_set(cfg, "allow_plain_http", "maybe"), LTS_ERR_INVALID_ARGUMENT, "true or false");
+    lts_string_free(NULL);
+
+    /* The schema names every key; each (but the write-only secret) reads back and takes
+     * back what it reads. */
+    const char *schema = lts_config_schema();
+    CHECK(schema != NULL && strstr(schema, "\"delivery_timeout_ms\"") != NULL);
+    CHECK(schema == lts_config_schema());
+    const char *keys[] = {"endpoint", "access_key", "log_project", "request_timeout_ms",
+                          "compress_type", "user_agent", "retries", "no_retry_status_code",
+                          "auth_mode", "allow_plain_http", "put_path", "backoff_cap_ms"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\"%s\"", keys[i]);
+        CHECK(strstr(schema, needle) != NULL);
+        v = lts_client_config_get(cfg, keys[i]);
+        CHECK(v != NULL);
+        if (v) CHECK(lts_client_config_set(cfg, keys[i], v) == LTS_OK);
+        lts_string_free(v);
+    }
+    lts_producer_config_free(pc);
     lts_client_config_free(cfg);
 }
 
@@ -325,6 +387,7 @@ int main(void) {
     test_null_and_utf8();
     test_key_and_value_rules();
     test_config_setters();
+    test_options_by_name();
     test_put_logs();
     test_failures();
     test_last_error_survives_getters();

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -11,6 +13,70 @@
 
 #include "lts.hpp"
 #include "../c/check.h"
+
+// Every key of the core's option table, with how lts.hpp sets it typed: a key the core adds
+// without a typed setter here fails the test (profile keys go through profile()).
+static void typed_options_cover_the_schema() {
+    lts::ClientConfig c("http://127.0.0.1:1", "ak", "sk", "p");
+    lts::ProducerConfig pc;
+    std::map<std::string, std::function<void()>> client = {
+        {"endpoint", [] {}}, {"access_key", [] {}}, {"secret_key", [] {}}, {"log_project", [] {}},  // constructor
+        {"request_timeout_ms", [&] { c.request_timeout_ms(1000); }},
+        {"compress_type", [&] { c.compress_type("none"); }},
+        {"user_agent", [&] { c.user_agent("x/1"); }},
+        {"retries", [&] { c.retries(2); }},
+        {"no_retry_status_code", [&] { c.no_retry_status_code(500); }},
+        {"auth_mode", [&] { c.auth_mode(LTS_AUTH_EOP); }},
+        {"allow_plain_http", [&] { c.allow_plain_http(true); }},
+        {"ca_file", [] {}},  // needs a PEM file: covered by the C API's TLS tests
+        {"ca_pem", [] {}},
+    };
+    std::map<std::string, std::function<void()>> producer = {
+        {"batch_size_bytes", [&] { pc.batch_size_bytes(1000); }},
+        {"batch_count", [&] { pc.batch_count(10); }},
+        {"linger_ms", [&] { pc.linger_ms(150); }},
+        {"worker_count", [&] { pc.worker_count(2); }},
+        {"buffer_bytes", [&] { pc.buffer_bytes(1 << 20); }},
+        {"max_block_ms", [&] { pc.max_block_ms(5); }},
+        {"callback_mode", [&] { pc.callback_mode(LTS_CALLBACK_POLL); }},
+        {"delivery_timeout_ms", [&] { pc.delivery_timeout_ms(1500); }},
+        {"spill_dir", [&] { pc.spill_dir("/tmp/lts-hpp-spill"); }},
+        {"stats_interval_ms", [&] { pc.stats_interval_ms(250); }},
+    };
+    std::string schema = lts_config_schema();
+    size_t producer_at = schema.find("\"producer\":");
+    for (size_t at = schema.find("\"name\":\""); at != std::string::npos; at = schema.find("\"name\":\"", at + 1)) {
+        size_t start = at + 8, end = schema.find('"', start);
+        std::string name = schema.substr(start, end - start);
+        bool is_producer = at > producer_at;
+        bool profile = schema.compare(schema.find("\"profile\":", at) + 10, 4, "true") == 0;
+        auto &table = is_producer ? producer : client;
+        auto it = table.find(name);
+        CHECK(it != table.end() || profile);
+        if (it == table.end()) {
+            if (!profile) fprintf(stderr, "no typed setter in lts.hpp for %s\n", name.c_str());
+            continue;
+        }
+        it->second();
+    }
+    CHECK(pc.get("delivery_timeout_ms") == "1500" && pc.get("spill_dir") == "/tmp/lts-hpp-spill");
+    CHECK(pc.get("stats_interval_ms") == "250" && pc.get("callback_mode") == "poll");
+    CHECK(c.get("allow_plain_http") == "true" && c.get("auth_mode") == "eop");
+    c.set("backoff_cap_ms", "77");
+    CHECK(c.get("backoff_cap_ms") == "77");
+    try {
+        pc.set("linger_ms", "soon");
+        CHECK(false);
+    } catch (const lts::Error &e) {
+        CHECK(e.code() == LTS_ERR_INVALID_ARGUMENT && std::strstr(e.what(), "\"soon\"") != nullptr);
+    }
+    try {
+        (void)c.get("secret_key");
+        CHECK(false);
+    } catch (const lts::Error &e) {
+        CHECK(std::strstr(e.what(), "secret_key") != nullptr);
+    }
+}
 
 static lts::LogItem make(int i) {
     lts::LogItem item;
@@ -26,6 +92,47 @@ static lts::LogItem make(int i) {
 int main() {
     const char *endpoint = std::getenv("LTS_ENDPOINT");
     if (!endpoint) return 2;
+    typed_options_cover_the_schema();
+
+    // The log hook as a std::function, and the stats: a refused token call gives its code in
+    // the result, in a line and in the stats JSON; the periodic stats arrive in poll.
+    {
+        std::mutex mu;
+        std::vector<std::string> lines;
+        lts::set_log_handler([&](int level, std::string_view m) {
+            std::lock_guard<std::mutex> g(mu);
+            lines.push_back(std::to_string(level) + " " + std::string(m));
+        });
+        std::atomic<int> reports{0};
+        lts::ProducerConfig spc;
+        spc.linger_ms(100).callback_mode(LTS_CALLBACK_POLL).stats_interval_ms(100).stats_callback(
+            [&](std::string_view json) {
+                if (json.find("\"units\":") != std::string_view::npos) reports++;
+            });
+        lts::Producer sp(spc);
+        lts::ClientConfig wrong(endpoint, "lts-local-ak", "SECRET-MARKER-cpp-1a2b", "proj");
+        sp.add_client(wrong);
+        sp.start();
+        lts::SendResult got;
+        bool called = false;
+        sp.send("proj", "unit-a", lts::now_ns(), "m", {{"k", "v"}}, {}, [&](const lts::SendResult &res) {
+            got = res;
+            called = true;
+        });
+        for (int i = 0; i < 100 && (!called || reports.load() < 2); i++) sp.poll(10, 100);
+        CHECK(called && got.code == LTS_ERR_AUTH && got.error == "LTS_8007");
+        CHECK(reports.load() >= 2);
+        CHECK(sp.stats_json().find("\"error\":\"LTS_8007\"") != std::string::npos);
+        sp.safe_close();
+        lts::set_log_handler({});
+        bool coded = false, leaked = false;
+        for (auto &l : lines) {
+            coded = coded || (l.rfind("3 ", 0) == 0 && l.find("LTS_8007") != std::string::npos);
+            leaked = leaked || l.find("SECRET-MARKER") != std::string::npos;
+        }
+        CHECK(coded);
+        CHECK(!leaked);
+    }
 
     // Sync put, and the service's refusal as an exception with the answer.
     lts::ClientConfig cfg(endpoint, "lts-local-ak", "lts-local-sk", "proj");

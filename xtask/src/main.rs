@@ -1,7 +1,8 @@
-//! `cargo run -p xtask -- gen-header [--verify]`
+//! `cargo run -p xtask -- gen-header [--verify]`, `cargo run -p xtask -- gen-config [--verify]`
 //!
-//! Generates `include/lts.h` from `src/ffi/` with the pinned cbindgen. With `--verify` it
-//! writes nothing and fails if the committed header differs from what would be generated.
+//! Generates `include/lts.h` from `src/ffi/` with the pinned cbindgen, and
+//! `CONFIGURATION.md` from the option table (`lts::options`). With `--verify` each writes
+//! nothing and fails if the committed file differs from what would be generated.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,8 +29,11 @@ fn version_macros(root: &Path) -> String {
         parts.next().unwrap(),
         parts.next().unwrap(),
     );
+    // LTS_LOG_OFF is written here rather than by cbindgen, which drops the parentheses a
+    // negative macro needs (`x-LTS_LOG_OFF` must not read `x--1`); src/ffi/log.rs has the
+    // Rust constant and a test that the two agree.
     format!(
-        "\n#define LTS_VERSION_MAJOR {major}\n#define LTS_VERSION_MINOR {minor}\n#define LTS_VERSION_PATCH {patch}\n#define LTS_VERSION_STRING \"{version}\"\n"
+        "\n/** lts_set_log_level: nothing is written. */\n#define LTS_LOG_OFF (-1)\n\n#define LTS_VERSION_MAJOR {major}\n#define LTS_VERSION_MINOR {minor}\n#define LTS_VERSION_PATCH {patch}\n#define LTS_VERSION_STRING \"{version}\"\n"
     )
 }
 
@@ -44,6 +48,9 @@ fn generate(root: &Path) -> String {
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(root.join("src/ffi/mod.rs"))
+        // The producer's counters are declared once, in the core, and exported as
+        // lts_producer_stats (see cbindgen.toml's renames).
+        .with_src(root.join("src/producer/stats.rs"))
         .generate()
         .expect("cbindgen generates the header");
     let mut out = Vec::new();
@@ -54,25 +61,35 @@ fn generate(root: &Path) -> String {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verify = args.iter().any(|a| a == "--verify");
-    if args.first().map(String::as_str) != Some("gen-header") {
-        eprintln!("usage: cargo run -p xtask -- gen-header [--verify]");
-        return ExitCode::from(2);
-    }
     let root = root();
-    let path = root.join("include/lts.h");
-    let fresh = generate(&root);
+    let (file, fresh, command) = match args.first().map(String::as_str) {
+        Some("gen-header") => ("include/lts.h", generate(&root), "gen-header"),
+        Some("gen-config") => (
+            "CONFIGURATION.md",
+            lts::options::configuration_md(),
+            "gen-config",
+        ),
+        _ => {
+            eprintln!("usage: cargo run -p xtask -- gen-header|gen-config [--verify]");
+            return ExitCode::from(2);
+        }
+    };
+    let path = root.join(file);
     if verify {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed != fresh {
-            eprintln!(
-                "include/lts.h is stale: run `cargo run -p xtask -- gen-header` and commit it"
-            );
-            let _ = std::fs::write(root.join("target/lts.h.fresh"), &fresh);
+            eprintln!("{file} is stale: run `cargo run -p xtask -- {command}` and commit it");
+            let name = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let _ = std::fs::write(root.join(format!("target/{name}.fresh")), &fresh);
             return ExitCode::FAILURE;
         }
-        println!("include/lts.h is up to date");
+        println!("{file} is up to date");
     } else {
-        std::fs::write(&path, fresh).expect("write include/lts.h");
+        std::fs::write(&path, fresh).unwrap_or_else(|e| panic!("write {file}: {e}"));
         println!("wrote {}", path.display());
     }
     ExitCode::SUCCESS

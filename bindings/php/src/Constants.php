@@ -5,12 +5,17 @@ namespace Lts;
 
 final class Constants
 {
+    public const LTS_LOG_OFF = (-1);
     public const LTS_VERSION_MAJOR = 0;
     public const LTS_VERSION_MINOR = 1;
     public const LTS_VERSION_PATCH = 0;
     public const LTS_VERSION_STRING = "0.1.0";
     public const LTS_AUTH_TOKEN = 0;
     public const LTS_AUTH_EOP = 1;
+    public const LTS_LOG_ERROR = 3;
+    public const LTS_LOG_WARN = 4;
+    public const LTS_LOG_INFO = 6;
+    public const LTS_LOG_DEBUG = 7;
     public const LTS_CALLBACK_THREAD = 0;
     public const LTS_CALLBACK_POLL = 1;
     public const LTS_FIELD_STR = 0;

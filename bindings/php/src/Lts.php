@@ -20,7 +20,9 @@ final class Native
             $decls = file_get_contents(__DIR__ . '/../lts_ffi.h')
                 // PHP glue, not part of liblts: a closure assigned to a struct field gets a C
                 // thunk that lives as long as the struct (see Producer).
-                . "\ntypedef struct { lts_send_callback fn; } lts_php_callback_holder;\n";
+                . "\ntypedef struct { lts_send_callback fn; } lts_php_callback_holder;\n"
+                . "typedef struct { lts_stats_callback fn; } lts_php_stats_holder;\n"
+                . "typedef struct { lts_log_callback fn; } lts_php_log_holder;\n";
             $path = getenv('LTS_LIBRARY_PATH') ?: 'liblts.so.0';
             if (is_dir($path)) {
                 $path .= '/liblts.so';
@@ -30,8 +32,26 @@ final class Native
                 throw new \RuntimeException("liblts at $path has ABI " . $ffi->lts_abi_version());
             }
             self::$ffi = $ffi;
+            Log::install();
         }
         return self::$ffi;
+    }
+
+    /** A `char *` liblts handed over, as a string (freed); null for NULL. */
+    public static function take(?\FFI\CData $p): ?string
+    {
+        if ($p === null || \FFI::isNull($p)) {
+            return null;
+        }
+        $s = \FFI::string($p);
+        self::ffi()->lts_string_free($p);
+        return $s;
+    }
+
+    /** liblts's option table (lts_config_schema), decoded. */
+    public static function schema(): array
+    {
+        return json_decode(self::ffi()->lts_config_schema(), true, 512, JSON_THROW_ON_ERROR);
     }
 
     /** Throws for a failed call, with liblts's detail of it. */
@@ -173,18 +193,139 @@ class LogItem
     }
 }
 
-class ClientConfig
+/**
+ * Options by name, checked by liblts when set (an unknown key or a bad value throws
+ * LogException LTS_ERR_INVALID_ARGUMENT naming them); the typed properties and set() both
+ * end in lts_*_config_set, typed ones first, then set()'s in order.
+ */
+abstract class Options
+{
+    /** @var array<int, array{0: string, 1: string}> */
+    private array $byName = [];
+
+    abstract protected function scratch(): \FFI\CData;
+    abstract protected function freeNative(\FFI\CData $c): void;
+    abstract protected function setNative(\FFI\CData $c, string $key, string $value): int;
+    abstract protected function getNative(\FFI\CData $c, string $key): ?\FFI\CData;
+    /** @return array<int, array{0: string, 1: string}> the typed properties that are set */
+    abstract public function typed(): array;
+
+    public static function text($value): string
+    {
+        if (is_bool($value)) {
+            return $value ? 'true' : 'false';
+        }
+        if (is_array($value)) {
+            return implode(',', array_map('intval', $value));
+        }
+        return (string)$value;
+    }
+
+    /** Sets any option by its CONFIGURATION.md key. */
+    public function set(string $key, $value): void
+    {
+        $text = self::text($value);
+        $c = $this->scratch();
+        try {
+            Native::check($this->setNative($c, $key, $text));
+        } finally {
+            $this->freeNative($c);
+        }
+        $this->byName[] = [$key, $text];
+    }
+
+    public function apply(\FFI\CData $c): void
+    {
+        foreach (array_merge($this->typed(), $this->byName) as [$k, $v]) {
+            Native::check($this->setNative($c, $k, $v));
+        }
+    }
+
+    /** What liblts holds for $key once this config is applied (diagnostics, tests). */
+    public function readBack(string $key): string
+    {
+        $c = $this->nativeForReadBack();
+        try {
+            $v = Native::take($this->getNative($c, $key));
+            if ($v === null) {
+                Native::check(Constants::LTS_ERR_INVALID_ARGUMENT);
+            }
+            return $v;
+        } finally {
+            $this->freeNative($c);
+        }
+    }
+
+    protected function nativeForReadBack(): \FFI\CData
+    {
+        $c = $this->scratch();
+        $this->apply($c);
+        return $c;
+    }
+
+    protected static function add(array &$o, string $key, $value): void
+    {
+        if ($value !== null) {
+            $o[] = [$key, self::text($value)];
+        }
+    }
+}
+
+/** The official SDK's ClientConfig, with a property for every client option of the core
+ * (CONFIGURATION.md; null: liblts's default), $profile for the protocol-profile keys, and
+ * set() for any key by name. $request_timeout is in seconds, as in the official SDK. */
+class ClientConfig extends Options
 {
     public int $request_timeout = 30;
     public string $compress_type = 'lz4';
     public string $user_agent = 'lts-sdk-php/0.1.0';
     public int $retries = 3;
     public array $no_retry_status_code = [];
+    public ?string $auth_mode = null;
+    public ?bool $allow_plain_http = null;
+    public ?string $ca_file = null;
+    public ?string $ca_pem = null;
+    /** @var array<string, string> */
+    public array $profile = [];
 
     public function __construct(public string $endpoint, public string $access_key, public string $secret_key,
                                 public string $log_project = '')
     {
     }
+
+    public function typed(): array
+    {
+        $o = [];
+        self::add($o, 'request_timeout_ms', $this->request_timeout * 1000);
+        self::add($o, 'compress_type', $this->compress_type);
+        self::add($o, 'user_agent', $this->user_agent);
+        self::add($o, 'retries', $this->retries);
+        if ($this->no_retry_status_code) {
+            self::add($o, 'no_retry_status_code', $this->no_retry_status_code);
+        }
+        self::add($o, 'auth_mode', $this->auth_mode);
+        self::add($o, 'allow_plain_http', $this->allow_plain_http);
+        self::add($o, 'ca_file', $this->ca_file);
+        self::add($o, 'ca_pem', $this->ca_pem);
+        ksort($this->profile);
+        foreach ($this->profile as $k => $v) {
+            self::add($o, (string)$k, $v);
+        }
+        return $o;
+    }
+
+    protected function scratch(): \FFI\CData
+    {
+        $f = Native::ffi();
+        $out = $f->new('lts_client_config*');
+        Native::check($f->lts_client_config_new('http://127.0.0.1', 'ak', 'sk', '', \FFI::addr($out)));
+        return $out;
+    }
+
+    protected function freeNative(\FFI\CData $c): void { Native::ffi()->lts_client_config_free($c); }
+    protected function setNative(\FFI\CData $c, string $k, string $v): int { return Native::ffi()->lts_client_config_set($c, $k, $v); }
+    protected function getNative(\FFI\CData $c, string $k): ?\FFI\CData { return Native::ffi()->lts_client_config_get($c, $k); }
+    protected function nativeForReadBack(): \FFI\CData { return $this->native(); }
 
     /** A native config; the caller frees it. */
     public function native(): \FFI\CData
@@ -194,13 +335,7 @@ class ClientConfig
         Native::check($f->lts_client_config_new($this->endpoint, $this->access_key, $this->secret_key,
             $this->log_project, \FFI::addr($out)));
         try {
-            Native::check($f->lts_client_config_set_request_timeout_ms($out, $this->request_timeout * 1000));
-            Native::check($f->lts_client_config_set_compress_type($out, $this->compress_type));
-            Native::check($f->lts_client_config_set_user_agent($out, $this->user_agent));
-            Native::check($f->lts_client_config_set_retries($out, $this->retries));
-            foreach ($this->no_retry_status_code as $s) {
-                Native::check($f->lts_client_config_add_no_retry_status_code($out, $s));
-            }
+            $this->apply($out);
         } catch (\Throwable $e) {
             $f->lts_client_config_free($out);
             throw $e;
@@ -262,7 +397,11 @@ class LogClient
     public function __destruct() { $this->close(); }
 }
 
-class ProducerConfig
+/** Every producer option of the core (CONFIGURATION.md) as a property (null: the default),
+ * and set() for any key by name. Callbacks always run in poll mode (PHP must never be
+ * entered from another thread), so callback_mode is fixed to "poll". $stats_callback gets
+ * the stats (an array) every $stats_interval_ms, inside poll() and close. */
+class ProducerConfig extends Options
 {
     public int $batch_size = 512 * 1024;
     public int $batch_count = 4096;
@@ -270,6 +409,96 @@ class ProducerConfig
     public int $worker_count = 8;
     public int $buffer_bytes = 100 * 1024 * 1024;
     public int $max_block_ms = 0;
+    public ?int $delivery_timeout_ms = null;
+    public ?string $spill_dir = null;
+    public ?int $stats_interval_ms = null;
+    public ?\Closure $stats_callback = null;
+
+    public function typed(): array
+    {
+        $o = [];
+        self::add($o, 'batch_size_bytes', $this->batch_size);
+        self::add($o, 'batch_count', $this->batch_count);
+        self::add($o, 'linger_ms', $this->linger_ms);
+        self::add($o, 'worker_count', $this->worker_count);
+        self::add($o, 'buffer_bytes', $this->buffer_bytes);
+        self::add($o, 'max_block_ms', $this->max_block_ms);
+        self::add($o, 'delivery_timeout_ms', $this->delivery_timeout_ms);
+        self::add($o, 'spill_dir', $this->spill_dir);
+        self::add($o, 'stats_interval_ms', $this->stats_interval_ms);
+        self::add($o, 'callback_mode', 'poll');
+        return $o;
+    }
+
+    public function set(string $key, $value): void
+    {
+        if ($key === 'callback_mode' && $value !== 'poll') {
+            throw new LogException(Constants::LTS_ERR_INVALID_ARGUMENT,
+                'the PHP binding runs callbacks in poll mode only: PHP cannot be entered from liblts\'s threads');
+        }
+        parent::set($key, $value);
+    }
+
+    protected function scratch(): \FFI\CData
+    {
+        $f = Native::ffi();
+        $out = $f->new('lts_producer_config*');
+        Native::check($f->lts_producer_config_new(\FFI::addr($out)));
+        return $out;
+    }
+
+    protected function freeNative(\FFI\CData $c): void { Native::ffi()->lts_producer_config_free($c); }
+    protected function setNative(\FFI\CData $c, string $k, string $v): int { return Native::ffi()->lts_producer_config_set($c, $k, $v); }
+    protected function getNative(\FFI\CData $c, string $k): ?\FFI\CData { return Native::ffi()->lts_producer_config_get($c, $k); }
+}
+
+/**
+ * liblts's log lines. By default each goes to error_log() as "liblts <level>: <message>";
+ * setHandler() takes a callable(int $level, string $message) instead (null: back to
+ * error_log). Lines of PHP's producers run inside poll() and close, and a client's inside
+ * its call, so the handler always runs on PHP's thread.
+ */
+final class Log
+{
+    public const OFF = -1;
+    public const ERROR = 3;
+    public const WARN = 4;
+    public const INFO = 6;
+    public const DEBUG = 7;
+    /** @var callable|null */
+    private static $handler = null;
+    private static ?\FFI\CData $holder = null;
+
+    public static function install(): void
+    {
+        $f = Native::ffi();
+        self::$holder = $f->new('lts_php_log_holder', false);
+        self::$holder->fn = function ($userData, int $level, string $message): void {
+            try {
+                if (self::$handler !== null) {
+                    (self::$handler)($level, $message);
+                } else {
+                    $name = [3 => 'error', 4 => 'warn', 6 => 'info', 7 => 'debug'][$level] ?? 'debug';
+                    error_log("liblts $name: $message");
+                }
+            } catch (\Throwable $e) {
+                // must not unwind through liblts
+            }
+        };
+        $f->lts_set_log_callback(self::$holder->fn, null);
+    }
+
+    public static function setHandler(?callable $handler): void
+    {
+        Native::ffi();
+        self::$handler = $handler;
+    }
+
+    /** Drops lines above $level (Log::WARN by default); Log::OFF drops all. */
+    public static function setLevel(int $level): void
+    {
+        Native::ffi()->lts_set_log_level($level);
+    }
 }
 
 class Producer
@@ -279,6 +508,8 @@ class Producer
     private int $next = 1;
     private \Closure $trampoline;
     private \FFI\CData $trampolinePtr;
+    // Holds the stats callback's C thunk for the producer's life.
+    private ?\FFI\CData $statsHolder = null;
 
     public function __construct(ProducerConfig $config)
     {
@@ -286,13 +517,19 @@ class Producer
         $pc = $f->new('lts_producer_config*');
         Native::check($f->lts_producer_config_new(\FFI::addr($pc)));
         try {
-            Native::check($f->lts_producer_config_set_batch_size_bytes($pc, $config->batch_size));
-            Native::check($f->lts_producer_config_set_batch_count($pc, $config->batch_count));
-            Native::check($f->lts_producer_config_set_linger_ms($pc, $config->linger_ms));
-            Native::check($f->lts_producer_config_set_worker_count($pc, $config->worker_count));
-            Native::check($f->lts_producer_config_set_buffer_bytes($pc, $config->buffer_bytes));
-            Native::check($f->lts_producer_config_set_max_block_ms($pc, $config->max_block_ms));
-            Native::check($f->lts_producer_config_set_callback_mode($pc, Constants::LTS_CALLBACK_POLL));
+            $config->apply($pc);
+            if ($config->stats_callback !== null) {
+                $cb = $config->stats_callback;
+                $this->statsHolder = $f->new('lts_php_stats_holder');
+                $this->statsHolder->fn = function ($userData, string $json) use ($cb): void {
+                    try {
+                        $cb(json_decode($json, true));
+                    } catch (\Throwable $e) {
+                        // must not unwind through liblts
+                    }
+                };
+                Native::check($f->lts_producer_config_set_stats_callback($pc, $this->statsHolder->fn, null));
+            }
             $out = $f->new('lts_producer*');
             Native::check($f->lts_producer_new($pc, \FFI::addr($out)));
             $this->h = $out;
@@ -390,6 +627,17 @@ class Producer
         $served = $f->new('size_t');
         Native::check($f->lts_producer_poll($this->handle(), $max, $timeoutMs, \FFI::addr($served)));
         return $served->cdata;
+    }
+
+    /** Everything the producer counts (lts_producer_stats_json in lts.h), as an array:
+     * logs_accepted, logs_sent, ..., retries_by_reason, token_renewals, units, last_error. */
+    public function stats(): array
+    {
+        $json = Native::take(Native::ffi()->lts_producer_stats_json($this->handle()));
+        if ($json === null) {
+            Native::check(Constants::LTS_ERR_INVALID_ARGUMENT);
+        }
+        return json_decode($json, true, 512, JSON_THROW_ON_ERROR);
     }
 
     public function safe_close(): void

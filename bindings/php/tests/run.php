@@ -157,6 +157,8 @@ try {
     }
     check($codes === [Constants::LTS_ERR_CLOSED], 'unsent reported closed: ' . json_encode($codes));
     faults('{"stall": false}');
+
+    require __DIR__ . '/operability.php';
 } catch (Throwable $e) {
     check(false, (string)$e);
 } finally {

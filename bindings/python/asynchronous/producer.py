@@ -82,17 +82,14 @@ class Producer:
         # One C trampoline per producer, kept alive as long as the producer: each send's
         # Python callback is looked up by an integer id, and removed when it has run.
         self._trampoline = _native.SEND_CALLBACK(self._on_result)
-        c = producer_config
+        self._stats_callback = getattr(producer_config, "stats_callback", None)
+        self._stats_trampoline = _native.STATS_CALLBACK(self._on_stats)
         cfg = _native.P()
         check(lib.lts_producer_config_new(ctypes.byref(cfg)))
         try:
-            check(lib.lts_producer_config_set_batch_size_bytes(cfg, int(c.batch_size)))
-            check(lib.lts_producer_config_set_batch_count(cfg, int(c.batch_count)))
-            check(lib.lts_producer_config_set_linger_ms(cfg, int(c.linger_ms)))
-            check(lib.lts_producer_config_set_worker_count(cfg, int(c.worker_count)))
-            check(lib.lts_producer_config_set_buffer_bytes(cfg, int(c.buffer_bytes)))
-            check(lib.lts_producer_config_set_max_block_ms(cfg, int(c.max_block_ms)))
-            check(lib.lts_producer_config_set_callback_mode(cfg, _native.LTS_CALLBACK_THREAD))
+            producer_config._apply(cfg)
+            if self._stats_callback is not None:
+                check(lib.lts_producer_config_set_stats_callback(cfg, self._stats_trampoline, None))
             h = _native.P()
             check(lib.lts_producer_new(cfg, ctypes.byref(h)))
             self._h = h
@@ -133,6 +130,29 @@ class Producer:
             cb(response, lib.lts_send_result_log_count(result))
         except Exception:
             pass  # an exception must not cross into the library's thread
+
+    def _on_stats(self, user_data, json_text):
+        try:
+            self._stats_callback(json.loads(json_text.decode("utf-8")))
+        except Exception:
+            pass  # an exception must not cross into the library's thread
+
+    def stats(self):
+        """Everything the producer counts, as a dict: logs_accepted, logs_sent, logs_failed,
+        ..., retries_by_reason, token_renewals, token_failures, units (per project and unit)
+        and last_error (see lts_producer_stats_json in lts.h)."""
+        text = _native.take_string(lib.lts_producer_stats_json(self._handle()))
+        if text is None:
+            check(_native.LTS_ERR_INVALID_ARGUMENT)
+        return json.loads(text)
+
+    def poll(self, max_results=1000, timeout_ms=0):
+        """In callback_mode "poll": runs up to max_results ready callbacks (and the library's
+        log lines and stats) on this thread, waiting up to timeout_ms for the first. Returns
+        how many callbacks ran."""
+        served = ctypes.c_size_t(0)
+        check(lib.lts_producer_poll(self._handle(), int(max_results), int(timeout_ms), ctypes.byref(served)))
+        return served.value
 
     def send_logs(self, log_project, log_unit, log_items):
         """Queues logs without a result callback."""

@@ -9,9 +9,13 @@ import struct
 
 from . import _native
 from ._native import LogException, check, cstr, lib
+from .options import NativeClientOptions, to_text
+from . import logs as _logs
+from .logs import set_log_level, set_log_handler, LOG_OFF
 
 __version__ = "0.1.0"
-__all__ = ["LogItem", "ClientConfig", "LogClient", "LogResponse", "LogException", "get_current_timestamp"]
+__all__ = ["LogItem", "ClientConfig", "LogClient", "LogResponse", "LogException", "get_current_timestamp",
+           "set_log_level", "set_log_handler", "LOG_OFF"]
 
 # Keys that passed the core's rules, as contents and as labels: keys repeat from log to log,
 # so a dict's keys are usually checked with one set operation.
@@ -124,21 +128,26 @@ def pack_items(log_items):
     return b"".join(it._pack() for it in items), len(items)
 
 
-class ClientConfig:
-    """The official SDK's ClientConfig. `request_timeout` is in seconds."""
+class ClientConfig(NativeClientOptions):
+    """The official SDK's ClientConfig, with every client option of the core
+    (CONFIGURATION.md): as attributes (`cfg.request_timeout_ms = 5000`), keyword arguments,
+    or `cfg.set("request_timeout_ms", 5000)`, each checked by the core when set (a bad key or
+    value raises LogException). The official SDK's `request_timeout` (seconds) and `profile`
+    (a dict of protocol-profile keys) work as before."""
 
-    def __init__(self, endpoint, access_key, secret_key, log_project=""):
+    _aliases = {"request_timeout": ("request_timeout_ms", lambda s: int(float(s) * 1000), lambda ms: ms / 1000)}
+    _plain = ("endpoint", "access_key", "secret_key", "log_project", "profile")
+
+    def __init__(self, endpoint, access_key, secret_key, log_project="", **options):
+        super().__init__()
         self.endpoint = endpoint
         self.access_key = access_key
         self.secret_key = secret_key
         self.log_project = log_project
-        self.request_timeout = 30
-        self.compress_type = "lz4"
-        self.user_agent = f"lts-sdk-python/{__version__}"
-        self.retries = 3
-        self.no_retry_status_code = []
-        self.auth_mode = "token"
         self.profile = {}
+        self.set("user_agent", f"lts-sdk-python/{__version__}")
+        for k, v in options.items():
+            self.set(k, v)
 
     def __repr__(self):
         return f"ClientConfig(endpoint={self.endpoint!r}, access_key={self.access_key!r}, log_project={self.log_project!r})"
@@ -150,15 +159,9 @@ class ClientConfig:
             cstr(self.endpoint, "endpoint"), cstr(self.access_key, "access_key"),
             cstr(self.secret_key, "secret_key"), cstr(self.log_project or "", "log_project"), ctypes_byref(h)))
         try:
-            check(lib.lts_client_config_set_request_timeout_ms(h, int(self.request_timeout * 1000)))
-            check(lib.lts_client_config_set_compress_type(h, cstr(self.compress_type, "compress_type")))
-            check(lib.lts_client_config_set_user_agent(h, cstr(self.user_agent, "user_agent")))
-            check(lib.lts_client_config_set_retries(h, int(self.retries)))
-            for code in self.no_retry_status_code or []:
-                check(lib.lts_client_config_add_no_retry_status_code(h, int(code)))
-            check(lib.lts_client_config_set_auth_mode(h, {"token": 0, "eop": 1}.get(self.auth_mode, 99)))
+            self._apply(h)
             for k, v in self.profile.items():
-                check(lib.lts_client_config_set_profile(h, cstr(k, "profile key"), cstr(str(v), "profile value")))
+                check(lib.lts_client_config_set(h, cstr(k, "profile key"), cstr(to_text(v), "profile value")))
         except BaseException:
             lib.lts_client_config_free(h)
             raise

@@ -12,6 +12,8 @@ ABI_VERSION = 0
 
 c_result = ctypes.c_int32
 SEND_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p)
+STATS_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 
 class LogException(Exception):
@@ -72,6 +74,16 @@ _SIGS = {
     "lts_client_config_add_no_retry_status_code": ([P, ctypes.c_int32], c_result),
     "lts_client_config_set_auth_mode": ([P, ctypes.c_uint32], c_result),
     "lts_client_config_set_profile": ([P, S, S], c_result),
+    "lts_client_config_set": ([P, S, S], c_result),
+    "lts_client_config_get": ([P, S], ctypes.c_void_p),
+    "lts_producer_config_set": ([P, S, S], c_result),
+    "lts_producer_config_get": ([P, S], ctypes.c_void_p),
+    "lts_producer_config_set_stats_callback": ([P, STATS_CALLBACK, ctypes.c_void_p], c_result),
+    "lts_config_schema": ([], S),
+    "lts_string_free": ([ctypes.c_void_p], None),
+    "lts_producer_stats_json": ([P], ctypes.c_void_p),
+    "lts_set_log_callback": ([LOG_CALLBACK, ctypes.c_void_p], None),
+    "lts_set_log_level": ([ctypes.c_int32], None),
     "lts_client_config_free": ([P], None),
     "lts_client_new": ([P, ctypes.POINTER(P)], c_result),
     "lts_client_free": ([P], None),
@@ -118,6 +130,17 @@ LTS_ERR_SERVER = 103
 LTS_ERR_TIMEOUT = 102
 LTS_ERR_REENTRANT = 106
 LTS_CALLBACK_THREAD = 0
+LTS_ERR_INVALID_ARGUMENT = 1
+
+
+def take_string(ptr):
+    """A `char *` the library handed over, as str (freed); None for NULL."""
+    if not ptr:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "replace")
+    finally:
+        lib.lts_string_free(ptr)
 
 
 def check(r):

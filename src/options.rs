@@ -1,0 +1,660 @@
+//! Every client and producer option, declared once: its name (the typed C setter's suffix),
+//! type, default, accepted range and one line of documentation, and how it is set and read.
+//! The string-keyed setters (`lts_client_config_set`, `lts_producer_config_set` and their
+//! `_get`s), the typed C setters, every language binding (through [`schema_json`]) and
+//! `CONFIGURATION.md` (generated from these tables, checked in CI) all come from here.
+
+use crate::config::{AuthMode, ClientConfig};
+use crate::error::{Error, Result};
+use crate::producer::{CallbackMode, ProducerConfig};
+
+/// What kind of value an option takes (for typed bindings and the docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A non-negative integer (decimal).
+    Integer,
+    /// `true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Bool,
+    /// Any text.
+    Text,
+    /// One of the listed names (or its number, for the C constants).
+    Choice(&'static [&'static str]),
+    /// Integers separated by commas ("" for none).
+    IntegerList,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Integer => "integer",
+            Kind::Bool => "bool",
+            Kind::Text => "string",
+            Kind::Choice(_) => "choice",
+            Kind::IntegerList => "integer list",
+        }
+    }
+}
+
+/// One option of a config of type `C`.
+pub struct Opt<C: 'static> {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The default as `get` would give it ("" for none).
+    pub default: &'static str,
+    /// What values are accepted, in words.
+    pub range: &'static str,
+    pub doc: &'static str,
+    /// Set but never read back (the secret key).
+    pub write_only: bool,
+    set: fn(&mut C, &str) -> Result<()>,
+    get: fn(&C) -> String,
+}
+
+/// A decimal integer that fits `T`.
+fn integer<T: std::str::FromStr>(v: &str) -> std::result::Result<T, String> {
+    v.trim()
+        .parse::<T>()
+        .map_err(|_| "expected a non-negative integer".to_owned())
+}
+
+fn boolean(v: &str) -> std::result::Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".to_owned()),
+    }
+}
+
+/// Sets `key` in `cfg` from `table`. An unknown key or a bad value is `InvalidArgument`,
+/// naming the key, the value and what is accepted; the config is then unchanged.
+pub fn set<C>(
+    table: &'static [Opt<C>],
+    what: &str,
+    cfg: &mut C,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    let opt = find(table, what, key)?;
+    (opt.set)(cfg, value).map_err(|e| {
+        let shown = if opt.write_only { "<hidden>" } else { value };
+        Error::new(
+            e.kind,
+            format!(
+                "invalid value {shown:?} for {what} option {}: {} (accepted: {}; default {})",
+                opt.name,
+                e.message,
+                opt.range,
+                if opt.default.is_empty() {
+                    "none"
+                } else {
+                    opt.default
+                }
+            ),
+        )
+    })
+}
+
+/// Reads `key` of `cfg` from `table`, as `set` would take it.
+pub fn get<C>(table: &'static [Opt<C>], what: &str, cfg: &C, key: &str) -> Result<String> {
+    let opt = find(table, what, key)?;
+    if opt.write_only {
+        return Err(Error::invalid_argument(format!(
+            "{what} option {key} can be set but not read back"
+        )));
+    }
+    Ok((opt.get)(cfg))
+}
+
+fn find<C>(table: &'static [Opt<C>], what: &str, key: &str) -> Result<&'static Opt<C>> {
+    table.iter().find(|o| o.name == key).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|o| o.name).collect();
+        Error::invalid_argument(format!(
+            "unknown {what} option {key:?}; the options are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// A setter taking a parsed value: the parse error or the config's own range error.
+macro_rules! parsed {
+    ($parse:expr, |$c:ident, $v:ident| $body:expr) => {{
+        fn set($c: &mut Cfg, value: &str) -> Result<()> {
+            let $v = $parse(value).map_err(Error::invalid_argument)?;
+            $body
+        }
+        set
+    }};
+}
+
+type Cfg = ClientConfig;
+
+/// A profile value (protocol.md's `[profile]`): set and read through `Profile`.
+macro_rules! profile {
+    ($name:literal, $default:literal, $range:literal, $doc:literal) => {
+        Opt {
+            name: $name,
+            kind: Kind::Text,
+            default: $default,
+            range: $range,
+            doc: $doc,
+            write_only: false,
+            set: {
+                fn set(c: &mut ClientConfig, v: &str) -> Result<()> {
+                    c.profile.set($name, v)
+                }
+                set
+            },
+            get: {
+                fn get(c: &ClientConfig) -> String {
+                    c.profile.get($name).unwrap_or_default()
+                }
+                get
+            },
+        }
+    };
+}
+
+/// The client options (`lts_client_config_set`).
+pub static CLIENT: &[Opt<ClientConfig>] = &[
+    Opt {
+        name: "endpoint",
+        kind: Kind::Text,
+        default: "",
+        range: "scheme://host[:port][/prefix]; a bare host means https",
+        doc: "The LTS endpoint (given to lts_client_config_new).",
+        write_only: false,
+        set: |c, v| {
+            c.endpoint = crate::config::Endpoint::parse(v)?;
+            Ok(())
+        },
+        get: |c| c.endpoint.as_str().to_owned(),
+    },
+    Opt {
+        name: "access_key",
+        kind: Kind::Text,
+        default: "",
+        range: "non-empty",
+        doc: "The access key (AK) requests are signed with.",
+        write_only: false,
+        set: |c, v| {
+            if v.is_empty() {
+                return Err(Error::invalid_argument("it is empty"));
+            }
+            c.access_key = v.to_owned();
+            Ok(())
+        },
+        get: |c| c.access_key.clone(),
+    },
+    Opt {
+        name: "secret_key",
+        kind: Kind::Text,
+        default: "",
+        range: "non-empty",
+        doc: "The secret key (SK); never read back, never in a message.",
+        write_only: true,
+        set: |c, v| {
+            if v.is_empty() {
+                return Err(Error::invalid_argument("it is empty"));
+            }
+            c.secret_key = crate::config::Secret::new(v);
+            Ok(())
+        },
+        get: |_| String::new(),
+    },
+    Opt {
+        name: "log_project",
+        kind: Kind::Text,
+        default: "",
+        range: "any",
+        doc: "The log project (a producer keys its clients by it).",
+        write_only: false,
+        set: |c, v| {
+            c.log_project = v.to_owned();
+            Ok(())
+        },
+        get: |c| c.log_project.clone(),
+    },
+    Opt {
+        name: "request_timeout_ms",
+        kind: Kind::Integer,
+        default: "30000",
+        range: "1..=4294967295",
+        doc: "The timeout of one HTTP request.",
+        write_only: false,
+        set: parsed!(integer::<u32>, |c, v| c.set_request_timeout_ms(v)),
+        get: |c| c.request_timeout.as_millis().to_string(),
+    },
+    Opt {
+        name: "compress_type",
+        kind: Kind::Choice(&["lz4", "none"]),
+        default: "lz4",
+        range: "lz4 | none",
+        doc: "How request bodies are compressed.",
+        write_only: false,
+        set: |c, v| c.set_compress_type(v),
+        get: |c| c.compression.header_value().to_owned(),
+    },
+    Opt {
+        name: "user_agent",
+        kind: Kind::Text,
+        default: "lts-sdk-c/<version>",
+        range: "non-empty, no control characters",
+        doc: "The User-Agent header.",
+        write_only: false,
+        set: |c, v| c.set_user_agent(v),
+        get: |c| c.user_agent.clone(),
+    },
+    Opt {
+        name: "retries",
+        kind: Kind::Integer,
+        default: "3",
+        range: "0..=100",
+        doc: "Extra attempts after a failed first one (the sync client; a producer retries until its delivery timeout).",
+        write_only: false,
+        set: parsed!(integer::<u32>, |c, v| c.set_retries(v)),
+        get: |c| c.retries.to_string(),
+    },
+    Opt {
+        name: "no_retry_status_code",
+        kind: Kind::IntegerList,
+        default: "",
+        range: "HTTP statuses 100..=599, separated by commas",
+        doc: "HTTP statuses whose answers are never retried (setting replaces the list; lts_client_config_add_no_retry_status_code adds one).",
+        write_only: false,
+        set: |c, v| {
+            let mut next = c.clone();
+            next.no_retry_status_codes.clear();
+            for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let code: i32 = part
+                    .parse()
+                    .map_err(|_| Error::invalid_argument(format!("{part:?} is not an integer")))?;
+                next.add_no_retry_status_code(code)?;
+            }
+            c.no_retry_status_codes = next.no_retry_status_codes;
+            Ok(())
+        },
+        get: |c| {
+            let codes: Vec<String> = c.no_retry_status_codes.iter().map(i32::to_string).collect();
+            codes.join(",")
+        },
+    },
+    Opt {
+        name: "auth_mode",
+        kind: Kind::Choice(&["token", "eop"]),
+        default: "token",
+        range: "token | eop (LTS_AUTH_TOKEN 0 | LTS_AUTH_EOP 1)",
+        doc: "token: AK/SK traded for a token at start and renewed; eop: every put signed, no token.",
+        write_only: false,
+        set: |c, v| {
+            c.auth_mode = match v.trim() {
+                "token" | "0" => AuthMode::Token,
+                "eop" | "1" => AuthMode::Eop,
+                _ => return Err(Error::invalid_argument("expected token or eop")),
+            };
+            Ok(())
+        },
+        get: |c| match c.auth_mode {
+            AuthMode::Token => "token".to_owned(),
+            AuthMode::Eop => "eop".to_owned(),
+        },
+    },
+    Opt {
+        name: "allow_plain_http",
+        kind: Kind::Bool,
+        default: "false",
+        range: "true | false",
+        doc: "Allow http:// to a host that is not loopback (tokens and logs would travel in clear).",
+        write_only: false,
+        set: |c, v| {
+            c.allow_plain_http = boolean(v).map_err(Error::invalid_argument)?;
+            Ok(())
+        },
+        get: |c| c.allow_plain_http.to_string(),
+    },
+    Opt {
+        name: "ca_file",
+        kind: Kind::Text,
+        default: "",
+        range: "a readable PEM file",
+        doc: "Trust exactly the CA certificates in this file (read when set) instead of the system's roots.",
+        write_only: false,
+        set: |c, v| c.set_ca_file(v),
+        get: |c| c.ca_file.clone().unwrap_or_default(),
+    },
+    Opt {
+        name: "ca_pem",
+        kind: Kind::Text,
+        default: "",
+        range: "PEM text with at least one certificate",
+        doc: "As ca_file, with the PEM text itself.",
+        write_only: false,
+        set: |c, v| c.set_ca_pem(v.as_bytes()),
+        get: |c| c.ca_pem.clone().unwrap_or_default(),
+    },
+    profile!("token_path", "/v1/auth/token", "a path starting with '/'", "The token call's path."),
+    profile!("put_path", "/v1/lts/logs", "a path starting with '/'", "The put-logs path."),
+    profile!("project_param", "logProject", "letters, digits, '-', '_', '.'", "The put's query parameter naming the log project."),
+    profile!("unit_param", "logUnit", "letters, digits, '-', '_', '.'", "The put's query parameter naming the log unit."),
+    profile!("token_header", "x-lts-token", "letters, digits, '-', '_', '.'", "The header carrying the token."),
+    profile!("compress_type_header", "x-lts-compresstype", "letters, digits, '-', '_', '.'", "The header naming the compression."),
+    profile!("raw_size_header", "x-lts-bodyrawsize", "letters, digits, '-', '_', '.'", "The header giving the uncompressed size."),
+    profile!("batch_id_header", "x-lts-batch-id", "letters, digits, '-', '_', '.'", "The header carrying the batch id (the same on every retry)."),
+    profile!("token_renew_percent", "80", "1..=99", "Renew the token once this share of its life (percent) has passed."),
+    profile!("backoff_base_ms", "100", "1..=60000", "Full-jitter exponential backoff: the first ceiling, in milliseconds."),
+    profile!("backoff_cap_ms", "10000", "1..=600000", "Full-jitter exponential backoff: the largest ceiling, in milliseconds."),
+];
+
+/// A producer option's parsed setter (the same macro, for the producer's config type).
+macro_rules! pparsed {
+    ($parse:expr, |$c:ident, $v:ident| $body:expr) => {{
+        fn set($c: &mut ProducerConfig, value: &str) -> Result<()> {
+            let $v = $parse(value).map_err(Error::invalid_argument)?;
+            $body
+        }
+        set
+    }};
+}
+
+/// The producer options (`lts_producer_config_set`).
+pub static PRODUCER: &[Opt<ProducerConfig>] = &[
+    Opt {
+        name: "batch_size_bytes",
+        kind: Kind::Integer,
+        default: "524288",
+        range: "1..=5242880",
+        doc: "A batch closes when its raw (uncompressed protobuf) size would pass this.",
+        write_only: false,
+        set: pparsed!(integer::<usize>, |c, v| c.set_batch_size_bytes(v)),
+        get: |c| c.batch_size_bytes.to_string(),
+    },
+    Opt {
+        name: "batch_count",
+        kind: Kind::Integer,
+        default: "4096",
+        range: "1..=40960",
+        doc: "A batch closes when it holds this many logs.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_batch_count(v)),
+        get: |c| c.batch_count.to_string(),
+    },
+    Opt {
+        name: "linger_ms",
+        kind: Kind::Integer,
+        default: "2000",
+        range: ">= 100",
+        doc: "A batch closes this long after its first log arrived.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_linger_ms(v)),
+        get: |c| c.linger.as_millis().to_string(),
+    },
+    Opt {
+        name: "worker_count",
+        kind: Kind::Integer,
+        default: "8",
+        range: "1..=256",
+        doc: "Threads delivering batches (each holds one request at a time).",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_worker_count(v)),
+        get: |c| c.worker_count.to_string(),
+    },
+    Opt {
+        name: "buffer_bytes",
+        kind: Kind::Integer,
+        default: "104857600",
+        range: ">= 1, and at least batch_size_bytes",
+        doc: "The cap on what accepted logs not yet reported hold (raw bytes and their sends' bookkeeping).",
+        write_only: false,
+        set: pparsed!(integer::<usize>, |c, v| c.set_buffer_bytes(v)),
+        get: |c| c.buffer_bytes.to_string(),
+    },
+    Opt {
+        name: "max_block_ms",
+        kind: Kind::Integer,
+        default: "0",
+        range: "0..=4294967295",
+        doc: "How long a send may wait for room under the cap before LTS_ERR_BUFFER_FULL (0: at once).",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_max_block_ms(v)),
+        get: |c| c.max_block.as_millis().to_string(),
+    },
+    Opt {
+        name: "callback_mode",
+        kind: Kind::Choice(&["thread", "poll"]),
+        default: "thread",
+        range: "thread | poll (LTS_CALLBACK_THREAD 0 | LTS_CALLBACK_POLL 1)",
+        doc: "thread: callbacks (and log lines) run on one library thread; poll: in lts_producer_poll and close.",
+        write_only: false,
+        set: |c, v| {
+            c.callback_mode = match v.trim() {
+                "thread" | "0" => CallbackMode::Thread,
+                "poll" | "1" => CallbackMode::Poll,
+                _ => return Err(Error::invalid_argument("expected thread or poll")),
+            };
+            Ok(())
+        },
+        get: |c| match c.callback_mode {
+            CallbackMode::Thread => "thread".to_owned(),
+            CallbackMode::Poll => "poll".to_owned(),
+        },
+    },
+    Opt {
+        name: "delivery_timeout_ms",
+        kind: Kind::Integer,
+        default: "600000",
+        range: "1..=4294967295",
+        doc: "How long one batch may take to deliver, retries included, from when it closed.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_delivery_timeout_ms(v)),
+        get: |c| c.delivery_timeout.as_millis().to_string(),
+    },
+    Opt {
+        name: "spill_dir",
+        kind: Kind::Text,
+        default: "",
+        range: "a directory path (\"\": none)",
+        doc: "Where close writes the batches it could not send; a producer started with it sends them.",
+        write_only: false,
+        set: |c, v| {
+            if v.is_empty() {
+                c.spill_dir = None;
+                Ok(())
+            } else {
+                c.set_spill_dir(v)
+            }
+        },
+        get: |c| {
+            c.spill_dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        },
+    },
+    Opt {
+        name: "stats_interval_ms",
+        kind: Kind::Integer,
+        default: "0",
+        range: "0 (off), or >= 100",
+        doc: "How often the stats callback (lts_producer_config_set_stats_callback) gets the stats as JSON.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_stats_interval_ms(v)),
+        get: |c| c.stats_interval.map_or(0, |d| d.as_millis()).to_string(),
+    },
+];
+
+/// Both tables as JSON, for bindings that set options by name and test they know them all:
+/// `{"client": [{"name", "type", "choices", "default", "range", "doc", "write_only",
+/// "profile"}, ...], "producer": [...]}` ("profile": a wire-protocol profile key).
+pub fn schema_json() -> String {
+    fn list<C>(t: &'static [Opt<C>]) -> serde_json::Value {
+        t.iter()
+            .map(|o| {
+                serde_json::json!({
+                    "name": o.name,
+                    "type": o.kind.name(),
+                    "choices": match o.kind { Kind::Choice(c) => c.to_vec(), _ => vec![] },
+                    "default": o.default,
+                    "range": o.range,
+                    "doc": o.doc,
+                    "write_only": o.write_only,
+                    "profile": crate::profile::KEYS.contains(&o.name),
+                })
+            })
+            .collect()
+    }
+    serde_json::json!({"client": list(CLIENT), "producer": list(PRODUCER)}).to_string()
+}
+
+/// CONFIGURATION.md, from the tables (`cargo run -p xtask -- gen-config`).
+pub fn configuration_md() -> String {
+    fn table<C>(out: &mut String, t: &'static [Opt<C>]) {
+        out.push_str("| key | type | default | accepted | what it does |\n|---|---|---|---|---|\n");
+        for o in t {
+            let default = if o.default.is_empty() {
+                "—"
+            } else {
+                o.default
+            };
+            let kind = match o.kind {
+                Kind::Choice(c) => c.join(" \\| "),
+                k => k.name().to_owned(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | `{}` | {} | {}{} |\n",
+                o.name,
+                kind,
+                default,
+                o.range.replace('|', "\\|"),
+                o.doc.replace('|', "\\|"),
+                if o.write_only { " Write-only." } else { "" }
+            ));
+        }
+    }
+    let mut out = String::from(
+        "# Configuration\n\n\
+         <!-- Generated from src/options.rs by `cargo run -p xtask -- gen-config`; CI checks it. -->\n\n\
+         Every option is set by name — `lts_client_config_set(c, key, value)` and\n\
+         `lts_producer_config_set(c, key, value)` in C, and the same keys in every binding — and\n\
+         read back with the matching `_get`. Values are strings: integers in decimal, booleans as\n\
+         `true`/`false`. An unknown key or a bad value is `LTS_ERR_INVALID_ARGUMENT`, naming the\n\
+         key, the value and what is accepted, and leaves the config unchanged. The typed setters\n\
+         (`lts_producer_config_set_linger_ms`, ...) go through the same table.\n\n\
+         ## Client (`lts_client_config_set`)\n\n",
+    );
+    table(&mut out, CLIENT);
+    out.push_str("\n## Producer (`lts_producer_config_set`)\n\n");
+    table(&mut out, PRODUCER);
+    out.push_str(
+        "\nThe log hook and its level (`lts_set_log_callback`, `lts_set_log_level`) are the\n\
+         process's, not a config's: see `include/lts.h`.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> ClientConfig {
+        ClientConfig::new("http://127.0.0.1:1", "ak", "sk", "p").unwrap()
+    }
+
+    #[test]
+    fn every_default_is_what_a_new_config_reads() {
+        let c = client();
+        for o in CLIENT.iter().filter(|o| !o.write_only) {
+            let want = match o.name {
+                "endpoint" => "http://127.0.0.1:1".to_owned(),
+                "access_key" => "ak".to_owned(),
+                "log_project" => "p".to_owned(),
+                "user_agent" => crate::config::default_user_agent(),
+                _ => o.default.to_owned(),
+            };
+            assert_eq!(
+                get(CLIENT, "client", &c, o.name).unwrap(),
+                want,
+                "{}",
+                o.name
+            );
+        }
+        let p = ProducerConfig::default();
+        for o in PRODUCER {
+            assert_eq!(
+                get(PRODUCER, "producer", &p, o.name).unwrap(),
+                o.default,
+                "{}",
+                o.name
+            );
+        }
+    }
+
+    #[test]
+    fn set_then_get_round_trips_and_bad_values_name_the_key_and_range() {
+        let mut p = ProducerConfig::default();
+        set(PRODUCER, "producer", &mut p, "linger_ms", "150").unwrap();
+        assert_eq!(get(PRODUCER, "producer", &p, "linger_ms").unwrap(), "150");
+        set(PRODUCER, "producer", &mut p, "callback_mode", "poll").unwrap();
+        assert_eq!(p.callback_mode, CallbackMode::Poll);
+        let e = set(PRODUCER, "producer", &mut p, "linger_ms", "50").unwrap_err();
+        assert!(
+            e.message.contains("linger_ms")
+                && e.message.contains("\"50\"")
+                && e.message.contains(">= 100"),
+            "{}",
+            e.message
+        );
+        let e = set(PRODUCER, "producer", &mut p, "linger_ms", "soon").unwrap_err();
+        assert!(
+            e.message.contains("expected a non-negative integer"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            get(PRODUCER, "producer", &p, "linger_ms").unwrap(),
+            "150",
+            "unchanged"
+        );
+        let e = set(PRODUCER, "producer", &mut p, "lingerms", "150").unwrap_err();
+        assert!(
+            e.message.contains("unknown producer option \"lingerms\"")
+                && e.message.contains("linger_ms"),
+            "{}",
+            e.message
+        );
+
+        let mut c = client();
+        set(CLIENT, "client", &mut c, "no_retry_status_code", "500, 503").unwrap();
+        assert_eq!(
+            get(CLIENT, "client", &c, "no_retry_status_code").unwrap(),
+            "500,503"
+        );
+        assert!(set(CLIENT, "client", &mut c, "no_retry_status_code", "500,99").is_err());
+        assert_eq!(
+            c.no_retry_status_codes,
+            [500, 503],
+            "a refused list changes nothing"
+        );
+        set(CLIENT, "client", &mut c, "put_path", "/custom").unwrap();
+        assert_eq!(c.profile.put_path, "/custom");
+        let e = set(CLIENT, "client", &mut c, "secret_key", "").unwrap_err();
+        assert!(e.message.contains("<hidden>"), "{}", e.message);
+        set(CLIENT, "client", &mut c, "secret_key", "new-secret").unwrap();
+        assert!(
+            get(CLIENT, "client", &c, "secret_key").is_err(),
+            "write-only"
+        );
+    }
+
+    #[test]
+    fn the_schema_lists_every_option_once() {
+        let s: serde_json::Value = serde_json::from_str(&schema_json()).unwrap();
+        for (kind, n) in [("client", CLIENT.len()), ("producer", PRODUCER.len())] {
+            let names: std::collections::HashSet<&str> = s[kind]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names.len(), n, "{kind}");
+        }
+    }
+}
