@@ -1,21 +1,35 @@
 # Build and install liblts as a system library.
 #
-#   make                          # cargo build --release
+#   make                          # cargo build --release (the README's build: nothing rebuilds)
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make uninstall PREFIX=/usr/local
 #   make header                   # regenerate include/lts.h (pinned cbindgen)
+#   make pkgconfig                # target/release/pkgconfig/lts.pc for using the build in place
 #
-# PROFILE=debug installs the debug build instead (the tests use it).
+# What install puts under PREFIX:
+#   lib/liblts.so.$(VERSION), .so.0, .so   stripped; its debug info in liblts.so.$(VERSION).debug
+#                                          beside it (found by gdb through .gnu_debuglink);
+#                                          DEBUG_INFO=no leaves that file out
+#   lib/liblts.a                           without debug info (symbols kept: it is linked)
+#   include/lts.h, include/lts.hpp
+#   lib/pkgconfig/lts.pc, lts-static.pc    shared (with an rpath to lib/), and static
+#   lib/cmake/lts/                         find_package(lts CONFIG): lts::lts, lts::lts_static
+#
+# PROFILE=debug installs the debug build instead (unstripped).
 
-PREFIX  ?= /usr/local
-LIBDIR  ?= $(PREFIX)/lib
-INCDIR  ?= $(PREFIX)/include
-PROFILE ?= release
-CARGO   ?= cargo
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCDIR     ?= $(PREFIX)/include
+PROFILE    ?= release
+CARGO      ?= cargo
+DEBUG_INFO ?= yes
+STRIP      ?= strip
+OBJCOPY    ?= objcopy
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 ABI     := 0
 BUILD   := target/$(PROFILE)
+GEN     := $(BUILD)/install-files
 ifeq ($(PROFILE),release)
 CARGO_FLAGS := --release
 endif
@@ -25,30 +39,73 @@ STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 all: build
 
+# The same command as the README's, so alternating it with make rebuilds nothing: building a
+# subset of the workspace (-p liblts --lib) resolves features differently and recompiles.
 build:
-	$(CARGO) build $(CARGO_FLAGS) -p liblts --lib
+	$(CARGO) build $(CARGO_FLAGS)
 
 header:
 	$(CARGO) run -q -p xtask -- gen-header
 
-lts.pc: lts.pc.in Cargo.toml
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@STATIC_LIBS@|$(STATIC_LIBS)|' $< > $@
+# $(call subst_for,PREFIX,LIBDIR,INCDIR): the sed that fills a template for those places.
+subst_for = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCDIR@|$(3)|g' \
+            -e 's|@VERSION@|$(VERSION)|g' -e 's|@ABI@|$(ABI)|g' -e 's|@STATIC_LIBS@|$(STATIC_LIBS)|g'
+SUBST = $(call subst_for,$(PREFIX),$(LIBDIR),$(INCDIR))
 
-install: build lts.pc
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
-	install -m 755 $(BUILD)/liblts.so $(DESTDIR)$(LIBDIR)/liblts.so.$(VERSION)
-	ln -sf liblts.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblts.so.$(ABI)
-	ln -sf liblts.so.$(ABI) $(DESTDIR)$(LIBDIR)/liblts.so
+# pkg-config files for the build in place (no install): PKG_CONFIG_PATH=$(BUILD)/pkgconfig.
+pkgconfig: build
+	@mkdir -p $(BUILD)/pkgconfig
+	@$(call subst_for,$(CURDIR),$(CURDIR)/$(BUILD),$(CURDIR)/include) lts.pc.in > $(BUILD)/pkgconfig/lts.pc
+	@$(call subst_for,$(CURDIR),$(CURDIR)/$(BUILD),$(CURDIR)/include) lts-static.pc.in > $(BUILD)/pkgconfig/lts-static.pc
+	@echo "PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/pkgconfig gives this build's lts.pc and lts-static.pc"
+
+GENERATED := $(GEN)/lts.pc $(GEN)/lts-static.pc $(GEN)/cmake/ltsConfig.cmake \
+             $(GEN)/cmake/ltsConfigVersion.cmake
+
+# Made on every install (FORCE): they hold PREFIX, which may differ from the last run's.
+$(GEN)/lts.pc: lts.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@
+$(GEN)/lts-static.pc: lts-static.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@
+$(GEN)/cmake/%.cmake: cmake/%.cmake.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@
+FORCE:
+
+SO := liblts.so.$(VERSION)
+
+install: build $(GENERATED)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/lts $(DESTDIR)$(INCDIR)
+ifeq ($(PROFILE),release)
+	$(STRIP) --strip-unneeded -o $(DESTDIR)$(LIBDIR)/$(SO) $(BUILD)/liblts.so
+ifeq ($(DEBUG_INFO),yes)
+	$(OBJCOPY) --only-keep-debug $(BUILD)/liblts.so $(DESTDIR)$(LIBDIR)/$(SO).debug
+	chmod 644 $(DESTDIR)$(LIBDIR)/$(SO).debug
+	cd $(DESTDIR)$(LIBDIR) && $(OBJCOPY) --add-gnu-debuglink=$(SO).debug $(SO)
+endif
+	chmod 755 $(DESTDIR)$(LIBDIR)/$(SO)
+	$(STRIP) --strip-debug -o $(DESTDIR)$(LIBDIR)/liblts.a $(BUILD)/liblts.a
+	chmod 644 $(DESTDIR)$(LIBDIR)/liblts.a
+else
+	install -m 755 $(BUILD)/liblts.so $(DESTDIR)$(LIBDIR)/$(SO)
 	install -m 644 $(BUILD)/liblts.a $(DESTDIR)$(LIBDIR)/liblts.a
-	install -m 644 include/lts.h $(DESTDIR)$(INCDIR)/lts.h
-	if [ -f include/lts.hpp ]; then install -m 644 include/lts.hpp $(DESTDIR)$(INCDIR)/lts.hpp; fi
-	install -m 644 lts.pc $(DESTDIR)$(LIBDIR)/pkgconfig/lts.pc
-	rm -f lts.pc
+endif
+	ln -sf $(SO) $(DESTDIR)$(LIBDIR)/liblts.so.$(ABI)
+	ln -sf liblts.so.$(ABI) $(DESTDIR)$(LIBDIR)/liblts.so
+	install -m 644 include/lts.h include/lts.hpp $(DESTDIR)$(INCDIR)/
+	install -m 644 $(GEN)/lts.pc $(GEN)/lts-static.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(GEN)/cmake/ltsConfig.cmake $(GEN)/cmake/ltsConfigVersion.cmake \
+	    $(DESTDIR)$(LIBDIR)/cmake/lts/
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/liblts.so $(DESTDIR)$(LIBDIR)/liblts.so.$(ABI) \
-	      $(DESTDIR)$(LIBDIR)/liblts.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblts.a \
-	      $(DESTDIR)$(INCDIR)/lts.h $(DESTDIR)$(INCDIR)/lts.hpp $(DESTDIR)$(LIBDIR)/pkgconfig/lts.pc
+	      $(DESTDIR)$(LIBDIR)/$(SO) $(DESTDIR)$(LIBDIR)/$(SO).debug $(DESTDIR)$(LIBDIR)/liblts.a \
+	      $(DESTDIR)$(INCDIR)/lts.h $(DESTDIR)$(INCDIR)/lts.hpp \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/lts.pc $(DESTDIR)$(LIBDIR)/pkgconfig/lts-static.pc \
+	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfig.cmake \
+	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfigVersion.cmake
+	-rmdir $(DESTDIR)$(LIBDIR)/cmake/lts 2>/dev/null
 
-.PHONY: all build header install uninstall
+.PHONY: all build header install uninstall pkgconfig FORCE

@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p liblts -p lts-local
-ln -sf liblts.so target/release/liblts.so.0
 if [ ! -x target/pybench/bin/python ]; then
     python3 -m venv --system-site-packages target/pybench
 fi

@@ -8,7 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p liblts -p lts-local
-ln -sf liblts.so target/release/liblts.so.0
 ${CC:-cc} -std=c11 -Wall -Wextra -Werror -O2 -Iinclude benches/c/lts_bench.c \
     -Ltarget/release -Wl,-rpath,"$PWD/target/release" -llts -lpthread -o target/release/lts_bench
 exec python3 scripts/bench.py "$@"

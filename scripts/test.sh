@@ -1,69 +1,165 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, the committed header against a fresh generation, the Rust
-# unit and integration tests against lts-local, and the C tests under valgrind.
+# Every test, stage by stage: formatting, lints, the committed header and CONFIGURATION.md
+# against fresh generations, the Rust unit and integration tests (C programs under valgrind and
+# sanitizers among them), loom, each language binding against lts-local, installing and
+# linking the library every supported way, sends racing close, a soak, the benchmark suite at
+# smoke size, and every command of README.md as written.
+#
+# It first checks that the machine has everything (the list is scripts/prereqs.sh) and, if not,
+# says in one message what to install. Every stage runs even when an earlier one failed; the
+# last line is "N passed, N failed" over the stages, with each stage's own count above it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 export LTS_REQUIRE_VALGRIND=${LTS_REQUIRE_VALGRIND:-1}
 
-echo "==> cargo fmt --check"
-cargo fmt --all -- --check
+. scripts/prereqs.sh
+missing=$(lts_missing_packages)
+components=$(command -v cargo >/dev/null && lts_missing_components || echo "cargo")
+if [ -n "$missing" ] || [ -n "$components" ]; then
+    {
+        echo "scripts/test.sh cannot start: this machine lacks what some stages need."
+        [ -n "$missing" ] && echo "  Debian packages: $missing
+  install them:    sudo apt-get install -y $missing"
+        [ -n "$components" ] && echo "  Rust: $components
+  install:         rustup component add $components   (cargo itself: https://rustup.rs)"
+        echo "  (bash .ci/run, as root on Debian, installs the packages and then runs this script.)"
+    } >&2
+    exit 2
+fi
 
-echo "==> cargo clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+mkdir -p target/test-logs
+names=() results=() counts=() times=()
 
-echo "==> include/lts.h is what cbindgen generates"
-cargo run -q -p xtask -- gen-header --verify
+# How many tests a stage's output reports, by the formats of the tools that ran in it.
+count_tests() {
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+# A stage's own summary line wins: the README check's output also holds its blocks' test runs.
+for own in (r"^README: (\d+) blocks ran", r"^install and link: (\d+) programs",
+            r"^close race: (\d+) iterations"):
+    found = re.findall(own, text, re.M)
+    if found:
+        print(f"{sum(map(int, found))} checks")
+        sys.exit()
+n = sum(int(m) for m in re.findall(r"test result: \w+\. (\d+) passed", text))
+n += sum(int(m) for m in re.findall(r"^Ran (\d+) tests?", text, re.M))
+n += len(re.findall(r"^\s*--- PASS: ", text, re.M))
+n += sum(int(m) for m in re.findall(r"^(\d+) passed, \d+ failed$", text, re.M))
+print(f"{n} checks" if n else "-")
+PY
+}
 
-echo "==> CONFIGURATION.md is what the option table generates"
-cargo run -q -p xtask -- gen-config --verify
+# stage NAME FUNCTION: runs it with errexit in a subshell, logs it, and records the result.
+stage() {
+    local name=$1 fn=$2 log rc start
+    log=target/test-logs/$(printf '%02d' $((${#names[@]} + 1)))-$fn.log
+    echo "==> $name"
+    start=$SECONDS
+    set +e
+    ( set -euo pipefail; "$fn" ) 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    names+=("$name")
+    times+=("$((SECONDS - start)) s")
+    counts+=("$(count_tests "$log")")
+    if [ "$rc" -eq 0 ]; then results+=(passed); else
+        results+=(FAILED)
+        echo "==> FAILED: $name (exit $rc; output in $log)"
+    fi
+}
 
-echo "==> cargo test (Rust, lts-local, and C programs under valgrind)"
-cargo test --workspace
+fmt() { cargo fmt --all -- --check; }
+clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
+header() { cargo run -q -p xtask -- gen-header --verify; }
+configuration() { cargo run -q -p xtask -- gen-config --verify; }
+rust_tests() { cargo test --workspace; }
+loom() {
+    # Release: debug builds overflow the model checker's small coroutine stacks.
+    RUSTFLAGS="--cfg loom" cargo test --release --lib --target-dir target/loom producer::loom_tests
+}
+debug_build() {
+    cargo build -q -p liblts -p lts-local
+    make -s pkgconfig PROFILE=debug
+}
+python_checkout() {
+    debug_build
+    LTS_LIBRARY_PATH="$repo/target/debug/liblts.so" LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
+        python3 -m unittest discover -s bindings/python/tests -v
+}
+python_pip() {
+    debug_build
+    rm -rf target/py-install target/py-src
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    cp -r bindings/python target/py-src
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check --no-deps \
+        --target target/py-install target/py-src
+    cp target/debug/liblts.so target/py-install/lts/liblts.so
+    env -u LTS_LIBRARY_PATH LTS_PY_PATH="$repo/target/py-install" LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
+        python3 -m unittest discover -s bindings/python/tests -v
+}
+go_binding() {
+    debug_build
+    cd bindings/go
+    test -z "$(gofmt -l .)" || { echo "gofmt: $(gofmt -l .)"; return 1; }
+    # cgo finds liblts through pkg-config (lts.pc of the debug build, rpath included). A build
+    # cache of its own: Go 1.19 keys cgo packages without pkg-config's output.
+    export PKG_CONFIG_PATH="$repo/target/debug/pkgconfig" LTS_LOCAL_BIN="$repo/target/debug/lts-local"
+    export GOCACHE="$repo/target/go-cache"
+    go vet ./...
+    go test -count=1 -v ./...
+}
+dotnet_binding() {
+    debug_build
+    mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs \
+        bindings/dotnet/Operability.cs
+    LD_LIBRARY_PATH="$repo/target/debug" LTS_LOCAL_BIN="$repo/target/debug/lts-local" mono target/dotnet-tests.exe
+    LD_LIBRARY_PATH=/nonexistent mono target/dotnet-tests.exe --without-liblts
+}
+php_binding() {
+    debug_build
+    python3 scripts/gen_php_decls.py --verify
+    LTS_LIBRARY_PATH="$repo/target/debug/liblts.so" LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
+        php bindings/php/tests/run.php
+}
+install_and_link() { ./scripts/test-install.sh; }
+close_race() {
+    cargo build -q --release --example close_race
+    local cpus
+    for cpus in 0 0,1; do
+        taskset -c "$cpus" target/release/examples/close_race --iterations 300 --seconds 40
+    done
+}
+soak() { cargo run -q --release --example soak -- --secs 25; }
+bench_smoke() {
+    ./scripts/bench.sh --runs 1 --logs 20000 --rss-seconds 0 --no-python --out target/bench-smoke.md
+}
+readme() { python3 scripts/readme-check.py; }
 
-echo "==> loom model checks of the producer's concurrency protocols"
-# Release: debug builds overflow the model checker's small coroutine stacks.
-RUSTFLAGS="--cfg loom" cargo test --release --lib --target-dir target/loom producer::loom_tests
+stage "cargo fmt --check" fmt
+stage "cargo clippy -D warnings" clippy
+stage "include/lts.h is what cbindgen generates" header
+stage "CONFIGURATION.md is what the option table generates" configuration
+stage "cargo test (Rust, lts-local, C and C++ under valgrind and sanitizers)" rust_tests
+stage "loom model checks of the producer's concurrency protocols" loom
+stage "Python binding from the checkout" python_checkout
+stage "Python binding installed with pip, liblts.so beside the package" python_pip
+stage "Go binding (cgo, pkg-config)" go_binding
+stage ".NET binding (mono)" dotnet_binding
+stage "PHP binding (FFI, poll mode)" php_binding
+stage "make install; C, C++ and Go programs link it (pkg-config, CMake, a module outside the repo)" install_and_link
+stage "close racing sends: every accepted send gets exactly one result (1 CPU, then 2)" close_race
+stage "soak: 25 s of the producer with faults switching on and off" soak
+stage "benchmark suite at smoke size (every benchmark builds, runs, and checks delivery)" bench_smoke
+stage "every command block of README.md, as written" readme
 
-echo "==> Python wrapper against lts-local"
-cargo build -q -p liblts -p lts-local
-ln -sf liblts.so target/debug/liblts.so.0
-LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" python3 -m unittest discover -s bindings/python/tests -v
-
-echo "==> Python wrapper installed with pip, liblts.so next to the package"
-rm -rf target/py-install target/py-src
-# Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
-cp -r bindings/python target/py-src
-PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check --no-deps --target target/py-install target/py-src
-cp target/debug/liblts.so target/py-install/lts/liblts.so
-env -u LTS_LIBRARY_PATH LTS_PY_PATH="$PWD/target/py-install" python3 -m unittest discover -s bindings/python/tests -v
-
-echo "==> Go binding (cgo) against lts-local"
-command -v go >/dev/null || { echo "go is not installed (apt-get install golang-go)"; exit 1; }
-(cd bindings/go && test -z "$(gofmt -l .)" || { echo "gofmt: $(gofmt -l .)"; exit 1; })
-(cd bindings/go && CGO_CFLAGS="-I$OLDPWD/include" \
-    CGO_LDFLAGS="-L$OLDPWD/target/debug -Wl,-rpath,$OLDPWD/target/debug" \
-    LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go vet ./... && \
-    CGO_CFLAGS="-I$OLDPWD/include" CGO_LDFLAGS="-L$OLDPWD/target/debug -Wl,-rpath,$OLDPWD/target/debug" \
-    LTS_LOCAL_BIN="$OLDPWD/target/debug/lts-local" go test -count=1 -v ./...)
-
-echo "==> .NET binding (mono) against lts-local"
-command -v mcs >/dev/null && command -v mono >/dev/null || { echo "mono is not installed (apt-get install mono-mcs mono-runtime)"; exit 1; }
-mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs bindings/dotnet/Operability.cs
-LD_LIBRARY_PATH="$PWD/target/debug" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" mono target/dotnet-tests.exe
-
-echo "==> PHP binding (FFI, poll mode) against lts-local"
-command -v php >/dev/null || { echo "php is not installed (apt-get install php-cli)"; exit 1; }
-python3 scripts/gen_php_decls.py --verify
-LTS_LIBRARY_PATH="$PWD/target/debug/liblts.so" LTS_LOCAL_BIN="$PWD/target/debug/lts-local" php bindings/php/tests/run.php
-
-echo "==> close racing sends: every accepted send gets exactly one result (1 CPU, then 2)"
-cargo build -q --release --example close_race
-for cpus in 0 0,1; do
-    taskset -c "$cpus" target/release/examples/close_race --iterations 300 --seconds 40
+passed=0 failed=0
+echo
+echo "==> summary"
+for i in "${!names[@]}"; do
+    printf '  %-6s  %-12s %6s  %s\n' "${results[$i]}" "${counts[$i]}" "${times[$i]}" "${names[$i]}"
+    if [ "${results[$i]}" = passed ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
-
-echo "==> soak: 25 s of the producer with faults switching on and off"
-cargo run -q --release --example soak -- --secs 25
-
-echo "==> benchmark suite at smoke size (every benchmark builds, runs, and checks delivery)"
-./scripts/bench.sh --runs 1 --logs 20000 --rss-seconds 0 --no-python --out target/bench-smoke.md
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

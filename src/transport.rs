@@ -220,7 +220,21 @@ fn describe(t: &ureq::Transport) -> String {
     if parts.is_empty() {
         add(&mut parts, t.kind().to_string());
     }
-    parts.join(": ")
+    let text = parts.join(": ");
+    if speaks_plain_http(&text) {
+        // rustls read an HTTP answer where a TLS record should be: the commonest cause is an
+        // https:// (or bare host) endpoint for a server that speaks plain HTTP.
+        return format!(
+            "this endpoint speaks plain HTTP, not TLS; use an http:// endpoint ({text})"
+        );
+    }
+    text
+}
+
+/// Whether a TLS failure says the peer answered in plain text: rustls sees "HTTP/1.x" as a
+/// record of an unknown content type.
+fn speaks_plain_http(text: &str) -> bool {
+    text.contains("InvalidContentType") || text.contains("received corrupt message of type")
 }
 
 #[cfg(test)]

@@ -428,4 +428,20 @@ fn an_https_endpoint_speaking_plain_http_fails_the_handshake_as_a_network_error(
         "{}",
         err.message
     );
+    assert!(
+        err.message
+            .contains("this endpoint speaks plain HTTP, not TLS; use an http:// endpoint"),
+        "{}",
+        err.message
+    );
+    // A bare host:port means https: the same advice.
+    let bare = server.url().replace("http://", "");
+    let mut cfg = lts::ClientConfig::new(&bare, "ak", "sk", "proj").unwrap();
+    cfg.set_retries(0).unwrap();
+    let err = Client::new(cfg).err().unwrap();
+    assert!(
+        err.message.contains("use an http:// endpoint"),
+        "{}",
+        err.message
+    );
 }

@@ -99,10 +99,24 @@ namespace Lts
 
         static Native()
         {
-            uint abi = lts_abi_version();
+            uint abi;
+            try { abi = lts_abi_version(); }
+            catch (DllNotFoundException e) { throw new DllNotFoundException(NotFound(), e); }
+            catch (EntryPointNotFoundException e) { throw new DllNotFoundException(NotFound(), e); }
             if (abi != AbiVersion)
                 throw new DllNotFoundException("liblts ABI version " + abi + ", this binding needs " + AbiVersion);
             Log.Install();
+        }
+
+        /// <summary>What the runtime tried, and how to point it at liblts.</summary>
+        static string NotFound()
+        {
+            string ld = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
+            string here = AppDomain.CurrentDomain.BaseDirectory;
+            return "liblts could not be loaded: DllImport(\"lts\") looked for liblts.so in " + here +
+                " (the program's folder), in LD_LIBRARY_PATH=" + (string.IsNullOrEmpty(ld) ? "(unset)" : ld) +
+                ", then in the ldconfig cache and /lib, /usr/lib. Install it (make install, then ldconfig for a " +
+                "system prefix), put liblts.so beside the program, or set LD_LIBRARY_PATH to its folder.";
         }
 
         /// <summary>A `char *` liblts handed over, as a string (freed); null for NULL.</summary>

@@ -35,8 +35,28 @@ static class Tests
             .Label("user_tag", "string");
     }
 
-    static int Main()
+    /// <summary>Run with LD_LIBRARY_PATH=/nonexistent: the error names what was tried.</summary>
+    static int WithoutLiblts()
     {
+        try
+        {
+            Native.Take(IntPtr.Zero);
+            Console.Error.WriteLine("FAIL: liblts loaded although it should not be found");
+            return 1;
+        }
+        catch (TypeInitializationException e)
+        {
+            string said = e.InnerException == null ? "" : e.InnerException.Message;
+            bool ok = e.InnerException is DllNotFoundException && said.Contains("liblts could not be loaded")
+                && said.Contains("LD_LIBRARY_PATH=/nonexistent") && said.Contains("set LD_LIBRARY_PATH to its folder");
+            Console.WriteLine((ok ? "ok: " : "FAIL: ") + said);
+            return ok ? 0 : 1;
+        }
+    }
+
+    static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--without-liblts") return WithoutLiblts();
         string bin = Environment.GetEnvironmentVariable("LTS_LOCAL_BIN");
         string dir = Path.Combine(Path.GetTempPath(), "lts-dotnet-" + Process.GetCurrentProcess().Id);
         Directory.CreateDirectory(dir);

@@ -1,14 +1,15 @@
 // Package lts is the CTyun Cloud Log Service (LTS) SDK for Go, on the native liblts core.
 //
-// Build flags: with liblts installed (`make install`), nothing is needed; otherwise point cgo
-// at a build: CGO_CFLAGS=-I<repo>/include CGO_LDFLAGS="-L<repo>/target/release -Wl,-rpath,<repo>/target/release".
+// Build flags come from pkg-config (lts.pc): after `make install PREFIX=P`, set
+// PKG_CONFIG_PATH=P/lib/pkgconfig unless P is a prefix pkg-config already searches. Against a
+// build in the repository, `make pkgconfig` writes target/release/pkgconfig/lts.pc.
 //
 // Items are validated, encoded, signed and sent by liblts; this package only marshals them.
 // Client and Producer may be used from many goroutines; LogItem from one at a time.
 package lts
 
 /*
-#cgo LDFLAGS: -llts
+#cgo pkg-config: lts
 #include <stdint.h>
 #include <stdlib.h>
 #include "lts.h"

@@ -16,11 +16,24 @@ import (
 
 const ak, sk = "lts-local-ak", "lts-local-sk"
 
-// server starts an lts-local process (LTS_LOCAL_BIN, or the repository's debug build).
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// server starts an lts-local process (LTS_LOCAL_BIN, or the repository's release build, or
+// its debug build).
 func server(t *testing.T, args ...string) string {
 	bin := os.Getenv("LTS_LOCAL_BIN")
+	for _, p := range []string{"release", "debug"} {
+		if bin == "" {
+			if b, _ := filepath.Abs("../../target/" + p + "/lts-local"); fileExists(b) {
+				bin = b
+			}
+		}
+	}
 	if bin == "" {
-		bin, _ = filepath.Abs("../../target/debug/lts-local")
+		t.Fatal("no lts-local: set LTS_LOCAL_BIN or run cargo build --release")
 	}
 	dir := t.TempDir()
 	portFile := filepath.Join(dir, "port")

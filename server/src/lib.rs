@@ -61,7 +61,9 @@ impl Server {
                 ),
             ));
         }
-        let listener = TcpListener::bind(config.listen)?;
+        let listener = TcpListener::bind(config.listen).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
+        })?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: State::new(config)?,

@@ -23,11 +23,16 @@ final class Native
                 . "\ntypedef struct { lts_send_callback fn; } lts_php_callback_holder;\n"
                 . "typedef struct { lts_stats_callback fn; } lts_php_stats_holder;\n"
                 . "typedef struct { lts_log_callback fn; } lts_php_log_holder;\n";
-            $path = getenv('LTS_LIBRARY_PATH') ?: 'liblts.so.0';
+            $given = getenv('LTS_LIBRARY_PATH');
+            $path = $given ?: 'liblts.so.0';
             if (is_dir($path)) {
                 $path .= '/liblts.so';
             }
-            $ffi = \FFI::cdef($decls, $path);
+            try {
+                $ffi = \FFI::cdef($decls, $path);
+            } catch (\FFI\Exception $e) {
+                throw new \RuntimeException(self::notFound($given, $path), 0, $e);
+            }
             if ($ffi->lts_abi_version() !== Constants::LTS_ABI_VERSION) {
                 throw new \RuntimeException("liblts at $path has ABI " . $ffi->lts_abi_version());
             }
@@ -35,6 +40,18 @@ final class Native
             Log::install();
         }
         return self::$ffi;
+    }
+
+    /** What was tried, and how to point the binding at liblts. */
+    private static function notFound(string|false $given, string $path): string
+    {
+        $tried = $given
+            ? "$path (from LTS_LIBRARY_PATH)"
+            : "$path through the system loader (LD_LIBRARY_PATH="
+                . (getenv('LD_LIBRARY_PATH') ?: '(unset)') . ', then the ldconfig cache and /lib, /usr/lib)';
+        $exists = $given && !file_exists($path) ? '; that file does not exist' : '';
+        return "liblts could not be loaded: tried $tried$exists. Install it (make install, then ldconfig"
+            . " for a system prefix) or set LTS_LIBRARY_PATH to liblts.so or the folder holding it.";
     }
 
     /** A `char *` liblts handed over, as a string (freed); null for NULL. */

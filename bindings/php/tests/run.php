@@ -158,6 +158,18 @@ try {
     check($codes === [Constants::LTS_ERR_CLOSED], 'unsent reported closed: ' . json_encode($codes));
     faults('{"stall": false}');
 
+    // Without the library, the error says what was tried and how to fix it.
+    foreach (['/nonexistent/liblts.so' => 'tried /nonexistent/liblts.so (from LTS_LIBRARY_PATH); that file does not exist',
+              '' => 'tried liblts.so.0 through the system loader (LD_LIBRARY_PATH=/nonexistent'] as $given => $says) {
+        $child = proc_open([PHP_BINARY, '-r', 'require $argv[1]; try { Lts\Native::ffi(); echo "loaded"; }'
+            . ' catch (RuntimeException $e) { echo $e->getMessage(); }', __DIR__ . '/../src/Lts.php'],
+            [1 => ['pipe', 'w']], $childPipes, null,
+            ['LTS_LIBRARY_PATH' => $given, 'LD_LIBRARY_PATH' => '/nonexistent']);
+        $said = stream_get_contents($childPipes[1]);
+        proc_close($child);
+        check(str_contains($said, $says) && str_contains($said, 'set LTS_LIBRARY_PATH'), "not found message: $said");
+    }
+
     require __DIR__ . '/operability.php';
 } catch (Throwable $e) {
     check(false, (string)$e);

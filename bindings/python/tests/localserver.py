@@ -1,5 +1,5 @@
 """Starts and stops an lts-local process for the tests (LTS_LOCAL_BIN, or the repository's
-target/debug/lts-local)."""
+release build, or its debug build)."""
 import json
 import os
 import subprocess
@@ -12,7 +12,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 
 class LocalServer:
     def __init__(self, *args):
-        binary = os.environ.get("LTS_LOCAL_BIN", os.path.join(ROOT, "target", "debug", "lts-local"))
+        binary = os.environ.get("LTS_LOCAL_BIN") or next(
+            (b for b in (os.path.join(ROOT, "target", p, "lts-local") for p in ("release", "debug"))
+             if os.path.exists(b)), "lts-local")
         self.dir = tempfile.mkdtemp()
         port_file = os.path.join(self.dir, "port")
         self.proc = subprocess.Popen(

@@ -1,0 +1,3 @@
+module example.com/my-go-app
+
+go 1.19
