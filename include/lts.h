@@ -868,6 +868,15 @@ lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_produ
 char *lts_producer_stats_json(const struct lts_producer *p);
 
 /**
+ * Hands every open batch to the workers now, instead of when its linger time runs out, and
+ * returns at once: it does not wait for delivery (close does) and the producer keeps
+ * accepting sends. For a logging framework's flush.
+ * @returns LTS_OK; LTS_ERR_INVALID_STATE before lts_producer_start; LTS_ERR_CLOSED once a
+ *          close began. Thread-safe; takes the intake lock briefly.
+ */
+lts_result lts_producer_flush(const struct lts_producer *p);
+
+/**
  * Stops accepting sends, sends everything buffered, runs every callback, joins every
  * thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
  * it from other threads are either accepted (and delivered by it) or refused with

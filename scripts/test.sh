@@ -83,21 +83,16 @@ debug_build() {
     cargo build -q -p liblts -p lts-local
     make -s pkgconfig PROFILE=debug
 }
-python_checkout() {
+python_wheel() {
     debug_build
-    LTS_LIBRARY_PATH="$repo/target/debug/liblts.so" LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
-        python3 -m unittest discover -s bindings/python/tests -v
-}
-python_pip() {
-    debug_build
-    rm -rf target/py-install target/py-src
-    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
-    cp -r bindings/python target/py-src
-    PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check --no-deps \
-        --target target/py-install target/py-src
-    cp target/debug/liblts.so target/py-install/lts/liblts.so
-    env -u LTS_LIBRARY_PATH LTS_PY_PATH="$repo/target/py-install" LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
-        python3 -m unittest discover -s bindings/python/tests -v
+    # The wheel as a user installs it: pip builds it from the source tree (maturin, the core
+    # compiled in), into a fresh virtualenv; the tests run on it with no LTS_* variable but
+    # the test server's location.
+    rm -rf target/py-venv
+    python3 -m venv target/py-venv
+    target/py-venv/bin/pip install -q --disable-pip-version-check ./bindings/python
+    env -u LTS_LIBRARY_PATH -u LTS_PY_PATH LTS_LOCAL_BIN="$repo/target/debug/lts-local" \
+        target/py-venv/bin/python -m unittest discover -s bindings/python/tests -v
 }
 go_binding() {
     debug_build
@@ -143,8 +138,7 @@ stage "include/lts.h is what cbindgen generates" header
 stage "CONFIGURATION.md is what the option table generates" configuration
 stage "cargo test (Rust, lts-local, C and C++ under valgrind and sanitizers)" rust_tests
 stage "loom model checks of the producer's concurrency protocols" loom
-stage "Python binding from the checkout" python_checkout
-stage "Python binding installed with pip, liblts.so beside the package" python_pip
+stage "Python: the wheel pip builds from bindings/python, in a fresh virtualenv" python_wheel
 stage "Go binding (cgo, pkg-config)" go_binding
 stage ".NET binding (mono)" dotnet_binding
 stage "PHP binding (FFI, poll mode)" php_binding

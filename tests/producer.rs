@@ -623,3 +623,50 @@ fn a_batch_that_cannot_be_delivered_fails_at_its_deadline() {
     p.close(None).unwrap();
     assert!(server.state().logs(None, None).is_empty());
 }
+
+/// flush hands open batches to the workers at once (here, long before their linger time),
+/// without waiting and without stopping the producer.
+#[test]
+fn flush_sends_open_batches_now_and_keeps_the_producer_running() {
+    let server = server();
+    let mut c = ProducerConfig::default();
+    c.set_linger_ms(600_000).unwrap();
+    let p = Producer::new(c).unwrap();
+    assert_eq!(p.flush().unwrap_err().kind, ErrorKind::InvalidState);
+    p.add_client(config(&server)).unwrap();
+    p.start().unwrap();
+    for round in 0..2u64 {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let items: Vec<LogItem> = (0..3).map(|i| tagged(round, i)).collect();
+        let refs: Vec<&LogItem> = items.iter().collect();
+        p.send(
+            "proj",
+            "unit-f",
+            &refs,
+            Some(Box::new(move |r: &SendResult| {
+                tx.send(r.outcome.error).unwrap();
+            })),
+        )
+        .unwrap();
+        p.flush().unwrap();
+        // Delivered with a linger of ten minutes: the flush sent it.
+        let outcome = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("delivered after flush");
+        assert_eq!(outcome, None);
+    }
+    assert_eq!(server.state().logs(Some("proj"), Some("unit-f")).len(), 6);
+    p.flush().unwrap(); // nothing open: fine
+    p.close(None).unwrap();
+    assert_eq!(p.flush().unwrap_err().kind, ErrorKind::Closed);
+    let s = p.stats();
+    assert_eq!(
+        (
+            s.logs_accepted,
+            s.logs_sent,
+            s.logs_failed,
+            s.buffered_bytes
+        ),
+        (6, 6, 0, 0)
+    );
+}

@@ -147,6 +147,7 @@ lts_result lts_producer_poll(struct lts_producer *p,
                              size_t *out_served);
 lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
 char *lts_producer_stats_json(const struct lts_producer *p);
+lts_result lts_producer_flush(const struct lts_producer *p);
 lts_result lts_producer_safe_close(struct lts_producer *p);
 lts_result lts_producer_close(struct lts_producer *p, uint32_t timeout_ms);
 lts_result lts_producer_after_fork(const struct lts_producer *p, struct lts_producer **out);

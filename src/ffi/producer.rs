@@ -338,6 +338,22 @@ pub unsafe extern "C" fn lts_producer_stats_json(p: *const lts_producer) -> *mut
     }
 }
 
+/// Hands every open batch to the workers now, instead of when its linger time runs out, and
+/// returns at once: it does not wait for delivery (close does) and the producer keeps
+/// accepting sends. For a logging framework's flush.
+/// @returns LTS_OK; LTS_ERR_INVALID_STATE before lts_producer_start; LTS_ERR_CLOSED once a
+///          close began. Thread-safe; takes the intake lock briefly.
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_flush(p: *const lts_producer) -> lts_result {
+    ffi_boundary! {
+        let p = tri!(handle_ref(p, "p"));
+        match p.inner.flush() {
+            Ok(()) => LTS_OK,
+            Err(e) => fail(&e),
+        }
+    }
+}
+
 /// Stops accepting sends, sends everything buffered, runs every callback, joins every
 /// thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
 /// it from other threads are either accepted (and delivered by it) or refused with

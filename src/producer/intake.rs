@@ -164,6 +164,20 @@ impl Intake {
         true
     }
 
+    /// Posts every open batch to the workers now, as if each one's linger had run out, and
+    /// keeps the producer running. False if it was not running (not started, or closing).
+    pub fn flush(&self) -> bool {
+        let mut open = lock(&self.open);
+        if self.state.load(Ordering::Acquire) != RUNNING {
+            return false;
+        }
+        // Under the lock, as every path that makes a batch posts it (see the module doc).
+        for b in open.drain() {
+            self.outbox.post(b);
+        }
+        true
+    }
+
     /// (logs, raw bytes) accepted so far.
     pub fn accepted(&self) -> (u64, u64) {
         lock(&self.open).accepted()

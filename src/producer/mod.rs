@@ -714,6 +714,19 @@ impl Producer {
         Ok(p)
     }
 
+    /// Hands every open batch to the workers now instead of at its linger time, and returns
+    /// without waiting for delivery; the producer keeps running. `Closed` once close began,
+    /// `InvalidState` before start.
+    pub fn flush(&self) -> Result<()> {
+        if self.shared.intake.flush() {
+            return Ok(());
+        }
+        Err(match self.shared.intake.state() {
+            CREATED => Error::new(ErrorKind::InvalidState, "flush before start"),
+            _ => Error::new(ErrorKind::Closed, "the producer is closed"),
+        })
+    }
+
     /// True once close has finished.
     pub fn is_closed(&self) -> bool {
         self.shared.intake.state() == intake::CLOSED

@@ -39,3 +39,20 @@ class ProducerConfig(NativeProducerOptions):
         for k, v in list(given.items()) + list(options.items()):
             if v is not None:
                 self.set(k, v)
+
+    def _native(self):
+        """The core's config with every option set here."""
+        from lts import _lts
+        native = _lts.ProducerConfig()
+        self._apply(native)
+        if self.stats_callback is not None:
+            callback = self.stats_callback
+
+            def on_stats(text):
+                import json
+                try:
+                    callback(json.loads(text))
+                except Exception:
+                    pass  # an exception must not cross into the library's thread
+            native.set_stats_callback(on_stats)
+        return native

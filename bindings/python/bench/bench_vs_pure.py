@@ -1,13 +1,16 @@
-"""Logs/s of the `wide` shape into `lts-local --sink`: the liblts Python wrapper's producer
-beside a pure-Python implementation of the same protocol (OTLP protobuf + lz4 + requests,
-as CTyun's official Python SDK is built), on the same logs and the same server.
+"""Logs/s and CPU per log of the `wide` shape into `lts-local --sink`: the liblts Python
+package's producer, each log a fresh LogItem filled the official page's way (one
+contents_push_back per field), beside the official SDK's stack (OTLP protobuf + lz4 +
+requests, batches of 4096), on the same logs and the same server; and LtsHandler beside
+logging.FileHandler.
 
     python3 bindings/python/bench/bench_vs_pure.py [--logs N]
 
-Sides, each in its own process: the wrapper sending 1 log per call and 10 per call (the
-official page's example sends lists of 10); the pure-Python peer with protobuf's C backend
-(today's default) and with its pure-Python backend (what the page's pinned protobuf 3.5.2
-gives where its C extension is not installed). Needs protobuf, lz4, opentelemetry-proto and
+Sides, each in its own process: the package sending 1 log per call and 10 per call (the
+official page's example sends lists of 10); the official stack with the protobuf backend pip
+installs by default today (named in the output) and with protobuf's pure-Python backend (what
+the page's pinned protobuf 3.5.2 gives where its C extension is not installed); LtsHandler and
+FileHandler on `logger.info(msg, extra={3 fields})`. Needs protobuf, lz4, opentelemetry-proto and
 requests (scripts/bench-python.sh installs them in a virtualenv). Each side: one warm-up run,
 then the median of 3; all start from the same Python data (timestamp, message, contents,
 labels) and each run ends when every log was accepted.
@@ -25,7 +28,7 @@ import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
+# The wrapper is the package installed in this interpreter's environment (the wheel).
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from localserver import LocalServer  # noqa: E402
@@ -53,6 +56,7 @@ def wide(i, now_ns):
 
 
 def run_wrapper(url, logs, per_call=1):
+    """The official page's way: a fresh LogItem per log, one contents_push_back per field."""
     from lts import LogItem, ClientConfig
     from asynchronous.producer import Producer
     from asynchronous.producer_config import ProducerConfig
@@ -60,14 +64,16 @@ def run_wrapper(url, logs, per_call=1):
     producer = Producer(ProducerConfig())
     producer.build_clients(ClientConfig(url, AK, SK, "bench"))
     producer.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     batch = []
     for ts, msg, contents, labels in logs:
         item = LogItem()
         item.set_log_timestamp(ts)
         item.set_origin_msg(msg)
-        item.set_contents(contents)
-        item.set_labels(labels)
+        for k, v in contents.items():
+            item.contents_push_back(k, v)
+        for k, v in labels.items():
+            item.labels_push_back(k, v)
         batch.append(item)
         if len(batch) == per_call:
             producer.send_logs("bench", "unit", batch)
@@ -75,7 +81,55 @@ def run_wrapper(url, logs, per_call=1):
     if batch:
         producer.send_logs("bench", "unit", batch)
     producer.safe_close()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def _records(logs):
+    return [(msg, {"order": i, "host": c["host"], "latency_ms": c["latency_ms"]})
+            for i, (_ts, msg, c, _l) in enumerate(logs)]
+
+
+def run_handler(url, logs):
+    """logger.info with 3 extra fields through LtsHandler, until close has sent them."""
+    import logging
+    from lts.handler import LtsHandler
+
+    records = _records(logs)
+    log = logging.getLogger(f"bench.handler.{len(logs)}.{time.perf_counter_ns()}")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    h = LtsHandler(url, AK, SK, "bench", "unit")
+    log.addHandler(h)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for msg, extra in records:
+        log.info(msg, extra=extra)
+    h.close()
+    log.removeHandler(h)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_file_handler(url, logs):
+    """The same records through logging.FileHandler, the extra fields in its format."""
+    import logging
+    import tempfile
+
+    records = _records(logs)
+    log = logging.getLogger(f"bench.file.{len(logs)}.{time.perf_counter_ns()}")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    with tempfile.TemporaryDirectory() as d:
+        h = logging.FileHandler(os.path.join(d, "app.log"))
+        h.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s %(module)s:%(lineno)d %(message)s "
+            "order=%(order)s host=%(host)s latency_ms=%(latency_ms)s"))
+        log.addHandler(h)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for msg, extra in records:
+            log.info(msg, extra=extra)
+        h.close()
+        elapsed = time.perf_counter() - t0, time.process_time() - c0
+        log.removeHandler(h)
+    return elapsed
 
 
 class PurePython:
@@ -138,28 +192,39 @@ class PurePython:
 
 def run_pure(url, logs):
     p = PurePython(url)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     p.send(logs)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def protobuf_backend():
+    from google.protobuf.internal import api_implementation
+    import google.protobuf
+    return f"protobuf {google.protobuf.__version__}, {api_implementation.Type()} backend"
 
 
 SIDES = {
-    "wrapper-1": ("liblts wrapper, 1 log per send", lambda url, logs: run_wrapper(url, logs, 1), {}),
-    "wrapper-10": ("liblts wrapper, 10 logs per send", lambda url, logs: run_wrapper(url, logs, 10), {}),
-    "pure-c": ("pure Python, protobuf C backend", run_pure, {}),
-    "pure-py": ("pure Python, protobuf pure-Python backend", run_pure,
+    "wrapper-1": ("liblts, 1 log per send_logs", lambda url, logs: run_wrapper(url, logs, 1), {}),
+    "wrapper-10": ("liblts, 10 logs per send_logs", lambda url, logs: run_wrapper(url, logs, 10), {}),
+    "pure-c": ("official stack (requests + lz4 + protobuf, default backend)", run_pure, {}),
+    "pure-py": ("official stack, protobuf pure-Python backend (the page's pin)", run_pure,
                 {"PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"}),
+    "handler": ("LtsHandler, logger.info with 3 extra fields", run_handler, {}),
+    "file": ("logging.FileHandler, the same records", run_file_handler, {}),
 }
 
 
 def one_side(side, url, n):
-    """Runs one side here and prints its logs/s."""
+    """Runs one side here and prints its logs/s and CPU ns per log (all threads), medians."""
     now = time.time_ns()
     logs = [wide(i, now) for i in range(n)]
     fn = SIDES[side][1]
     fn(url, logs[: max(1, n // 10)])  # warm-up
-    times = [fn(url, logs) for _ in range(3)]
-    print(n / statistics.median(times))
+    runs = [fn(url, logs) for _ in range(3)]
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    extra = protobuf_backend() if side.startswith("pure") else ""
+    print(f"{n / wall} {cpu / n * 1e9} {extra}")
 
 
 def main():
@@ -174,19 +239,25 @@ def main():
 
     server = LocalServer("--sink", "--no-quotas")
     try:
-        rates = {}
+        rates, cpus = {}, {}
         for side, (label, _fn, env) in SIDES.items():
             before = server.get("/_lts/stats")["stored_logs"]
             out = subprocess.run([sys.executable, __file__, "--side", side, "--url", server.url, "--logs", str(args.logs)],
                                  env={**os.environ, **env}, check=True, capture_output=True, text=True)
-            rates[side] = float(out.stdout.strip().splitlines()[-1])
+            rate, cpu, *backend = out.stdout.strip().splitlines()[-1].split(" ", 2)
+            rates[side], cpus[side] = float(rate), float(cpu)
             counted = server.get("/_lts/stats")["stored_logs"] - before
-            expected = args.logs * 3 + max(1, args.logs // 10)
+            expected = 0 if side == "file" else args.logs * 3 + max(1, args.logs // 10)
             assert counted == expected, f"{label}: server counted {counted}, expected {expected}"
-            print(f"{label}: {rates[side]:,.0f} logs/s (median of 3 runs of {args.logs:,} logs)")
+            note = f" [{backend[0]}]" if backend and backend[0] else ""
+            print(f"{label}: {rates[side]:,.0f} logs/s, {cpus[side]:,.0f} ns CPU per log "
+                  f"(median of 3 runs of {args.logs:,} logs){note}")
         for w in ("wrapper-1", "wrapper-10"):
             for p in ("pure-c", "pure-py"):
-                print(f"ratio {SIDES[w][0]} / {SIDES[p][0]}: {rates[w] / rates[p]:.1f}x")
+                print(f"ratio {SIDES[w][0]} / {SIDES[p][0]}: {rates[w] / rates[p]:.1f}x logs/s, "
+                      f"{cpus[p] / cpus[w]:.1f}x less CPU per log")
+        print(f"ratio LtsHandler / FileHandler: {rates['handler'] / rates['file']:.2f}x records/s, "
+              f"CPU per record {cpus['handler'] / cpus['file']:.2f}x")
     finally:
         server.stop()
 

@@ -9,7 +9,7 @@ matching level. Lines from a producer arrive on its callback thread.
 import atexit
 import logging
 
-from ._native import LOG_CALLBACK, lib
+from . import _lts
 
 LOG_OFF = None
 logger = logging.getLogger("lts")
@@ -30,9 +30,8 @@ def _to_lts(level):
     return 7
 
 
-def _on_line(user_data, level, message):
+def _on_line(level, text):
     try:
-        text = message.decode("utf-8", "replace")
         if _handler is None:
             logger.log(_FROM_LTS.get(level, logging.WARNING), "%s", text)
         else:
@@ -41,13 +40,9 @@ def _on_line(user_data, level, message):
         pass  # an exception must not cross into the library's thread
 
 
-# Kept for the life of the process: the library holds the pointer.
-_TRAMPOLINE = LOG_CALLBACK(_on_line)
-
-
 def set_log_level(level):
     """Which lines liblts writes: a `logging` level (WARNING by default), or LOG_OFF."""
-    lib.lts_set_log_level(_to_lts(level))
+    _lts.set_log_level(_to_lts(level))
 
 
 def set_log_handler(handler=logger):
@@ -55,16 +50,16 @@ def set_log_handler(handler=logger):
     `handler(level, message)` with a `logging` level, or None for liblts's own stderr."""
     global _handler
     if handler is None:
-        lib.lts_set_log_callback(LOG_CALLBACK(), None)
+        _lts.set_log_callback(None)
         return
     _handler = None if handler is logger else handler
-    lib.lts_set_log_callback(_TRAMPOLINE, None)
+    _lts.set_log_callback(_on_line)
 
 
 def _back_to_stderr():
     # At exit, after producers are closed (atexit runs this last): no Python code may run
     # from library threads once the interpreter is finalizing.
-    lib.lts_set_log_callback(LOG_CALLBACK(), None)
+    _lts.set_log_callback(None)
 
 
 set_log_handler()

@@ -3,10 +3,11 @@ is settable here, as an attribute or with `set(key, value)`, and checked by the 
 set. Nothing is listed here but the official SDK's older names for some keys."""
 import json
 
-from ._native import LogException, check, cstr, lib, take_string
-from . import _native
+from ._errors import LogException
+from . import _lts
 
-SCHEMA = json.loads(lib.lts_config_schema().decode("utf-8"))
+LTS_ERR_INVALID_ARGUMENT = 1
+SCHEMA = json.loads(_lts.config_schema())
 CLIENT_KEYS = {o["name"]: o for o in SCHEMA["client"]}
 PRODUCER_KEYS = {o["name"]: o for o in SCHEMA["producer"]}
 
@@ -34,8 +35,8 @@ def from_text(option, text):
 
 class Options:
     """A config whose options are the core's. Subclasses give `_kind` ("client" or
-    "producer"), `_keys`, `_aliases` ({older name: (key, to the key's value, back)}) and `_scratch()` /
-    `_set_native` for the core's checks."""
+    "producer"), `_keys`, `_aliases` ({older name: (key, to the key's value, back)}) and
+    `_scratch()`, a native config of that kind on which the core checks each value."""
 
     _kind = None
     _keys = {}
@@ -51,14 +52,10 @@ class Options:
             key, convert, _ = self._aliases[key]
             value = convert(value)
         if not isinstance(key, str):
-            raise LogException(_native.LTS_ERR_INVALID_ARGUMENT, f"option names are str, not {type(key).__name__}",
+            raise LogException(LTS_ERR_INVALID_ARGUMENT, f"option names are str, not {type(key).__name__}",
                                "LTS_ERR_INVALID_ARGUMENT")
         text = to_text(value)
-        h = self._scratch()
-        try:
-            check(self._set_native(h, cstr(key, "key"), cstr(text, "value")))
-        finally:
-            self._free_native(h)
+        self._scratch().set(key, text)
         self._values[key] = text
 
     def get(self, key):
@@ -68,10 +65,10 @@ class Options:
             key, _, back = self._aliases[key]
         option = self._keys.get(key)
         if option is None:
-            raise LogException(_native.LTS_ERR_INVALID_ARGUMENT, f"unknown {self._kind} option {key!r}",
+            raise LogException(LTS_ERR_INVALID_ARGUMENT, f"unknown {self._kind} option {key!r}",
                                "LTS_ERR_INVALID_ARGUMENT")
         if option["write_only"]:
-            raise LogException(_native.LTS_ERR_INVALID_ARGUMENT, f"{self._kind} option {key} is write-only",
+            raise LogException(LTS_ERR_INVALID_ARGUMENT, f"{self._kind} option {key} is write-only",
                                "LTS_ERR_INVALID_ARGUMENT")
         value = from_text(option, self._values.get(key, option["default"]))
         return back(value) if back else value
@@ -80,9 +77,9 @@ class Options:
         """The options set so far, as the core reads them ({key: text})."""
         return dict(self._values)
 
-    def _apply(self, h):
+    def _apply(self, native):
         for key, text in self._values.items():
-            check(self._set_native(h, cstr(key, "key"), cstr(text, "value")))
+            native.set(key, text)
 
     def __setattr__(self, name, value):
         if name.startswith("_") or name in type(self).__dict__ or name in self._plain:
@@ -90,7 +87,7 @@ class Options:
         elif name in self._keys or name in self._aliases:
             self.set(name, value)
         else:
-            raise LogException(_native.LTS_ERR_INVALID_ARGUMENT,
+            raise LogException(LTS_ERR_INVALID_ARGUMENT,
                                f"unknown {self._kind} option {name!r}; the options are: {', '.join(self._keys)}",
                                "LTS_ERR_INVALID_ARGUMENT")
 
@@ -109,12 +106,7 @@ class NativeClientOptions(Options):
 
     @staticmethod
     def _scratch():
-        h = _native.P()
-        check(lib.lts_client_config_new(b"http://127.0.0.1", b"ak", b"sk", b"", _byref(h)))
-        return h
-
-    _set_native = staticmethod(lambda h, k, v: lib.lts_client_config_set(h, k, v))
-    _free_native = staticmethod(lambda h: lib.lts_client_config_free(h))
+        return _lts.ClientConfig("http://127.0.0.1", "ak", "sk", "")
 
 
 class NativeProducerOptions(Options):
@@ -124,19 +116,4 @@ class NativeProducerOptions(Options):
 
     @staticmethod
     def _scratch():
-        h = _native.P()
-        check(lib.lts_producer_config_new(_byref(h)))
-        return h
-
-    _set_native = staticmethod(lambda h, k, v: lib.lts_producer_config_set(h, k, v))
-    _free_native = staticmethod(lambda h: lib.lts_producer_config_free(h))
-
-
-def native_get(getter, h, key):
-    """Reads an option back from a native config (for tests and diagnostics)."""
-    return take_string(getter(h, cstr(key, "key")))
-
-
-def _byref(x):
-    import ctypes
-    return ctypes.byref(x)
+        return _lts.ProducerConfig()

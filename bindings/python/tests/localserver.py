@@ -44,3 +44,4 @@ class LocalServer:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.proc.stderr.close()

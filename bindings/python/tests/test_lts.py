@@ -7,8 +7,10 @@ import sys
 import threading
 import unittest
 
-# LTS_PY_PATH: test an installed copy instead of the source tree.
-sys.path.insert(0, os.environ.get("LTS_PY_PATH") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+# The package under test is the one this interpreter imports (a wheel installed in its
+# environment); LTS_PY_PATH puts a folder holding another copy first.
+if os.environ.get("LTS_PY_PATH"):
+    sys.path.insert(0, os.environ["LTS_PY_PATH"])
 
 from lts import LogItem, get_current_timestamp, LogClient, LogException, ClientConfig  # noqa: E402
 from asynchronous.producer import Producer  # noqa: E402
@@ -16,6 +18,14 @@ from asynchronous.producer_config import ProducerConfig  # noqa: E402
 from localserver import LocalServer  # noqa: E402
 
 AK, SK = "lts-local-ak", "lts-local-sk"
+
+
+def child_env():
+    """The environment for a child interpreter that imports the same package as this one."""
+    env = dict(os.environ)
+    if os.environ.get("LTS_PY_PATH"):
+        env["PYTHONPATH"] = os.environ["LTS_PY_PATH"]
+    return env
 
 
 class WrapperTest(unittest.TestCase):
@@ -27,11 +37,15 @@ class WrapperTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    def test_the_package_under_test_is_the_one_asked_for(self):
+    def test_the_package_under_test_is_self_contained(self):
         import lts
+        from lts import _lts
         want = os.environ.get("LTS_PY_PATH")
         if want:
             self.assertTrue(lts.__file__.startswith(os.path.abspath(want)), lts.__file__)
+        # The core is inside the package, not found through the environment.
+        self.assertEqual(os.path.dirname(_lts.__file__), os.path.dirname(lts.__file__))
+        self.assertNotIn("LTS_LIBRARY_PATH", os.environ)
 
     def test_the_docs_sync_example_runs_unchanged(self):
         # Section 3's example, endpoint and keys filled in, 3 sends instead of 100.
@@ -88,12 +102,15 @@ class WrapperTest(unittest.TestCase):
         empty = LogItem()
         empty.set_log_timestamp(1)
         empty.set_origin_msg("m")
-        empty.contents_push_back("k", "")
+        # The core checks each value as it is pushed: the item keeps what it had.
         with self.assertRaises(LogException) as cm:
-            client.put_logs("proj", "unit-a", [empty])
+            empty.contents_push_back("k", "")
         self.assertEqual(cm.exception.name, "LTS_ERR_INVALID_VALUE")
-        with self.assertRaises(LogException):
+        self.assertIn('invalid content "k": the value is empty', cm.exception.message)
+        self.assertEqual(empty.get_contents(), {})
+        with self.assertRaises(LogException) as cm:
             client.put_logs("proj", "unit-a", [LogItem()])
+        self.assertIn("has no timestamp", cm.exception.message)
 
     def test_producer_thousands_of_logs_each_callback_once(self):
         cfg = ProducerConfig()
@@ -208,9 +225,8 @@ print("sent after the refusal", flush=True)
 # No close: the interpreter's exit closes the producer, and its callbacks run then.
 """
         here = os.path.dirname(os.path.abspath(__file__))
-        pkg = os.environ.get("LTS_PY_PATH") or os.path.join(here, "..")
         out = subprocess.run([sys.executable, "-c", script, self.server.url],
-                             env={**os.environ, "PYTHONPATH": pkg}, capture_output=True,
+                             env=child_env(), capture_output=True,
                              text=True, timeout=120)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("refused: ['LTS_ERR_REENTRANT']", out.stdout)
@@ -241,9 +257,7 @@ print("sent after the refusal", flush=True)
     def _run_example(self, name, unit):
         import subprocess
         here = os.path.dirname(os.path.abspath(__file__))
-        pkg = os.environ.get("LTS_PY_PATH") or os.path.join(here, "..")
-        env = {**os.environ, "PYTHONPATH": pkg, "LTS_ENDPOINT": self.server.url, "LTS_PROJECT": "proj",
-               "LTS_UNIT": unit}
+        env = {**child_env(), "LTS_ENDPOINT": self.server.url, "LTS_PROJECT": "proj", "LTS_UNIT": unit}
         out = subprocess.run([sys.executable, os.path.join(here, "..", "examples", name)], env=env,
                              capture_output=True, text=True, timeout=120)
         self.assertEqual(out.returncode, 0, out.stderr)

@@ -10,12 +10,12 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.environ.get("LTS_PY_PATH") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+if os.environ.get("LTS_PY_PATH"):
+    sys.path.insert(0, os.environ["LTS_PY_PATH"])
 
 import lts  # noqa: E402
 from lts import LogItem, get_current_timestamp, ClientConfig, LogException  # noqa: E402
-from lts import _native  # noqa: E402
-from lts.options import native_get  # noqa: E402
+from lts import _lts  # noqa: E402
 from asynchronous.producer import Producer  # noqa: E402
 from asynchronous.producer_config import ProducerConfig  # noqa: E402
 from localserver import LocalServer  # noqa: E402
@@ -102,10 +102,9 @@ class OperabilityTest(unittest.TestCase):
     def test_every_core_option_reaches_the_core(self):
         schema = json.loads(lib_schema())
         self.assertEqual({o["name"] for o in schema["client"]}, set(lts.options.CLIENT_KEYS))
-        for kind, make, native, getter in (
-            ("client", lambda: ClientConfig("http://127.0.0.1:1", AK, SK, "proj"), lambda c: c._native(),
-             _native.lib.lts_client_config_get),
-            ("producer", ProducerConfig, producer_native, _native.lib.lts_producer_config_get),
+        for kind, make in (
+            ("client", lambda: ClientConfig("http://127.0.0.1:1", AK, SK, "proj")),
+            ("producer", ProducerConfig),
         ):
             for option in schema[kind]:
                 key, value = option["name"], option["default"]
@@ -120,11 +119,7 @@ class OperabilityTest(unittest.TestCase):
                     continue
                 if key in ("endpoint", "access_key", "secret_key", "log_project"):
                     continue  # given to the constructor
-                h = native(cfg)
-                try:
-                    self.assertEqual(native_get(getter, h, key), value, key)
-                finally:
-                    (_native.lib.lts_client_config_free if kind == "client" else _native.lib.lts_producer_config_free)(h)
+                self.assertEqual(cfg._native().get(key), value, key)
 
     def test_typed_values_round_trip_and_bad_ones_name_key_and_value(self):
         c = ClientConfig("http://127.0.0.1:1", AK, SK, "proj", allow_plain_http=True, no_retry_status_code=[500, 503])
@@ -239,14 +234,7 @@ class OperabilityTest(unittest.TestCase):
 
 
 def lib_schema():
-    return _native.lib.lts_config_schema().decode()
-
-
-def producer_native(cfg):
-    h = _native.P()
-    _native.check(_native.lib.lts_producer_config_new(_native.ctypes.byref(h)))
-    cfg._apply(h)
-    return h
+    return _lts.config_schema()
 
 
 if __name__ == "__main__":
