@@ -87,7 +87,7 @@ python_wheel() {
     debug_build
     # The wheel as a user installs it: pip builds it from the source tree (maturin, the core
     # compiled in), into a fresh virtualenv; the tests run on it with no LTS_* variable but
-    # the test server's location.
+    # lts-local's location (the debug build just made).
     rm -rf target/py-venv
     python3 -m venv target/py-venv
     target/py-venv/bin/pip install -q --disable-pip-version-check ./bindings/python
