@@ -1,12 +1,14 @@
 # What scripts/test.sh needs beyond cargo, as one list: sourced by scripts/test.sh (which says
 # what is missing) and by .ci/run (which installs it). Each entry is "CHECK PACKAGE": a command
-# that must be on PATH (or, for "pip" and "venv", a Python module), and the Debian package
-# giving it.
+# that must be on PATH (or, for "pip" and "venv", a Python module; or a file, by its absolute
+# path), and the Debian package giving it.
 LTS_PREREQS=(
     "cc gcc" "c++ g++" "make make" "pkg-config pkg-config" "cmake cmake"
     "readelf binutils" "objcopy binutils" "strip binutils" "taskset util-linux"
     "valgrind valgrind" "python3 python3" "pip python3-pip" "venv python3-venv" "curl curl"
     "go golang-go" "mcs mono-mcs" "mono mono-runtime" "php php-cli"
+    "javac openjdk-17-jdk-headless" "jar openjdk-17-jdk-headless"
+    "/usr/share/java/junit-platform-console-standalone.jar junit5"
 )
 
 # Prints the Debian packages of every missing prerequisite, once each, space-separated.
@@ -19,6 +21,8 @@ lts_missing_packages() {
             python3 -m pip --version >/dev/null 2>&1 && continue
         elif [ "$check" = venv ]; then
             python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && continue
+        elif [ "${check#/}" != "$check" ]; then
+            [ -f "$check" ] && continue
         else
             command -v "$check" >/dev/null 2>&1 && continue
         fi

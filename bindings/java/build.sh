@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the Java binding: liblts_jni.so (cargo, release) inside lts.jar under
+# native/linux-x86_64/, the classes compiled for Java 8 with the JDK's javac; then, with
+# `test`, compiles the tests and runs them with JUnit 5's console launcher (Debian's junit5)
+# against lts-local. Everything goes to target/java/.
+#
+#   bindings/java/build.sh          # target/java/lts.jar
+#   bindings/java/build.sh test     # and the tests
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=target/java
+java_dir=/usr/share/java
+
+cargo build -q --release -p lts-java
+rm -rf "$out/classes" "$out/test-classes"
+mkdir -p "$out/classes/native/linux-x86_64" "$out/test-classes"
+# shellcheck disable=SC2046
+javac -Xlint:all -Werror --release 8 -d "$out/classes" $(find bindings/java/src -name '*.java' | sort) 2>&1 \
+    | grep -v "bootstrap class path not set" || true
+test -f "$out/classes/cn/ctyun/lts/Producer.class" || { echo "javac failed"; exit 1; }
+strip --strip-unneeded -o "$out/classes/native/linux-x86_64/liblts_jni.so" target/release/liblts_jni.so
+jar cf "$out/lts.jar" -C "$out/classes" .
+echo "built $out/lts.jar ($(du -k "$out/lts.jar" | cut -f1) KiB)"
+
+if [ "${1:-}" = test ]; then
+    junit=$java_dir/junit-platform-console-standalone.jar
+    api=$java_dir/junit-jupiter-api.jar:$java_dir/apiguardian-api.jar:$java_dir/opentest4j.jar
+    # shellcheck disable=SC2046
+    javac -Xlint:all -Werror -d "$out/test-classes" -cp "$out/lts.jar:$api" $(find bindings/java/test -name '*.java' | sort)
+    LTS_LOCAL_BIN=${LTS_LOCAL_BIN:-$PWD/target/release/lts-local} \
+        java -jar "$junit" --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
+        -cp "$out/lts.jar:$out/test-classes" --scan-classpath "$out/test-classes"
+fi

@@ -1,0 +1,133 @@
+package cn.ctyun.lts;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The asynchronous producer: {@link #send} hands the logs to liblts and returns at once; its
+ * threads batch per (project, unit) and send. Every accepted send's {@link Callback} runs exactly
+ * once, on the producer's callback thread. {@link #safeClose()} sends everything; {@link
+ * #close(Duration)} within a time, reporting what it could not send as {@code CLOSED}. After any
+ * close every accepted log is accounted for ({@code logs_accepted == logs_sent + logs_failed}).
+ * Thread-safe; a callback must not close its own producer (refused: REENTRANT).
+ */
+public final class Producer implements AutoCloseable {
+    private long handle;
+    /** Calls share it; freeing the handle takes it alone. Closing does not hold it: a callback
+     * that sends while close runs callbacks must not wait for the closer. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    public Producer(ProducerConfig config) {
+        handle = Native.producerNew(config.keys(), config.texts());
+    }
+
+    /** Registers the client for the config's log project (one per project); before start(). */
+    public void addClient(ClientConfig c) {
+        lock.readLock().lock();
+        try {
+            Native.producerAddClient(live(), c.endpoint, c.accessKey, c.secretKey, c.logProject, c.keys(), c.texts());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public void start() {
+        lock.readLock().lock();
+        try {
+            Native.producerStart(live());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Queues logs and returns; never waits longer than {@code max_block_ms} for buffer room.
+     * {@code callback} (may be null) runs once with the outcome. Throws {@link LtsException} for
+     * bad input, a full buffer, or a closed producer; the callback then never runs.
+     */
+    public void send(String project, String unit, Collection<LogItem> items, Callback callback) {
+        byte[] packed = LogItem.pack(items);
+        lock.readLock().lock();
+        try {
+            Native.producerSend(live(), project, unit, packed, items.size(), callback);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public void send(String project, String unit, LogItem item, Callback callback) {
+        send(project, unit, Collections.singletonList(item), callback);
+    }
+
+    /** Hands open batches to the senders now; does not wait for delivery. */
+    public void flush() {
+        lock.readLock().lock();
+        try {
+            Native.producerFlush(live());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The counters and per-unit figures as JSON (lts_producer_stats_json in lts.h). */
+    public String statsJson() {
+        lock.readLock().lock();
+        try {
+            return Native.producerStatsJson(live());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Sends everything buffered, runs every callback, stops the threads. */
+    public void safeClose() { closeWithin(-1); }
+
+    /** As safeClose within {@code timeout}; throws LtsException TIMEOUT if logs were left unsent. */
+    public void close(Duration timeout) { closeWithin(Math.max(0, timeout.toMillis())); }
+
+    /** AutoCloseable: {@link #safeClose()}, then the native producer is freed. */
+    @Override
+    public void close() {
+        try {
+            safeClose();
+        } finally {
+            lock.writeLock().lock();
+            try {
+                if (handle != 0) {
+                    Native.producerFree(handle);
+                    handle = 0;
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    private void closeWithin(long timeoutMs) {
+        long ref;
+        lock.readLock().lock();
+        try {
+            if (handle == 0) return; // freed: closed already
+            ref = Native.producerRetain(handle);
+        } finally {
+            lock.readLock().unlock();
+        }
+        // No lock is held while the core closes: callbacks it runs may send (refused: CLOSED) or
+        // read stats, and another thread may close too (the core's close is idempotent). The
+        // reference keeps the native producer alive even if close() frees the handle meanwhile.
+        try {
+            Native.producerClose(ref, timeoutMs);
+        } finally {
+            Native.producerRelease(ref);
+        }
+    }
+
+    private long live() {
+        if (handle == 0) {
+            throw new LtsException(LtsException.CLOSED, "LTS_ERR_CLOSED", "the producer is closed and freed", null);
+        }
+        return handle;
+    }
+}
