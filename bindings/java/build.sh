@@ -22,12 +22,29 @@ strip --strip-unneeded -o "$out/classes/native/linux-x86_64/liblts_jni.so" targe
 jar cf "$out/lts.jar" -C "$out/classes" .
 echo "built $out/lts.jar ($(du -k "$out/lts.jar" | cut -f1) KiB)"
 
+# The appenders, each a jar of its own beside lts.jar (their frameworks are the user's).
+log4j=$java_dir/log4j-api.jar:$java_dir/log4j-core.jar
+logback=$java_dir/logback-classic.jar:$java_dir/logback-core.jar:$java_dir/slf4j-api.jar
+rm -rf "$out/log4j2-classes" "$out/logback-classes"
+mkdir -p "$out/log4j2-classes" "$out/logback-classes"
+# log4j-core's annotation processor writes the plugin index (Log4j2Plugins.dat) into the jar.
+# shellcheck disable=SC2046
+javac --release 8 -Xlint:all,-processing,-options -d "$out/log4j2-classes" -cp "$out/lts.jar:$log4j" \
+    $(find bindings/java/log4j2 -name '*.java' | sort)
+jar cf "$out/lts-log4j2.jar" -C "$out/log4j2-classes" .
+# shellcheck disable=SC2046
+javac --release 8 -proc:none -Xlint:all,-options -Werror -d "$out/logback-classes" -cp "$out/lts.jar:$logback" \
+    $(find bindings/java/logback -name '*.java' | sort)
+jar cf "$out/lts-logback.jar" -C "$out/logback-classes" .
+echo "built $out/lts-log4j2.jar, $out/lts-logback.jar"
+
 if [ "${1:-}" = test ]; then
     junit=$java_dir/junit-platform-console-standalone.jar
     api=$java_dir/junit-jupiter-api.jar:$java_dir/apiguardian-api.jar:$java_dir/opentest4j.jar
+    jars=$out/lts.jar:$out/lts-log4j2.jar:$out/lts-logback.jar:$log4j:$logback
     # shellcheck disable=SC2046
-    javac -Xlint:all -Werror -d "$out/test-classes" -cp "$out/lts.jar:$api" $(find bindings/java/test -name '*.java' | sort)
+    javac -proc:none -Xlint:all -Werror -d "$out/test-classes" -cp "$jars:$api" $(find bindings/java/test -name '*.java' | sort)
     LTS_LOCAL_BIN=${LTS_LOCAL_BIN:-$PWD/target/release/lts-local} \
         java -jar "$junit" --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
-        -cp "$out/lts.jar:$out/test-classes" --scan-classpath "$out/test-classes"
+        -cp "$jars:$out/test-classes" --scan-classpath "$out/test-classes"
 fi

@@ -1,0 +1,108 @@
+package cn.ctyun.lts;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a logging framework's appender needs, once for all of them (the Log4j2 and Logback
+ * appenders use it): a started producer for one log unit, records turned into logs with the
+ * framework's fields as contents, and a bounded stop. {@link #ship} never throws and never
+ * waits longer than the producer's {@code max_block_ms} (0 unless configured: a full buffer
+ * drops the record and says so); a context key that liblts's key rules refuse is left out of
+ * that log and counted in {@link #skippedFields()}.
+ */
+public final class Shipper {
+    private final Producer producer;
+    private final String project, unit;
+    private final Map<String, String> labels;
+    private final AtomicLong dropped = new AtomicLong(), skippedFields = new AtomicLong();
+
+    /** Starts the producer; throws LtsException for a bad option, label or endpoint. */
+    public Shipper(ClientConfig client, String unit, Map<String, String> producerOptions, Map<String, String> labels) {
+        if (unit == null || unit.isEmpty()) {
+            throw new LtsException(LtsException.INVALID_ARGUMENT, "LTS_ERR_INVALID_ARGUMENT", "the log unit is not set", null);
+        }
+        ProducerConfig pc = new ProducerConfig();
+        for (Map.Entry<String, String> e : producerOptions.entrySet()) pc.set(e.getKey(), e.getValue());
+        LogItem probe = new LogItem();
+        for (Map.Entry<String, String> e : labels.entrySet()) probe.putLabel(e.getKey(), e.getValue());
+        this.project = client.logProject();
+        this.unit = unit;
+        this.labels = new LinkedHashMap<>(labels);
+        this.producer = new Producer(pc);
+        try {
+            producer.addClient(client);
+            producer.start();
+        } catch (RuntimeException e) {
+            producer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One record. Returns null when it was handed to the producer, or why it was dropped (the
+     * appender reports that through its framework's error handling).
+     */
+    public String ship(long timestampNs, String message, String level, String logger, String thread,
+                       Map<String, String> context, String exception) {
+        try {
+            LogItem item = new LogItem(timestampNs, message == null || message.isEmpty() ? "(empty message)" : message);
+            item.putContent("level", level);
+            if (logger != null && !logger.isEmpty()) item.putContent("logger", logger);
+            if (thread != null && !thread.isEmpty()) item.putContent("thread", thread);
+            if (exception != null && !exception.isEmpty()) item.putContent("exception", exception);
+            if (context != null) {
+                for (Map.Entry<String, String> e : context.entrySet()) {
+                    String v = e.getValue();
+                    if (v == null || v.isEmpty()) continue; // liblts refuses empty values
+                    try {
+                        item.putContent(e.getKey(), v);
+                    } catch (LtsException bad) {
+                        skippedFields.incrementAndGet();
+                    }
+                }
+            }
+            for (Map.Entry<String, String> e : labels.entrySet()) item.putLabel(e.getKey(), e.getValue());
+            producer.send(project, unit, item, null);
+            return null;
+        } catch (RuntimeException e) {
+            dropped.incrementAndGet();
+            return e.getMessage();
+        }
+    }
+
+    /** Hands buffered records to the senders now; does not wait. */
+    public void flush() {
+        try {
+            producer.flush();
+        } catch (LtsException e) {
+            // not running (stopped): nothing to flush
+        }
+    }
+
+    /**
+     * Sends what is buffered, waiting at most {@code timeout}, and frees the producer. Returns
+     * null, or what could not be sent (those logs were reported failed by the producer).
+     */
+    public String stop(Duration timeout) {
+        try {
+            producer.close(timeout);
+            return null;
+        } catch (LtsException e) {
+            return e.getMessage();
+        } finally {
+            producer.close();
+        }
+    }
+
+    /** Records dropped (a full buffer, a bad value, a stopped shipper). */
+    public long dropped() { return dropped.get(); }
+
+    /** Context fields left out because liblts's key rules refuse their key. */
+    public long skippedFields() { return skippedFields.get(); }
+
+    /** The producer's stats as JSON. */
+    public String statsJson() { return producer.statsJson(); }
+}
