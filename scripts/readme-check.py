@@ -15,6 +15,8 @@ A block may be preceded by one marker comment:
                                          and still be running then; it is stopped afterwards
   <!-- readme: with-server -->           runs while `target/release/lts-local --memory` serves on
                                          the default address, as a reader would have it running
+  <!-- readme: file PATH -->             (before a block of any language) the block is PATH's
+                                         whole text, so an example shown in full cannot drift
 Prints "README: N blocks ran, M not run" and exits 1 if any block failed.
 """
 import os
@@ -31,12 +33,13 @@ MARKER = re.compile(r"^<!--\s*readme:\s*(.*?)\s*-->$")
 TIMEOUT_S = 1200
 
 
-def blocks(text):
-    """(line number, marker or None, body) of each ```sh block."""
+def blocks(text, lang="sh"):
+    """(line number, marker or None, body) of each ```LANG block (every block for None)."""
     lines = text.split("\n")
     i, out = 0, []
     while i < len(lines):
-        if lines[i].strip() == "```sh":
+        fence = lines[i].strip()
+        if fence.startswith("```") and len(fence) > 3 and (lang is None or fence == "```" + lang):
             start = i + 1
             j = start
             while j < len(lines) and lines[j].strip() != "```":
@@ -116,6 +119,14 @@ def main():
     env = environment(scratch)
     ran = skipped = 0
     failures = []
+    for line, marker, body in blocks(readme, None):
+        if marker and marker.startswith("file "):
+            path = marker[len("file "):].strip()
+            with open(os.path.join(ROOT, path)) as f:
+                if f.read().rstrip("\n") != body.rstrip("\n"):
+                    failures.append(f"README.md:{line}: the block is not {path} as it is")
+                else:
+                    print(f"--- README.md:{line}: the block is {path}, whole")
     try:
         for line, marker, body in blocks(readme):
             first = next((l for l in body.split("\n") if l.strip()), "")

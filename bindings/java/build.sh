@@ -45,6 +45,6 @@ if [ "${1:-}" = test ]; then
     # shellcheck disable=SC2046
     javac -proc:none -Xlint:all -Werror -d "$out/test-classes" -cp "$jars:$api" $(find bindings/java/test -name '*.java' | sort)
     LTS_LOCAL_BIN=${LTS_LOCAL_BIN:-$PWD/target/release/lts-local} \
-        java -jar "$junit" --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
+        java "-Dlts.test.classpath=$jars:$out/test-classes" -jar "$junit" --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
         -cp "$jars:$out/test-classes" --scan-classpath "$out/test-classes"
 fi

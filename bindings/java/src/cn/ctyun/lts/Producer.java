@@ -1,8 +1,12 @@
 package cn.ctyun.lts;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -14,6 +18,30 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Thread-safe; a callback must not close its own producer (refused: REENTRANT).
  */
 public final class Producer implements AutoCloseable {
+    /** How long JVM shutdown waits for a producer still open to deliver what it holds. */
+    public static final Duration EXIT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Producers not closed yet, for the shutdown hook (weakly: an unreachable producer is not kept). */
+    private static final Set<Producer> OPEN = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    static {
+        // Logs handed to a producer the program never closed are delivered at JVM exit, within
+        // EXIT_TIMEOUT (at once when nothing is pending); what is left then is reported CLOSED.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            List<Producer> open;
+            synchronized (OPEN) {
+                open = new ArrayList<>(OPEN);
+            }
+            for (Producer p : open) {
+                try {
+                    p.close(EXIT_TIMEOUT);
+                } catch (RuntimeException e) {
+                    System.err.println("liblts: closing a producer at exit: " + e.getMessage());
+                }
+            }
+        }, "lts-exit"));
+    }
+
     private long handle;
     /** Calls share it; freeing the handle takes it alone. Closing does not hold it: a callback
      * that sends while close runs callbacks must not wait for the closer. */
@@ -21,6 +49,7 @@ public final class Producer implements AutoCloseable {
 
     public Producer(ProducerConfig config) {
         handle = Native.producerNew(config.keys(), config.texts());
+        OPEN.add(this);
     }
 
     /** Registers the client for the config's log project (one per project); before start(). */
@@ -119,6 +148,11 @@ public final class Producer implements AutoCloseable {
         // reference keeps the native producer alive even if close() frees the handle meanwhile.
         try {
             Native.producerClose(ref, timeoutMs);
+            OPEN.remove(this);
+        } catch (LtsException e) {
+            // Refused inside one of its callbacks: still open, still the exit hook's to close.
+            if (e.code() != LtsException.REENTRANT) OPEN.remove(this);
+            throw e;
         } finally {
             Native.producerRelease(ref);
         }

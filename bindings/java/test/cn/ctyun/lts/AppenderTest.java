@@ -69,6 +69,41 @@ class AppenderTest {
     }
 
     @Test
+    void aFullBufferDropsAndReportsWithoutThrowingOrWaiting() throws Exception {
+        server.post("/_lts/faults", "{\"stall\": true}");
+        ch.qos.logback.classic.LoggerContext ctx = new ch.qos.logback.classic.LoggerContext();
+        cn.ctyun.lts.logback.LtsAppender a = new cn.ctyun.lts.logback.LtsAppender();
+        long dropped;
+        try {
+            a.setContext(ctx);
+            a.setName("full");
+            a.setEndpoint(server.url);
+            a.setAccessKey("lts-local-ak");
+            a.setSecretKey("lts-local-sk");
+            a.setProject("jproj");
+            a.setUnit("full");
+            a.addProducerOption("linger_ms=100");
+            a.addProducerOption("buffer_bytes=1048576");
+            a.addProducerOption("max_block_ms=0");
+            a.start();
+            assertTrue(a.isStarted(), ctx.getStatusManager().getCopyOfStatusList().toString());
+            ch.qos.logback.classic.Logger log = ctx.getLogger("app.full");
+            log.addAppender(a);
+            StringBuilder big = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) big.append('x');
+            for (int i = 0; i < 40; i++) log.info(big.toString()); // 4 MB into a 1 MiB buffer: never throws
+            dropped = a.droppedRecords();
+            assertTrue(dropped > 0, "a 1 MiB buffer cannot take 4 MB against a stalled server");
+            assertTrue(ctx.getStatusManager().getCopyOfStatusList().stream()
+                    .anyMatch(st -> st.getMessage().contains("LTS_ERR_BUFFER_FULL")));
+        } finally {
+            server.post("/_lts/faults", "{\"stall\": false}");
+        }
+        a.stop();
+        assertEquals(40 - dropped, LocalServer.count(server.logs("jproj", "full"), "\"origin_msg\":"));
+    }
+
+    @Test
     void logbackFromXml() throws Exception {
         String xml = "<configuration>\n"
                 + "  <appender name=\"lts\" class=\"cn.ctyun.lts.logback.LtsAppender\">\n"

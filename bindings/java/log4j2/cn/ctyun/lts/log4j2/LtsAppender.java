@@ -120,6 +120,9 @@ public final class LtsAppender extends AbstractAppender {
         return stopped;
     }
 
+    /** Records dropped so far (a full buffer, a bad value), each also reported to the error handler. */
+    public long droppedRecords() { return shipper.dropped(); }
+
     /** The producer's stats as JSON (for operators and tests). */
     public String statsJson() { return shipper.statsJson(); }
 }

@@ -31,6 +31,7 @@ public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             labels = new LinkedHashMap<>();
     private Layout<ILoggingEvent> layout;
     private volatile Shipper shipper;
+    private volatile long dropped;
 
     public void setEndpoint(String v) { endpoint = v; }
     public void setAccessKey(String v) { accessKey = v; }
@@ -83,9 +84,16 @@ public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         Shipper s = shipper;
         shipper = null;
         if (s != null) {
+            dropped = s.dropped();
             String why = s.stop(Duration.ofMillis(stopTimeoutMs));
             if (why != null) addError("Lts appender " + getName() + " stopping: " + why);
         }
+    }
+
+    /** Records dropped so far (a full buffer, a bad value), each also reported with addError. */
+    public long droppedRecords() {
+        Shipper s = shipper;
+        return s == null ? dropped : s.dropped();
     }
 
     /** The producer's stats as JSON, or null when stopped. */
