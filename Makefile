@@ -11,7 +11,7 @@
 #                                          beside it (found by gdb through .gnu_debuglink);
 #                                          DEBUG_INFO=no leaves that file out
 #   lib/liblts.a                           without debug info (symbols kept: it is linked)
-#   include/lts.h, include/lts.hpp
+#   include/lts.h, include/lts.hpp, include/lts_spdlog.hpp (the spdlog sink)
 #   lib/pkgconfig/lts.pc, lts-static.pc    shared (with an rpath to lib/), and static
 #   lib/cmake/lts/                         find_package(lts CONFIG): lts::lts, lts::lts_static
 #
@@ -94,7 +94,7 @@ else
 endif
 	ln -sf $(SO) $(DESTDIR)$(LIBDIR)/liblts.so.$(ABI)
 	ln -sf liblts.so.$(ABI) $(DESTDIR)$(LIBDIR)/liblts.so
-	install -m 644 include/lts.h include/lts.hpp $(DESTDIR)$(INCDIR)/
+	install -m 644 include/lts.h include/lts.hpp include/lts_spdlog.hpp $(DESTDIR)$(INCDIR)/
 	install -m 644 $(GEN)/lts.pc $(GEN)/lts-static.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 $(GEN)/cmake/ltsConfig.cmake $(GEN)/cmake/ltsConfigVersion.cmake \
 	    $(DESTDIR)$(LIBDIR)/cmake/lts/
@@ -102,7 +102,7 @@ endif
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/liblts.so $(DESTDIR)$(LIBDIR)/liblts.so.$(ABI) \
 	      $(DESTDIR)$(LIBDIR)/$(SO) $(DESTDIR)$(LIBDIR)/$(SO).debug $(DESTDIR)$(LIBDIR)/liblts.a \
-	      $(DESTDIR)$(INCDIR)/lts.h $(DESTDIR)$(INCDIR)/lts.hpp \
+	      $(DESTDIR)$(INCDIR)/lts.h $(DESTDIR)$(INCDIR)/lts.hpp $(DESTDIR)$(INCDIR)/lts_spdlog.hpp \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/lts.pc $(DESTDIR)$(LIBDIR)/pkgconfig/lts-static.pc \
 	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfig.cmake \
 	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfigVersion.cmake

@@ -405,6 +405,9 @@ public:
         return served;
     }
 
+    /// Hands open batches to the senders now; does not wait for delivery.
+    void flush() { detail::check(lts_producer_flush(h_.get())); }
+
     void safe_close() { detail::check(lts_producer_safe_close(h_.get())); }
 
     /// True if everything was delivered in time; false if it timed out (the rest got their

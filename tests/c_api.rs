@@ -52,6 +52,18 @@ fn out_dir() -> PathBuf {
 }
 
 fn compile(compiler: &str, flags: &[&str], sources: &[&str], out: &str, link: bool) -> PathBuf {
+    compile_with(compiler, flags, sources, out, link, &[])
+}
+
+/// As `compile`, linking `libs` too (after liblts).
+fn compile_with(
+    compiler: &str,
+    flags: &[&str],
+    sources: &[&str],
+    out: &str,
+    link: bool,
+    libs: &[&str],
+) -> PathBuf {
     let out = out_dir().join(out);
     let mut cmd = Command::new(compiler);
     cmd.args(flags).arg("-I").arg(root().join("include"));
@@ -63,7 +75,8 @@ fn compile(compiler: &str, flags: &[&str], sources: &[&str], out: &str, link: bo
         let lib = lib_dir();
         cmd.arg(format!("-L{}", lib.display()))
             .arg(format!("-Wl,-rpath,{}", lib.display()))
-            .args(["-llts", "-lpthread"]);
+            .args(["-llts", "-lpthread"])
+            .args(libs);
     }
     let result = cmd.output().expect("the C compiler runs");
     assert!(
@@ -721,4 +734,61 @@ fn a_forked_child_gets_a_fresh_producer_and_the_parent_is_unaffected() {
         1000
     );
     assert_eq!(server.state().logs(Some("proj"), Some("child")).len(), 10);
+}
+
+/// The spdlog sink (include/lts_spdlog.hpp, on Debian's libspdlog-dev): records of two
+/// loggers with their fields, a label and a source location, flush keeping the sink working,
+/// and a closed producer making it drop without throwing.
+#[test]
+fn the_spdlog_sink_ships_records_with_their_fields() {
+    let server = common::server();
+    let exe = compile_with(
+        "c++",
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-g",
+            "-pthread",
+            "-DSPDLOG_ACTIVE_LEVEL=0",
+        ],
+        &["tests/cpp/spdlog_test.cpp"],
+        "spdlog_test",
+        true,
+        &["-lspdlog", "-lfmt"],
+    );
+    let out = run(&exe, &[("LTS_ENDPOINT", server.url())]);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    let logs = server.state().logs(Some("proj"), Some("unit-spdlog"));
+    let msgs: Vec<&str> = logs
+        .iter()
+        .map(|l| l["origin_msg"].as_str().unwrap())
+        .collect();
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    let paid = logs.iter().find(|l| l["origin_msg"] == "paid 42").unwrap();
+    assert_eq!(paid["contents"]["level"], "info");
+    assert_eq!(paid["contents"]["logger"], "orders");
+    assert!(paid["contents"]["thread"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
+    assert_eq!(paid["labels"], serde_json::json!({"service": "orders"}));
+    let late = logs
+        .iter()
+        .find(|l| l["origin_msg"] == "invoice 7 late")
+        .unwrap();
+    assert_eq!(late["contents"]["level"], "warning");
+    assert_eq!(late["contents"]["logger"], "billing");
+    assert!(late["contents"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("spdlog_test.cpp:"));
+    assert_eq!(late["contents"]["function"], "main");
+    assert!(msgs.contains(&"a debug line") && msgs.contains(&"after flush"));
+    // The record's own time, not the send's: within the last minute.
+    let now = lts::util::now_ns();
+    let ts = paid["time_unix_nano"].as_i64().unwrap();
+    assert!(ts > now - 60_000_000_000 && ts <= now, "{paid}");
 }
