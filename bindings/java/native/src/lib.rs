@@ -44,6 +44,11 @@ fn guard<'local, T>(
     }
 }
 
+/// A JNI call that failed (out of memory, a pending exception): a bug or a dying JVM.
+fn jni_failed(e: jni::errors::Error) -> Error {
+    Error::new(ErrorKind::Internal, e.to_string())
+}
+
 fn handle<'a, T>(h: jlong, what: &str) -> lts::Result<&'a Arc<T>> {
     if h == 0 {
         return Err(java::invalid(format!("the {what} is closed")));
@@ -103,8 +108,7 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_version(
     _: JClass<'_>,
 ) -> jstring {
     guard(&mut env, |env| {
-        env.new_string(lts::VERSION)
-            .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))
+        env.new_string(lts::VERSION).map_err(jni_failed)
     })
     .map_or(std::ptr::null_mut(), |s| s.into_raw())
 }
@@ -120,8 +124,7 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_configSchema(
     _: JClass<'_>,
 ) -> jstring {
     guard(&mut env, |env| {
-        env.new_string(options::schema_json())
-            .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))
+        env.new_string(options::schema_json()).map_err(jni_failed)
     })
     .map_or(std::ptr::null_mut(), |s| s.into_raw())
 }
@@ -221,7 +224,7 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_putLogs(
             }) => r,
             Err(e) => return Err(e),
         };
-        java::response(env, &resp).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))
+        java::response(env, &resp).map_err(jni_failed)
     })
     .map_or(std::ptr::null_mut(), |o| o.into_raw())
 }
@@ -371,8 +374,7 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_producerStatsJson(
 ) -> jstring {
     guard(&mut env, |env| {
         let json = handle::<Producer>(producer, "producer")?.stats_json();
-        env.new_string(json)
-            .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))
+        env.new_string(json).map_err(jni_failed)
     })
     .map_or(std::ptr::null_mut(), |s| s.into_raw())
 }
