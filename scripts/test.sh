@@ -48,6 +48,7 @@ n += sum(int(m) for m in re.findall(r"^Ran (\d+) tests?", text, re.M))
 n += len(re.findall(r"^\s*--- PASS: ", text, re.M))
 n += sum(int(m) for m in re.findall(r"^(\d+) passed, \d+ failed$", text, re.M))
 n += sum(int(m) for m in re.findall(r"^\[\s+(\d+) tests successful\s+\]", text, re.M))
+n += sum(int(m) for m in re.findall(r"^# pass (\d+)$", text, re.M))
 print(f"{n} checks" if n else "-")
 PY
 }
@@ -117,6 +118,9 @@ java_binding() {
     cargo build -q --release -p lts-local
     LTS_LOCAL_BIN="$repo/target/release/lts-local" bindings/java/build.sh test
 }
+node_binding() {
+    bindings/node/build.sh test
+}
 php_binding() {
     debug_build
     python3 scripts/gen_php_decls.py --verify
@@ -148,6 +152,7 @@ stage "Go binding (cgo, pkg-config)" go_binding
 stage ".NET binding (mono)" dotnet_binding
 stage "PHP binding (FFI, poll mode)" php_binding
 stage "Java binding (JNI, liblts_jni.so inside lts.jar)" java_binding
+stage "Node.js binding (napi-rs) and its winston transport; index.d.ts checked by tsc" node_binding
 stage "make install; C, C++ and Go programs link it (pkg-config, CMake, a module outside the repo)" install_and_link
 stage "close racing sends: every accepted send gets exactly one result (1 CPU, then 2)" close_race
 stage "soak: 25 s of the producer with faults switching on and off" soak

@@ -1,0 +1,46 @@
+//! `lts.node`: the Node.js addon of liblts, over the core's Rust API (napi-rs). It marshals
+//! only: JS objects become the core's `LogItem`s (checked by the core's rules), requests run
+//! off the event loop, and results come back through one thread-safe function per producer.
+//! `index.js` wraps it in the package's API; see `index.d.ts` for the contract.
+
+mod client;
+mod errors;
+mod items;
+mod options;
+mod producer;
+
+use napi::{Env, JsFunction, Result};
+use napi_derive::napi;
+
+/// Called once by index.js with its `LtsError` class, which every error this addon throws
+/// is an instance of.
+#[napi]
+pub fn init(env: Env, error_class: JsFunction) -> Result<()> {
+    errors::remember_class(env, error_class)
+}
+
+/// The core's version (`lts_version()`).
+#[napi]
+pub fn version() -> String {
+    lts::VERSION.to_owned()
+}
+
+/// `LTS_ERR_*`'s name for a number, as `lts_result_name` gives it.
+#[napi]
+pub fn result_name(code: i32) -> &'static str {
+    errors::result_name(code)
+}
+
+/// The core's log lines above `level` are dropped: -1 off, 3 error, 4 warn (the default),
+/// 6 info, 7 debug (syslog's numbers, as `lts_set_log_level`). They go to stderr.
+#[napi]
+pub fn set_log_level(level: i32) {
+    lts::log::set_level(level);
+}
+
+/// An `LtsError` of kind LTS_ERR_INVALID_ARGUMENT, for index.js's own argument checks.
+#[napi(catch_unwind)]
+pub fn invalid_argument(env: Env, message: String) -> Result<napi::JsUnknown> {
+    let e = lts::Error::new(lts::error::ErrorKind::InvalidArgument, message);
+    errors::error_object(&env, &e)
+}

@@ -1,0 +1,262 @@
+'use strict';
+// The Node package against a real lts-local: the client's answers and errors, bad input,
+// the producer's exactly-once results (10,000 concurrent sends), close, poll mode, stats,
+// every option by name, and which handles keep the event loop alive.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const lts = require('..');
+const { start, clientOptions, ROOT } = require('./localserver');
+
+const { LogClient, Producer, LtsError } = lts;
+
+let server;
+test.before(async () => {
+  server = await start('--project', 'proj=unit-a,unit-b,unit-c,unit-p,unit-q,unit-s,unit-t,unit-x');
+});
+test.after(async () => {
+  await server.stop();
+});
+
+function balanced(stats) {
+  assert.equal(stats.logs_accepted, stats.logs_sent + stats.logs_failed, JSON.stringify(stats));
+  assert.equal(stats.buffered_bytes, 0, JSON.stringify(stats));
+}
+
+test('putLogs sends now and the service stores every field with its type', async () => {
+  const client = new LogClient(clientOptions(server));
+  const ts = 1767225600123456789n;
+  const r = await client.putLogs('proj', 'unit-a', [
+    { timestamp: ts, message: 'first', contents: { s: 'text', i: 42, d: 2.5, big: 9007199254740993n, yes: true, gone: undefined }, labels: { env: 'test' } },
+    { timestamp: 1767225600123, message: 'second' },
+  ]);
+  assert.deepEqual(r, { statusCode: 0, message: 'SUCCESS', error: '' });
+  const logs = await server.logs('proj', 'unit-a');
+  assert.equal(logs.length, 2);
+  assert.equal(logs[0].origin_msg, 'first');
+  assert.equal(logs[1].origin_msg, 'second');
+  assert.deepEqual(logs[0].contents, { s: 'text', i: 42, d: 2.5, big: 9007199254740993, yes: 'true' });
+  assert.deepEqual(logs[0].labels, { env: 'test' });
+  assert.deepEqual(await server.timestamps('proj', 'unit-a'), [ts, 1767225600123000000n]);
+});
+
+test('a refused put rejects with the service answer, a bad key pair with LTS_ERR_AUTH', async () => {
+  const client = new LogClient(clientOptions(server));
+  await assert.rejects(client.putLogs('proj', 'no-such-unit', { message: 'm' }), (e) => {
+    assert.ok(e instanceof LtsError && e instanceof Error);
+    assert.equal(e.name, 'LTS_ERR_SERVER');
+    assert.equal(typeof e.code, 'number');
+    assert.equal(lts.resultName(e.code), 'LTS_ERR_SERVER');
+    assert.equal(e.response.error, 'LTS_8011');
+    return true;
+  });
+  const wrong = new LogClient(clientOptions(server, { secret_key: 'wrong' }));
+  await assert.rejects(wrong.putLogs('proj', 'unit-a', { message: 'm' }), { name: 'LTS_ERR_AUTH' });
+});
+
+test('bad input is refused with an LtsError naming what is wrong', async () => {
+  const client = new LogClient(clientOptions(server));
+  const cases = [
+    [{ message: '' }, 'LTS_ERR_INVALID_VALUE', /message/],
+    [{ message: 7 }, 'LTS_ERR_INVALID_VALUE', /message must be a non-empty string, not number/],
+    [{ message: 'm', contents: { 'area:': 1 } }, 'LTS_ERR_INVALID_KEY', /"area:"/],
+    [{ message: 'm', contents: { k: '' } }, 'LTS_ERR_INVALID_VALUE', /"k"/],
+    [{ message: 'm', contents: { k: { nested: 1 } } }, 'LTS_ERR_INVALID_VALUE', /not object/],
+    [{ message: 'm', contents: { k: null } }, 'LTS_ERR_INVALID_VALUE', /not null/],
+    [{ message: 'm', contents: [1, 2] }, 'LTS_ERR_INVALID_ARGUMENT', /an array/],
+    [{ message: 'm', timestamp: -1 }, 'LTS_ERR_INVALID_VALUE', /timestamp/],
+    [{ message: 'm', timestamp: 'now' }, 'LTS_ERR_INVALID_VALUE', /timestamp is a string/],
+    [[{ message: 'ok' }, 'not an object'], 'LTS_ERR_INVALID_ARGUMENT', /log 1: a log must be an object/],
+    [[], 'LTS_ERR_INVALID_ARGUMENT', /empty/],
+    [{ message: 'bad \ud800 surrogate', contents: { k: 'v' } }, null, null],
+  ];
+  for (const [logs, name, re] of cases) {
+    const p = client.putLogs('proj', 'unit-b', logs);
+    if (name === null) {
+      // V8 hands a lone surrogate over as U+FFFD: sent, not a crash.
+      assert.equal((await p).statusCode, 0);
+      continue;
+    }
+    await assert.rejects(p, (e) => {
+      assert.ok(e instanceof LtsError, String(e));
+      assert.equal(e.name, name, `${JSON.stringify(logs)}: ${e.message}`);
+      assert.match(e.message, re);
+      return true;
+    });
+  }
+  await assert.rejects(client.putLogs(42, 'unit-b', { message: 'm' }), /log project must be a string, not number/);
+  assert.throws(() => new LogClient({ endpoint: server.url }), (e) => e instanceof LtsError && /access_key is required/.test(e.message));
+  assert.throws(() => new LogClient(clientOptions(server, { no_such_option: 1 })), (e) => e.name === 'LTS_ERR_INVALID_ARGUMENT' && /no_such_option/.test(e.message));
+  assert.throws(() => new LogClient(clientOptions(server, { request_timeout_ms: 'soon' })), /request_timeout_ms/);
+  assert.throws(() => new LogClient(clientOptions(server, { request_timeout_ms: {} })), /a value must be a string, number or boolean, not object/);
+  assert.throws(() => new LogClient({ ...clientOptions(server), endpoint: 'http://example.com' }), /allow_plain_http/);
+  assert.throws(() => new Producer(clientOptions(server), { linger_ms: 5 }), /linger_ms/);
+  assert.throws(() => new Producer(clientOptions(server), 'fast'), { name: 'LTS_ERR_INVALID_ARGUMENT' });
+  assert.throws(() => new Producer([], {}), /at least one client/);
+  assert.equal((await server.logs('proj', 'unit-b')).length, 1);
+});
+
+test('10,000 concurrent sends each settle exactly once, and every log arrives', async () => {
+  const producer = new Producer(clientOptions(server), { linger_ms: 100, batch_count: 512 });
+  const N = 10000;
+  const settled = new Uint8Array(N);
+  const promises = [];
+  for (let i = 0; i < N; i++) {
+    const log = { timestamp: BigInt(Date.now()) * 1000000n, message: `send ${i}`, contents: { seq: i, half: i % 2 === 0 ? 'even' : 'odd' } };
+    if (i % 4 === 0) {
+      promises.push(new Promise((resolve) => {
+        producer.send('proj', 'unit-p', log, (err, res) => {
+          settled[i]++;
+          assert.equal(err, null);
+          assert.equal(res.logCount, 1);
+          resolve();
+        });
+      }));
+    } else {
+      promises.push(producer.send('proj', 'unit-p', [log, log]).then((res) => {
+        settled[i]++;
+        assert.equal(res.statusCode, 0);
+        assert.equal(res.logCount, 2);
+      }));
+    }
+  }
+  await Promise.all(promises);
+  const stats = await producer.safeClose();
+  assert.ok(settled.every((n) => n === 1));
+  assert.equal(stats.logs_accepted, N / 4 + (N * 3) / 4 * 2);
+  assert.equal(stats.logs_sent, stats.logs_accepted);
+  balanced(stats);
+  assert.equal((await server.logs('proj', 'unit-p')).length, stats.logs_sent);
+  // Closed: a refusal, not a crash; closing again is harmless.
+  await assert.rejects(producer.send('proj', 'unit-p', { message: 'late' }), { name: 'LTS_ERR_CLOSED' });
+  assert.throws(() => producer.send('proj', 'unit-p', { message: 'late' }, () => {}), { name: 'LTS_ERR_CLOSED' });
+  await producer.safeClose();
+  assert.equal(producer.closed, true);
+  balanced(producer.stats());
+});
+
+test('close(ms) returns by its deadline, failing what it could not send, once each', async () => {
+  await server.post('/_lts/faults', { stall: true });
+  try {
+    const producer = new Producer(clientOptions(server), { linger_ms: 100 });
+    const results = [];
+    const sends = [];
+    for (let i = 0; i < 3; i++) {
+      sends.push(producer.send('proj', 'unit-s', { message: `stalled ${i}` }).then(
+        () => results.push('sent'),
+        (e) => results.push(e.name)));
+    }
+    const t0 = Date.now();
+    await assert.rejects(producer.close(300), { name: 'LTS_ERR_TIMEOUT' });
+    const took = Date.now() - t0;
+    assert.ok(took < 5000, `close(300) took ${took} ms`);
+    // Every send had settled before close did: the results arrive first on the same queue.
+    assert.deepEqual(results, ['LTS_ERR_CLOSED', 'LTS_ERR_CLOSED', 'LTS_ERR_CLOSED']);
+    await Promise.all(sends);
+    const stats = producer.stats();
+    assert.equal(stats.logs_failed, 3);
+    balanced(stats);
+  } finally {
+    await server.post('/_lts/faults', { stall: false });
+  }
+  const p = new Producer(clientOptions(server));
+  await assert.rejects(p.close(-5), { name: 'LTS_ERR_INVALID_ARGUMENT' });
+  await assert.rejects(p.close('soon'), { name: 'LTS_ERR_INVALID_ARGUMENT' });
+  balanced(await p.close(1000));
+});
+
+test('a refused batch rejects each of its sends with the service answer', async () => {
+  const producer = new Producer(clientOptions(server), { linger_ms: 100 });
+  const errors = await Promise.all([0, 1].map((i) =>
+    producer.send('proj', 'no-such-unit', { message: `m${i}` }).then(() => null, (e) => e)));
+  for (const e of errors) {
+    assert.ok(e instanceof LtsError);
+    assert.equal(e.name, 'LTS_ERR_SERVER');
+    assert.equal(e.response.error, 'LTS_8011');
+    assert.equal(e.logCount, 1);
+    assert.ok(e.attempts >= 1);
+  }
+  balanced(await producer.safeClose());
+});
+
+test('poll mode delivers in poll; the stats callback reports on the loop', async () => {
+  const seen = [];
+  const producer = new Producer(clientOptions(server), { callback_mode: 'poll', linger_ms: 100, stats_interval_ms: 100, onStats: (s) => seen.push(s) });
+  assert.equal(producer.getOption('callback_mode'), 'poll');
+  const done = producer.send('proj', 'unit-q', { message: 'polled' });
+  let ran = 0;
+  while (ran === 0) ran += producer.poll(10, 200);
+  const r = await done;
+  assert.equal(r.statusCode, 0);
+  const stats = await producer.safeClose();
+  balanced(stats);
+  assert.ok(seen.length >= 1, 'the stats callback ran');
+  assert.equal(typeof seen[0].logs_accepted, 'number');
+});
+
+// Every key of CONFIGURATION.md, set by name to its default and read back.
+function configTable(section) {
+  const text = fs.readFileSync(path.join(ROOT, 'CONFIGURATION.md'), 'utf8');
+  const part = text.split(`## ${section}`)[1].split('\n## ')[0];
+  return [...part.matchAll(/^\| `([a-z_]+)` \| [^|]+ \| `([^`]*)` \|/gm)].map((m) => [m[1], m[2]]);
+}
+
+test('every option of CONFIGURATION.md is settable by name', async () => {
+  const client = configTable('Client');
+  const producer = configTable('Producer');
+  assert.ok(client.length >= 20 && producer.length >= 8, 'the tables were read');
+  const given = {};
+  for (const [k, d] of client) if (d !== '—' && !d.includes('<')) given[k] = d;
+  const c = new LogClient(clientOptions(server, given));
+  for (const k of Object.keys(given)) assert.equal(c.getOption(k), given[k], k);
+  const popts = {};
+  for (const [k, d] of producer) if (d !== '—') popts[k] = d;
+  const p = new Producer(clientOptions(server), popts);
+  for (const k of Object.keys(popts)) assert.equal(p.getOption(k), popts[k], k);
+  balanced(await p.safeClose());
+});
+
+function runChild(script) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-e', script, server.url], { env: process.env, timeout: 60000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+// The child's last timer is unref'd: it fires only if something else keeps the loop alive.
+const CHILD = (closeIt) => `
+const lts = require(${JSON.stringify(path.join(__dirname, '..'))});
+const p = new lts.Producer({ endpoint: process.argv[1], access_key: 'lts-local-ak', secret_key: 'lts-local-sk', log_project: 'proj' }, { linger_ms: 100 });
+p.send('proj', 'unit-x', { message: 'from a child' }).then(async (r) => {
+  console.log('sent ' + r.statusCode);
+  ${closeIt ? "const s = await p.safeClose(); console.log('closed ' + (s.logs_accepted === s.logs_sent + s.logs_failed));" : ''}
+  setTimeout(() => { console.log('loop still alive'); process.exit(3); }, 1500).unref();
+});
+`;
+
+test('an open producer keeps the process alive; a closed one lets it exit', async () => {
+  const open = await runChild(CHILD(false));
+  assert.equal(open.stdout, 'sent 0\nloop still alive\n', open.stderr);
+  assert.equal(open.code, 3);
+  const closed = await runChild(CHILD(true));
+  assert.equal(closed.stdout, 'sent 0\nclosed true\n', closed.stderr);
+  assert.equal(closed.code, 0);
+});
+
+test('a callback that throws is an uncaught exception; the other results still settle', async () => {
+  const script = `
+const lts = require(${JSON.stringify(path.join(__dirname, '..'))});
+const p = new lts.Producer({ endpoint: process.argv[1], access_key: 'lts-local-ak', secret_key: 'lts-local-sk', log_project: 'proj' }, { linger_ms: 100 });
+process.on('uncaughtException', (e) => console.log('uncaught ' + e.message));
+p.send('proj', 'unit-x', { message: 'a' }, () => { throw new Error('boom'); });
+p.send('proj', 'unit-x', { message: 'b' }).then((r) => console.log('second ' + r.statusCode));
+p.safeClose().then((s) => console.log('closed ' + s.logs_sent));
+`;
+  const r = await runChild(script);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), ['closed 2', 'second 0', 'uncaught boom']);
+});
