@@ -10,7 +10,8 @@ LTS_PREREQS=(
     "javac openjdk-17-jdk-headless" "jar openjdk-17-jdk-headless"
     "/usr/share/java/junit-platform-console-standalone.jar junit5"
     "/usr/share/java/log4j-core.jar liblog4j2-java" "/usr/share/java/logback-classic.jar liblogback-java"
-    "/usr/include/spdlog/spdlog.h libspdlog-dev" "node nodejs" "npm npm"
+    "/usr/include/spdlog/spdlog.h libspdlog-dev" "/usr/share/php/Monolog/autoload.php php-monolog"
+    "node nodejs" "npm npm"
 )
 
 # Prints the Debian packages of every missing prerequisite, once each, space-separated.

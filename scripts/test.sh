@@ -148,9 +148,9 @@ stage "CONFIGURATION.md is what the option table generates" configuration
 stage "cargo test (Rust, lts-local, C and C++ under valgrind and sanitizers)" rust_tests
 stage "loom model checks of the producer's concurrency protocols" loom
 stage "Python: the wheel pip builds from bindings/python, in a fresh virtualenv" python_wheel
-stage "Go binding (cgo, pkg-config)" go_binding
+stage "Go binding (cgo, pkg-config) and its log package writer" go_binding
 stage ".NET binding (mono)" dotnet_binding
-stage "PHP binding (FFI, poll mode)" php_binding
+stage "PHP binding (FFI, poll mode) and its Monolog handler" php_binding
 stage "Java binding (JNI, liblts_jni.so inside lts.jar)" java_binding
 stage "Node.js binding (napi-rs) and its winston transport; index.d.ts checked by tsc" node_binding
 stage "make install; C, C++ and Go programs link it (pkg-config, CMake, a module outside the repo)" install_and_link

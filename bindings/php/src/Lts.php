@@ -527,6 +527,7 @@ class Producer
     private \FFI\CData $trampolinePtr;
     // Holds the stats callback's C thunk for the producer's life.
     private ?\FFI\CData $statsHolder = null;
+    private ?array $finalStats = null;
 
     public function __construct(ProducerConfig $config)
     {
@@ -647,9 +648,13 @@ class Producer
     }
 
     /** Everything the producer counts (lts_producer_stats_json in lts.h), as an array:
-     * logs_accepted, logs_sent, ..., retries_by_reason, token_renewals, units, last_error. */
+     * logs_accepted, logs_sent, ..., retries_by_reason, token_renewals, units, last_error.
+     * After close, the final counters. */
     public function stats(): array
     {
+        if ($this->h === null && $this->finalStats !== null) {
+            return $this->finalStats;
+        }
         $json = Native::take(Native::ffi()->lts_producer_stats_json($this->handle()));
         if ($json === null) {
             Native::check(Constants::LTS_ERR_INVALID_ARGUMENT);
@@ -677,6 +682,8 @@ class Producer
     {
         $f = Native::ffi();
         $detail = $r !== Constants::LTS_OK ? $f->lts_last_error_message() : '';
+        // Closed: the counters are final (nothing buffered), kept for stats() after free.
+        $this->finalStats = $this->stats();
         $f->lts_producer_free($this->h);
         $this->h = null;
         if ($r !== Constants::LTS_OK) {

@@ -25,7 +25,7 @@ $dir = sys_get_temp_dir() . '/lts-php-' . getmypid();
 $portFile = "$dir/port";
 $bin = getenv('LTS_LOCAL_BIN');
 $server = proc_open([$bin, '--listen', '127.0.0.1:0', '--memory', '--port-file', $portFile,
-    '--project', 'proj=unit-a,unit-p,unit-s,unit-d'], [1 => ['file', '/dev/null', 'w']], $pipes);
+    '--project', 'proj=unit-a,unit-p,unit-s,unit-d,unit-m,unit-e'], [1 => ['file', '/dev/null', 'w']], $pipes);
 $deadline = microtime(true) + 30;
 while (!(file_exists($portFile) && filesize($portFile) > 0)) {
     if (microtime(true) > $deadline) {
@@ -171,6 +171,7 @@ try {
     }
 
     require __DIR__ . '/operability.php';
+    require __DIR__ . '/monolog.php';
 } catch (Throwable $e) {
     check(false, (string)$e);
 } finally {

@@ -1,0 +1,160 @@
+<?php
+// A Monolog handler on liblts's producer (Monolog 2, as Debian ships it, and Monolog 3).
+// Require this file after Monolog's autoloader and src/Lts.php.
+namespace Lts\Monolog;
+
+use Lts\{ClientConfig, LogException, LogItem, LogResponse, Producer, ProducerConfig};
+use Monolog\Handler\AbstractProcessingHandler;
+use Monolog\Logger;
+
+/**
+ * Each record becomes one log: its message as the origin message; as contents its level name
+ * (`level`), channel (`logger`) and every field of its context and extra (scalars as they
+ * are, booleans as "true"/"false", an exception as its class, message and trace, anything
+ * else as JSON; null and empty values are left out); the record's time as the log's.
+ *
+ * The producer runs in poll mode: each record polls (without waiting) for the results that
+ * are ready, and close() sends everything (or waits up to $closeTimeoutMs) and runs the rest.
+ * It never blocks longer than the producer's max_block_ms (0 by default: a full buffer drops
+ * the record at once) and never throws into the application: a dropped record, a field
+ * liblts refuses (left out; the log is still sent) and a failed delivery are counted and
+ * given to $onError(Throwable). Records after close are dropped and counted. Monolog closes
+ * the handler when it is destroyed, at the latest when the script ends.
+ */
+class LtsHandler extends AbstractProcessingHandler
+{
+    private Producer $producer;
+    private bool $closed = false;
+    private string $project;
+    /** @var callable|null */
+    private $onError;
+    public int $dropped = 0;
+    public int $refusedFields = 0;
+    public int $failed = 0;
+    public int $sent = 0;
+
+    /**
+     * @param int|string|\Monolog\Level $level the lowest level handled, as Monolog takes it
+     */
+    public function __construct(ClientConfig $client, private string $logUnit, ?ProducerConfig $config = null,
+        $level = Logger::DEBUG, bool $bubble = true, ?callable $onError = null, private int $closeTimeoutMs = -1)
+    {
+        parent::__construct($level, $bubble);
+        $this->onError = $onError;
+        $this->project = $client->log_project;
+        $this->producer = new Producer($config ?? new ProducerConfig());
+        $this->producer->build_clients($client);
+        $this->producer->start();
+    }
+
+    private function report(\Throwable $e): void
+    {
+        if ($this->onError !== null) {
+            try {
+                ($this->onError)($e);
+            } catch (\Throwable $ignored) {
+                // the application's own reporter must not reach the application either
+            }
+        }
+    }
+
+    private static function text($v): ?string
+    {
+        if ($v === null) {
+            return null;
+        }
+        if (is_bool($v)) {
+            return $v ? 'true' : 'false';
+        }
+        if ($v instanceof \Throwable) {
+            return get_class($v) . ': ' . $v->getMessage() . ' at ' . $v->getFile() . ':' . $v->getLine()
+                . "\n" . $v->getTraceAsString();
+        }
+        if ($v instanceof \DateTimeInterface) {
+            return $v->format(\DateTimeInterface::RFC3339_EXTENDED);
+        }
+        if (is_object($v) && method_exists($v, '__toString')) {
+            return (string)$v;
+        }
+        $json = json_encode($v, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR);
+        return $json === false ? null : $json;
+    }
+
+    private function push(LogItem $item, string $key, $value): void
+    {
+        if (!is_int($value) && !is_float($value) && !is_string($value)) {
+            $value = self::text($value);
+        }
+        if ($value === null || $value === '') {
+            return;
+        }
+        try {
+            $item->contents_push_back($key, $value);
+        } catch (LogException $e) {
+            $this->refusedFields++;
+            $this->report($e);
+        }
+    }
+
+    /** @param array|\Monolog\LogRecord $record (array access works on both) */
+    protected function write($record): void
+    {
+        if ($this->closed) {
+            $this->dropped++;
+            return;
+        }
+        try {
+            $item = new LogItem();
+            $time = $record['datetime'];
+            $item->set_log_timestamp((int)$time->format('U') * 1000000000 + (int)$time->format('u') * 1000);
+            $message = (string)$record['message'];
+            $item->set_origin_msg($message === '' ? '(empty message)' : $message);
+            $this->push($item, 'level', $record['level_name']);
+            $this->push($item, 'logger', $record['channel']);
+            foreach ([$record['context'], $record['extra']] as $fields) {
+                foreach ($fields as $k => $v) {
+                    $this->push($item, (string)$k, $v);
+                }
+            }
+            $this->producer->send_logs_callback($this->project, $this->logUnit, [$item],
+                function (LogResponse $r, int $count, int $code): void {
+                    if ($code === 0) {
+                        $this->sent++;
+                    } else {
+                        $this->failed++;
+                        $this->report(new LogException($code, $r->message, $r));
+                    }
+                });
+            $this->producer->poll(1000, 0);
+        } catch (\Throwable $e) {
+            $this->dropped++;
+            $this->report($e);
+        }
+    }
+
+    /** Sends what is buffered (all of it, or what $closeTimeoutMs allows) and runs the
+     * remaining results. The final statistics stay readable through stats(). */
+    public function close(): void
+    {
+        if ($this->closed) {
+            return;
+        }
+        $this->closed = true;
+        try {
+            if ($this->closeTimeoutMs < 0) {
+                $this->producer->safe_close();
+            } else {
+                $this->producer->close($this->closeTimeoutMs);
+            }
+        } catch (\Throwable $e) {
+            $this->report($e);
+        }
+        parent::close();
+    }
+
+    /** The producer's statistics (final once closed). */
+    public function stats(): array
+    {
+        return $this->producer->stats();
+    }
+}
