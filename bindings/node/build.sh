@@ -8,7 +8,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 cargo build --release -p lts-node -p lts-local
-cp target/release/liblts_node.so "$here/lts.node"
+# Without its debug info (kept in target/): 28 MB less for every install of the package.
+objcopy --strip-debug target/release/liblts_node.so "$here/lts.node"
 if [ "${1:-}" = test ]; then
     export LTS_LOCAL_BIN="$root/target/release/lts-local"
     cd "$here"

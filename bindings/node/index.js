@@ -17,6 +17,8 @@ class LtsError extends Error {
   }
 }
 native.init(LtsError);
+const { pack, setErrorMaker } = require('./pack');
+setErrorMaker(native.error);
 
 // Runs a user's callback; what it throws is rethrown on its own turn of the loop (an
 // uncaught exception, as in any Node callback) so that the other results are still settled.
@@ -37,7 +39,8 @@ class LogClient {
   /** Sends now, off the event loop. Resolves with the service's answer; rejects with an
    *  LtsError (LTS_ERR_SERVER with `response` when the service refused the logs). */
   async putLogs(logProject, logUnit, logs) {
-    const r = await this._native.putLogs(logProject, logUnit, logs);
+    const [buf, len, count] = pack(logs);
+    const r = await this._native.putLogs(logProject, logUnit, buf, len, count);
     if (r.ok) return r.response;
     throw r.error;
   }
@@ -54,7 +57,7 @@ class Producer {
    *  `options`: producer options by CONFIGURATION.md's keys, and `onStats(stats)`. */
   constructor(client, options = {}) {
     if (options === null || typeof options !== 'object') {
-      throw native.invalidArgument('producer options must be an object');
+      throw native.error('LTS_ERR_INVALID_ARGUMENT', 'producer options must be an object');
     }
     const { onStats, ...rest } = options;
     const clients = Array.isArray(client) ? client : [client];
@@ -77,24 +80,45 @@ class Producer {
    *  Refused logs (bad input, a full buffer, a closed producer) reject the Promise, or throw
    *  in the callback form; an accepted send settles exactly once. */
   send(logProject, logUnit, logs, callback) {
-    const id = this._id();
     if (typeof callback === 'function') {
-      this._native.send(logProject, logUnit, logs, id);
-      this._sends.set(id, callback);
+      this._send(logProject, logUnit, logs, callback);
       return undefined;
     }
     return new Promise((resolve, reject) => {
-      this._native.send(logProject, logUnit, logs, id);
-      this._sends.set(id, { resolve, reject });
+      this._send(logProject, logUnit, logs, { resolve, reject });
     });
   }
 
-  // The log handlers' send: a field liblts refuses is left out of its log (returned reasons
-  // say which); the log is still sent. `callback(err, result)` as in send.
-  _sendLenient(logProject, logUnit, logs, callback) {
+  _send(logProject, logUnit, logs, waiter) {
+    const [buf, len, count] = pack(logs);
     const id = this._id();
-    const refused = this._native.send(logProject, logUnit, logs, id, true);
-    this._sends.set(id, callback);
+    this._native.send(logProject, logUnit, buf, len, count, id);
+    // Safe after the call: results reach JS only on a later turn of the event loop.
+    this._sends.set(id, waiter);
+  }
+
+  // The log handlers' send of one log: a field liblts refuses is left out (the returned
+  // reasons say which) and the log is still sent. `callback(err, result)` as in send.
+  _sendLenient(logProject, logUnit, log, callback) {
+    try {
+      this._send(logProject, logUnit, log, callback);
+      return null;
+    } catch (e) {
+      if (!(e instanceof LtsError) || (e.name !== 'LTS_ERR_INVALID_KEY' && e.name !== 'LTS_ERR_INVALID_VALUE')) throw e;
+    }
+    const refused = [];
+    const keep = (fields, label) => {
+      if (!fields) return fields;
+      const out = {};
+      for (const k of Object.keys(fields)) {
+        const why = fields[k] === undefined ? null : native.checkField(label, k, fields[k]);
+        if (why === null) out[k] = fields[k];
+        else refused.push(`${label ? 'label' : 'content'} ${why}`);
+      }
+      return out;
+    };
+    const cleaned = { ...log, contents: keep(log.contents, false), labels: keep(log.labels, true) };
+    this._send(logProject, logUnit, cleaned, callback);
     return refused;
   }
 
@@ -160,7 +184,7 @@ class Producer {
    *  Rejects with LTS_ERR_TIMEOUT when logs were left unsent. */
   close(timeoutMs) {
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-      return Promise.reject(native.invalidArgument(`close: timeoutMs must be a number of milliseconds >= 0, not ${String(timeoutMs)}`));
+      return Promise.reject(native.error('LTS_ERR_INVALID_ARGUMENT', `close: timeoutMs must be a number of milliseconds >= 0, not ${String(timeoutMs)}`));
     }
     return this._close(timeoutMs);
   }

@@ -1,11 +1,11 @@
-//! The sync client, made asynchronous for the event loop: `putLogs` reads the logs on the
-//! JS thread, then sends on libuv's thread pool and settles its Promise there.
+//! The sync client, made asynchronous for the event loop: `putLogs` takes the packed logs on
+//! the JS thread, then checks, encodes and sends them on libuv's thread pool.
 
 use std::sync::Arc;
 
 use lts::error::ErrorKind;
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, JsObject, JsUnknown, Task};
+use napi::{Env, JsBuffer, JsObject, JsUnknown, Task};
 use napi_derive::napi;
 
 use crate::errors::{error_object, response_object};
@@ -40,16 +40,21 @@ impl NativeClient {
         env: Env,
         project: JsUnknown,
         unit: JsUnknown,
-        logs: JsUnknown,
+        buf: JsBuffer,
+        len: u32,
+        count: u32,
     ) -> napi::Result<AsyncTask<PutLogs>> {
-        let project = items::name(&env, project, "log project")?;
-        let unit = items::name(&env, unit, "log unit")?;
-        let logs = items::items(env, logs)?;
+        let (mut p, mut u) = ([0u8; 256], [0u8; 256]);
+        let project = items::name(&env, project, "log project", &mut p)?;
+        let unit = items::name(&env, unit, "log unit", &mut u)?;
+        let packed = items::Packed::new(&env, buf, len, count)?;
         Ok(AsyncTask::new(PutLogs {
             client: self.inner.clone(),
-            project,
-            unit,
-            logs,
+            project: project.into_owned(),
+            unit: unit.into_owned(),
+            // The request runs later, on the thread pool: pack.js reuses its buffer.
+            logs: packed.bytes().to_vec(),
+            count: packed.count,
         }))
     }
 
@@ -64,7 +69,8 @@ pub struct PutLogs {
     client: Arc<lts::Client>,
     project: String,
     unit: String,
-    logs: Vec<lts::LogItem>,
+    logs: Vec<u8>,
+    count: usize,
 }
 
 impl Task for PutLogs {
@@ -72,9 +78,9 @@ impl Task for PutLogs {
     type JsValue = JsObject;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let refs: Vec<&lts::LogItem> = self.logs.iter().collect();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.client.put_logs(&self.project, &self.unit, &refs)
+            self.client
+                .put_logs_packed(&self.project, &self.unit, &self.logs, self.count)
         }));
         Ok(r.unwrap_or_else(|_| {
             Err(lts::Error::new(

@@ -38,9 +38,19 @@ pub fn set_log_level(level: i32) {
     lts::log::set_level(level);
 }
 
-/// An `LtsError` of kind LTS_ERR_INVALID_ARGUMENT, for index.js's own argument checks.
+/// An `LtsError` of a kind by its `LTS_ERR_*` name, for the package's own argument checks.
 #[napi(catch_unwind)]
-pub fn invalid_argument(env: Env, message: String) -> Result<napi::JsUnknown> {
-    let e = lts::Error::new(lts::error::ErrorKind::InvalidArgument, message);
-    errors::error_object(&env, &e)
+pub fn error(env: Env, name: String, message: String) -> Result<napi::JsUnknown> {
+    let kind = lts::error::ErrorKind::ALL
+        .into_iter()
+        .find(|k| errors::name(*k) == name)
+        .unwrap_or(lts::error::ErrorKind::Internal);
+    errors::error_object(&env, &lts::Error::new(kind, message))
+}
+
+/// Why the core refuses `key: value` as a content (or a label), or null: the log handlers
+/// leave such a field out and report it.
+#[napi(catch_unwind)]
+pub fn check_field(label: bool, key: String, value: napi::JsUnknown) -> Result<Option<String>> {
+    items::check_field(label, &key, value)
 }

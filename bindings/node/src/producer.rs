@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{Float64Array, ToNapiValue, Uint32Array};
 use napi::threadsafe_function::{
     ErrorStrategy, ThreadSafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode,
 };
-use napi::{Env, JsFunction, JsObject, JsUnknown, NapiRaw, NapiValue};
+use napi::{Env, JsBuffer, JsFunction, JsObject, JsUnknown, NapiRaw, NapiValue};
 use napi_derive::napi;
 
 use crate::errors::{code, name, throw, OrThrow};
@@ -215,28 +215,25 @@ impl NativeProducer {
         })
     }
 
-    /// Accepts the logs for delivery; `id`'s result arrives through `onResults`. Throws (and
-    /// no result will come) when the core refuses them. With `lenient` (the log handlers), a
-    /// content or label the core refuses is left out of its log instead, and the reasons are
-    /// returned; otherwise the result is null.
+    /// Accepts the logs (packed by pack.js) for delivery; `id`'s result arrives through
+    /// `onResults`. Throws (and no result will come) when the core refuses them.
+    // The arguments are the JS call's: pack.js's buffer, its length and count, and the id.
+    #[allow(clippy::too_many_arguments)]
     #[napi(catch_unwind)]
     pub fn send(
         &self,
         env: Env,
         project: JsUnknown,
         unit: JsUnknown,
-        logs: JsUnknown,
+        buf: JsBuffer,
+        len: u32,
+        count: u32,
         id: u32,
-        lenient: Option<bool>,
-    ) -> napi::Result<Option<Vec<String>>> {
-        let project = items::name(&env, project, "log project")?;
-        let unit = items::name(&env, unit, "log unit")?;
-        let mut reader = items::Reader::new(env);
-        if lenient == Some(true) {
-            reader.refused = Some(Vec::new());
-        }
-        let logs = items::items_with(&mut reader, logs)?;
-        let refs: Vec<&lts::LogItem> = logs.iter().collect();
+    ) -> napi::Result<()> {
+        let (mut p, mut u) = ([0u8; 256], [0u8; 256]);
+        let project = items::name(&env, project, "log project", &mut p)?;
+        let unit = items::name(&env, unit, "log unit", &mut u)?;
+        let packed = items::Packed::new(&env, buf, len, count)?;
         let d = self.deliveries.clone();
         let notify = Notify::Boxed(Box::new(move |r: &SendResult| {
             d.push(Delivery::Sent {
@@ -246,9 +243,8 @@ impl NativeProducer {
             })
         }));
         self.inner
-            .send_with(&project, &unit, &refs, Some(notify))
-            .or_throw(&env)?;
-        Ok(reader.refused.filter(|r| !r.is_empty()))
+            .send_packed(&project, &unit, packed.bytes(), packed.count, Some(notify))
+            .or_throw(&env)
     }
 
     /// Whether this producer keeps the event loop alive (it does from its start until a

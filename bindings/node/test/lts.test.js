@@ -31,7 +31,7 @@ test('putLogs sends now and the service stores every field with its type', async
   const ts = 1767225600123456789n;
   const r = await client.putLogs('proj', 'unit-a', [
     { timestamp: ts, message: 'first', contents: { s: 'text', i: 42, d: 2.5, big: 9007199254740993n, yes: true, gone: undefined }, labels: { env: 'test' } },
-    { timestamp: 1767225600123, message: 'second' },
+    { timestamp: 1767225600123, message: 'second', contents: { utf8: 'héllo 😀 中文' } },
   ]);
   assert.deepEqual(r, { statusCode: 0, message: 'SUCCESS', error: '' });
   const logs = await server.logs('proj', 'unit-a');
@@ -40,6 +40,7 @@ test('putLogs sends now and the service stores every field with its type', async
   assert.equal(logs[1].origin_msg, 'second');
   assert.deepEqual(logs[0].contents, { s: 'text', i: 42, d: 2.5, big: 9007199254740993, yes: 'true' });
   assert.deepEqual(logs[0].labels, { env: 'test' });
+  assert.deepEqual(logs[1].contents, { utf8: 'héllo 😀 中文' });
   assert.deepEqual(await server.timestamps('proj', 'unit-a'), [ts, 1767225600123000000n]);
 });
 

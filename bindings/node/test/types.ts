@@ -32,3 +32,16 @@ async function main(): Promise<void> {
 }
 
 void main;
+
+import winston = require('winston');
+import { LtsTransport } from '../winston';
+
+const transport = new LtsTransport({
+  client: { endpoint: 'http://127.0.0.1:9480', access_key: 'ak', secret_key: 'sk', log_project: 'p' },
+  logUnit: 'u',
+  level: 'info',
+  producer: { linger_ms: 500 },
+});
+winston.createLogger({ transports: [transport] }).info('typed', { n: transport.dropped + transport.failed });
+// @ts-expect-error the unit is required
+new LtsTransport({ client: { endpoint: 'x', access_key: 'a', secret_key: 's', log_project: 'p' } });

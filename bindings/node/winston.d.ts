@@ -1,0 +1,28 @@
+// Type declarations of `liblts/winston`.
+import TransportStream = require('winston-transport');
+import { ClientOptions, ProducerOptions, Producer, FieldValue } from './index';
+
+export interface LtsTransportOptions extends TransportStream.TransportStreamOptions {
+  /** The client's options; `log_project` is where records go unless `logProject` says. */
+  client: ClientOptions;
+  logProject?: string;
+  logUnit: string;
+  /** Producer options by CONFIGURATION.md's keys (linger_ms, max_block_ms, ...). */
+  producer?: ProducerOptions;
+  /** The `logger` content of records that carry none. */
+  loggerName?: string;
+  /** Labels on every log. */
+  labels?: Record<string, FieldValue>;
+}
+
+/** A winston transport on liblts's producer. Emits 'warn' (never 'error') with each dropped
+ *  record, refused field or failed delivery; counts them in `dropped`, `refusedFields` and
+ *  `failed`. Closed (everything sent) at logger.end(), logger.close() or when the process
+ *  runs out of work. */
+export class LtsTransport extends TransportStream {
+  constructor(opts: LtsTransportOptions);
+  readonly producer: Producer;
+  dropped: number;
+  refusedFields: number;
+  failed: number;
+}
