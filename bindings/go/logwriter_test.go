@@ -120,6 +120,19 @@ func TestTheLogWriterShipsLogPackageLinesWithTheirFields(t *testing.T) {
 	if w.Failed() != 0 {
 		t.Errorf("failed %d", w.Failed())
 	}
+	checkBalanced(t, p, 204)
+}
+
+// After close: accepted == sent + failed, nothing buffered, and sent as stored.
+func checkBalanced(t *testing.T, p *Producer, sent int) {
+	t.Helper()
+	st, err := p.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st["logs_accepted"] != st["logs_sent"].(float64)+st["logs_failed"].(float64) || st["buffered_bytes"] != float64(0) || st["logs_sent"] != float64(sent) {
+		t.Errorf("stats after close: %v", st)
+	}
 }
 
 func setFault(t *testing.T, url, body string) {
@@ -154,7 +167,9 @@ func TestTheLogWriterDropsAtOnceWhenTheBufferIsFull(t *testing.T) {
 	if err := p.SafeClose(); err != nil {
 		t.Fatal(err)
 	}
-	if got := int64(len(storedLogs(t, url, "proj", "app"))); got+w.Dropped() != 200 || w.Failed() != 0 {
+	got := int64(len(storedLogs(t, url, "proj", "app")))
+	if got+w.Dropped() != 200 || w.Failed() != 0 {
 		t.Errorf("stored %d + dropped %d != 200 (failed %d)", got, w.Dropped(), w.Failed())
 	}
+	checkBalanced(t, p, int(got))
 }

@@ -118,6 +118,7 @@ type Producer struct {
 	mu    sync.RWMutex
 	h     *C.lts_producer
 	stats cgo.Handle // the stats callback's handle, freed after close
+	final string     // the stats JSON at close, what Stats returns once closed
 }
 
 // NewProducer makes a producer; add clients, then Start.
@@ -154,15 +155,21 @@ func ltsGoStats(handle C.uintptr_t, text *C.char) {
 // Stats is everything the producer counts: logs_accepted, logs_sent, logs_failed, ...,
 // retries_by_reason, token_renewals, token_failures, units (per project and unit) and
 // last_error (lts_producer_stats_json in lts.h). Numbers are float64, as encoding/json
-// decodes them.
+// decodes them. After a close, the final counters.
 func (p *Producer) Stats() (map[string]interface{}, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	var text string
+	if p.h == nil && p.final != "" {
+		text = p.final
+		var stats map[string]interface{}
+		err := json.Unmarshal([]byte(text), &stats)
+		return stats, err
+	}
 	h, err := p.handle()
 	if err != nil {
 		return nil, err
 	}
-	var text string
 	err = call(func() C.lts_result {
 		var ok bool
 		if text, ok = takeString(C.lts_producer_stats_json(h)); !ok {
@@ -297,6 +304,12 @@ func (p *Producer) finish(close func(*C.lts_producer) C.lts_result) error {
 		return nil
 	}
 	err := call(func() C.lts_result { return close(h) })
+	// Closed: the counters are final (nothing buffered); kept for Stats after the free.
+	if text, ok := takeString(C.lts_producer_stats_json(h)); ok {
+		p.mu.Lock()
+		p.final = text
+		p.mu.Unlock()
+	}
 	C.lts_producer_free(h)
 	if p.stats != 0 {
 		p.stats.Delete() // close ran the last stats callback

@@ -140,6 +140,12 @@ class Producer {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const waiter = this._sends.get(id);
+      if (waiter === undefined) {
+        // Cannot happen (each id is registered before its result can arrive); a bug is
+        // reported rather than taking the process down from inside the event loop.
+        process.emitWarning(`liblts: a result for unknown send ${id}`, 'LtsWarning');
+        continue;
+      }
       this._sends.delete(id);
       const o = outcomes[outcomeOf[i]];
       let err = null;

@@ -13,6 +13,9 @@ export interface LtsTransportOptions extends TransportStream.TransportStreamOpti
   loggerName?: string;
   /** Labels on every log. */
   labels?: Record<string, FieldValue>;
+  /** How long closing may take to send what is left; by default until everything is sent
+   *  (or has failed after the producer's delivery_timeout_ms). */
+  closeTimeoutMs?: number;
 }
 
 /** A winston transport on liblts's producer. Emits 'warn' (never 'error') with each dropped

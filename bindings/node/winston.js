@@ -46,16 +46,19 @@ class LtsTransport extends Transport {
    *   logProject, logUnit: where the records go (logProject defaults to client.log_project);
    *   producer: producer options (CONFIGURATION.md keys; linger_ms, max_block_ms, ...);
    *   loggerName: the `logger` field of records that carry none;
-   *   labels: labels on every log.
+   *   labels: labels on every log;
+   *   closeTimeoutMs: how long closing may take to send what is left (default: until all
+   *     is sent, or fails after the producer's delivery_timeout_ms).
    */
   constructor(opts = {}) {
-    const { client, logProject, logUnit, producer, loggerName, labels, ...transportOpts } = opts;
+    const { client, logProject, logUnit, producer, loggerName, labels, closeTimeoutMs, ...transportOpts } = opts;
     super(transportOpts);
     this.name = 'lts';
     this.logProject = logProject || (client && client.log_project);
     this.logUnit = logUnit;
     this.loggerName = loggerName;
     this.labels = labels;
+    this.closeTimeoutMs = closeTimeoutMs;
     this.dropped = 0;
     this.refusedFields = 0;
     this.failed = 0;
@@ -112,7 +115,8 @@ class LtsTransport extends Transport {
     if (!this._closing) {
       process.removeListener('beforeExit', this._onBeforeExit);
       this.producer.ref();
-      this._closing = this.producer.safeClose().catch((err) => {
+      const closed = this.closeTimeoutMs === undefined ? this.producer.safeClose() : this.producer.close(this.closeTimeoutMs);
+      this._closing = closed.catch((err) => {
         this.emit('warn', err);
       });
     }

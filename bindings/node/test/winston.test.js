@@ -90,6 +90,28 @@ test('a full buffer drops records at once, without throwing into the application
   assert.equal(stats.buffered_bytes, 0);
 });
 
+test('closeTimeoutMs bounds the close: what is left unsent fails, counted, without throwing', async () => {
+  await server.post('/_lts/faults', { stall: true });
+  try {
+    const transport = new LtsTransport({ client: clientOptions(server), logUnit: 'full', closeTimeoutMs: 200, producer: { linger_ms: 100 } });
+    const warnings = [];
+    transport.on('warn', (e) => warnings.push(e.name));
+    const logger = winston.createLogger({ transports: [transport] });
+    logger.info('stalled');
+    const t0 = Date.now();
+    await ended(logger);
+    assert.ok(Date.now() - t0 < 5000, `close took ${Date.now() - t0} ms`);
+    assert.equal(transport.failed, 1);
+    assert.deepEqual(warnings.sort(), ['LTS_ERR_CLOSED', 'LTS_ERR_TIMEOUT']);
+    const stats = transport.producer.stats();
+    assert.equal(stats.logs_accepted, stats.logs_sent + stats.logs_failed);
+    assert.equal(stats.logs_failed, 1);
+    assert.equal(stats.buffered_bytes, 0);
+  } finally {
+    await server.post('/_lts/faults', { stall: false });
+  }
+});
+
 test('a script that never closes its logger still ships its records at exit', async () => {
   const script = `
 const winston = require('winston');
