@@ -11,21 +11,6 @@ import (
 	"testing"
 )
 
-func startedProducer(t *testing.T, url string, cfg *ProducerConfig) *Producer {
-	t.Helper()
-	p, err := NewProducer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AddClient(NewClientConfig(url, ak, sk, "proj")); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestTheLogWriterShipsLogPackageLinesWithTheirFields(t *testing.T) {
 	url := server(t, "--project", "proj=app")
 	p := startedProducer(t, url, &ProducerConfig{LingerMs: 100})

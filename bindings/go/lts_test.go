@@ -67,6 +67,22 @@ func storedLogs(t *testing.T, url, project, unit string) []map[string]interface{
 	return out.Logs
 }
 
+// startedProducer is a producer with one client for project proj at url, started.
+func startedProducer(t *testing.T, url string, cfg *ProducerConfig) *Producer {
+	t.Helper()
+	p, err := NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddClient(NewClientConfig(url, ak, sk, "proj")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func item(t *testing.T, msg string) *LogItem {
 	it := NewLogItem(NowNs(), msg)
 	for _, kv := range []struct {
@@ -125,16 +141,7 @@ func TestABadKeyIsAnErrorNamingIt(t *testing.T) {
 
 func TestProducerRunsEveryCallbackOnce(t *testing.T) {
 	url := server(t)
-	p, err := NewProducer(&ProducerConfig{LingerMs: 100, WorkerCount: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AddClient(NewClientConfig(url, ak, sk, "proj")); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startedProducer(t, url, &ProducerConfig{LingerMs: 100, WorkerCount: 2})
 	const goroutines, sends = 4, 500
 	var calls [goroutines * sends]int32
 	var logsOK int64

@@ -261,3 +261,33 @@ p.safeClose().then((s) => console.log('closed ' + s.logs_sent));
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), ['closed 2', 'second 0', 'uncaught boom']);
 });
+
+test('worker threads: each has its own addon state; one ended with its producer open does not harm the process', async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+const { parentPort, workerData } = require('worker_threads');
+const lts = require(workerData.pkg);
+const p = new lts.Producer({ endpoint: workerData.url, access_key: 'lts-local-ak', secret_key: 'lts-local-sk', log_project: 'proj' }, { linger_ms: 100 });
+const sends = [0, 1, 2].map((i) => p.send('proj', 'unit-x', { message: 'worker ' + workerData.n + ' log ' + i }));
+if (workerData.leaveOpen) {
+  parentPort.postMessage({ open: true });
+} else {
+  Promise.all(sends).then(async (rs) => {
+    const s = await p.safeClose();
+    const late = await p.send('proj', 'unit-x', { message: 'late' }).catch((e) => (e instanceof lts.LtsError) + ' ' + e.name);
+    parentPort.postMessage({ ok: rs.every((r) => r.statusCode === 0), balanced: s.logs_accepted === s.logs_sent + s.logs_failed, late });
+  });
+}`;
+  const run = (n, leaveOpen) => new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { pkg: path.join(__dirname, '..'), url: server.url, n, leaveOpen } });
+    w.once('message', (m) => (leaveOpen ? w.terminate().then(() => resolve(m)) : resolve(m)));
+    w.once('error', reject);
+  });
+  const results = await Promise.all([run(1, false), run(2, false)]);
+  assert.deepEqual(results, [1, 2].map(() => ({ ok: true, balanced: true, late: 'true LTS_ERR_CLOSED' })));
+  assert.deepEqual(await run(3, true), { open: true });
+  // This process and its own producers go on working.
+  const p = new Producer(clientOptions(server), { linger_ms: 100 });
+  assert.equal((await p.send('proj', 'unit-x', { message: 'main thread' })).statusCode, 0);
+  balanced(await p.safeClose());
+});
