@@ -100,6 +100,10 @@ export class Producer {
     logs: Log | Log[],
     callback: (err: LtsError | null, result: SendResult | null) => void,
   ): void;
+  /** Queues logs without asking for their result (the cheapest send): failures are counted
+   *  in the stats (`logs_failed`) and reported by liblts's log lines. Refused logs throw.
+   *  Prefer it to an unawaited `send()`, whose rejection nobody would handle. */
+  sendLogs(logProject: string, logUnit: string, logs: Log | Log[]): void;
   /** Sends everything, then stops; resolves with the final stats after every send settled. */
   safeClose(): Promise<Stats>;
   /** Stops within `timeoutMs`; what is unsent fails (LTS_ERR_CLOSED on each send) and the

@@ -70,6 +70,8 @@ class Producer {
         this._deliver(ids, counts, outcomeOf, outcomes, closes, stats));
   }
 
+  // Ids 1..2^32-1 (0 means "no result"), reused after wrapping, when the old ones are long
+  // settled.
   _id() {
     const id = this._nextId;
     this._nextId = id === MAX_ID ? 1 : id + 1;
@@ -87,6 +89,14 @@ class Producer {
     return new Promise((resolve, reject) => {
       this._send(logProject, logUnit, logs, { resolve, reject });
     });
+  }
+
+  /** Queues logs without asking for their result: the cheapest send, for callers that
+   *  leave failures to the stats (`logs_failed`) and to liblts's log lines. Refused logs
+   *  throw. (A `send()` Promise nobody handles would crash the process when it rejects.) */
+  sendLogs(logProject, logUnit, logs) {
+    const [buf, len, count] = pack(logs);
+    this._native.send(logProject, logUnit, buf, len, count, 0);
   }
 
   _send(logProject, logUnit, logs, waiter) {

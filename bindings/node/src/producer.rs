@@ -216,7 +216,8 @@ impl NativeProducer {
     }
 
     /// Accepts the logs (packed by pack.js) for delivery; `id`'s result arrives through
-    /// `onResults`. Throws (and no result will come) when the core refuses them.
+    /// `onResults` (id 0: none is wanted). Throws (and no result will come) when the core
+    /// refuses them.
     // The arguments are the JS call's: pack.js's buffer, its length and count, and the id.
     #[allow(clippy::too_many_arguments)]
     #[napi(catch_unwind)]
@@ -234,16 +235,19 @@ impl NativeProducer {
         let project = items::name(&env, project, "log project", &mut p)?;
         let unit = items::name(&env, unit, "log unit", &mut u)?;
         let packed = items::Packed::new(&env, buf, len, count)?;
-        let d = self.deliveries.clone();
-        let notify = Notify::Boxed(Box::new(move |r: &SendResult| {
-            d.push(Delivery::Sent {
-                id,
-                outcome: r.outcome.clone(),
-                log_count: r.log_count,
-            })
-        }));
+        // Id 0: no result wanted (sendLogs); the outcome is only counted in the stats.
+        let notify = (id != 0).then(|| {
+            let d = self.deliveries.clone();
+            Notify::Boxed(Box::new(move |r: &SendResult| {
+                d.push(Delivery::Sent {
+                    id,
+                    outcome: r.outcome.clone(),
+                    log_count: r.log_count,
+                })
+            }))
+        });
         self.inner
-            .send_packed(&project, &unit, packed.bytes(), packed.count, Some(notify))
+            .send_packed(&project, &unit, packed.bytes(), packed.count, notify)
             .or_throw(&env)
     }
 

@@ -124,10 +124,13 @@ test('10,000 concurrent sends each settle exactly once, and every log arrives', 
       }));
     }
   }
+  // And 100 sends asking for no result.
+  for (let i = 0; i < 100; i++) producer.sendLogs('proj', 'unit-p', { message: `no result ${i}` });
+  assert.throws(() => producer.sendLogs('proj', 'unit-p', { message: '' }), { name: 'LTS_ERR_INVALID_VALUE' });
   await Promise.all(promises);
   const stats = await producer.safeClose();
   assert.ok(settled.every((n) => n === 1));
-  assert.equal(stats.logs_accepted, N / 4 + (N * 3) / 4 * 2);
+  assert.equal(stats.logs_accepted, N / 4 + (N * 3) / 4 * 2 + 100);
   assert.equal(stats.logs_sent, stats.logs_accepted);
   balanced(stats);
   assert.equal((await server.logs('proj', 'unit-p')).length, stats.logs_sent);
@@ -173,6 +176,7 @@ test('a refused batch rejects each of its sends with the service answer', async 
   const producer = new Producer(clientOptions(server), { linger_ms: 100 });
   const errors = await Promise.all([0, 1].map((i) =>
     producer.send('proj', 'no-such-unit', { message: `m${i}` }).then(() => null, (e) => e)));
+  producer.sendLogs('proj', 'no-such-unit', [{ message: 'm2' }, { message: 'm3' }]);
   for (const e of errors) {
     assert.ok(e instanceof LtsError);
     assert.equal(e.name, 'LTS_ERR_SERVER');
@@ -180,7 +184,10 @@ test('a refused batch rejects each of its sends with the service answer', async 
     assert.equal(e.logCount, 1);
     assert.ok(e.attempts >= 1);
   }
-  balanced(await producer.safeClose());
+  const stats = await producer.safeClose();
+  balanced(stats);
+  assert.equal(stats.logs_failed, 4); // the two sends' logs, and sendLogs' two, counted
+  assert.equal(stats.logs_sent, 0);
 });
 
 test('poll mode delivers in poll; the stats callback reports on the loop', async () => {

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     if (err) console.log(err.code, err.name, err.response?.error, err.logCount);
     else console.log(result?.logCount);
   });
+  producer.sendLogs('p', 'u', [log, log]);
   producer.flush();
   const s: Stats = await producer.close(1000);
   const balanced: boolean = s.logs_accepted === s.logs_sent + s.logs_failed;
