@@ -40,6 +40,14 @@ impl ErrorKind {
     ];
 
     /// The C API's name of this kind's result code ("LTS_OK" for `None`: no error).
+    /// The `LTS_ERR_*` name, as text (what every binding reports beside the number).
+    pub fn name(self) -> &'static str {
+        // Every name is ASCII, so the conversion cannot fail.
+        Self::c_name(Some(self))
+            .to_str()
+            .unwrap_or("LTS_ERR_INTERNAL")
+    }
+
     pub fn c_name(kind: Option<ErrorKind>) -> &'static std::ffi::CStr {
         match kind {
             None => c"LTS_OK",

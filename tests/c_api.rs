@@ -11,6 +11,14 @@ use std::sync::OnceLock;
 use lts_local::ServerConfig;
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+const CPP_FLAGS: &[&str] = &[
+    "-std=c++17",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-g",
+    "-pthread",
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -490,15 +498,7 @@ fn the_cpp_wrapper_works_under_valgrind() {
     });
     let exe = compile(
         "c++",
-        &[
-            "-std=c++17",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-g",
-            "-pthread",
-        ],
+        &[CPP_FLAGS, &["-pedantic"]].concat(),
         &["tests/cpp/hpp_test.cpp"],
         "hpp_test",
         true,
@@ -689,17 +689,7 @@ fn c_and_cpp_programs_are_clean_under_address_and_undefined_sanitizers() {
         // Each program exits non-zero on a failed check; run_sanitized asserts success.
         run_sanitized(&exe, &env);
     }
-    let cpp_flags: Vec<&str> = [
-        "-std=c++17",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-g",
-        "-pthread",
-    ]
-    .into_iter()
-    .chain(san)
-    .collect();
+    let cpp_flags: Vec<&str> = CPP_FLAGS.iter().copied().chain(san).collect();
     let exe = compile(
         "c++",
         &cpp_flags,
@@ -744,15 +734,7 @@ fn the_spdlog_sink_ships_records_with_their_fields() {
     let server = common::server();
     let exe = compile_with(
         "c++",
-        &[
-            "-std=c++17",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-g",
-            "-pthread",
-            "-DSPDLOG_ACTIVE_LEVEL=0",
-        ],
+        &[CPP_FLAGS, &["-DSPDLOG_ACTIVE_LEVEL=0"]].concat(),
         &["tests/cpp/spdlog_test.cpp"],
         "spdlog_test",
         true,

@@ -91,13 +91,19 @@ pub fn result(r: crate::error::Result<()>) -> lts_result {
 /// @remark Thread-safe; does not change the last error.
 #[no_mangle]
 pub extern "C" fn lts_result_name(r: lts_result) -> *const c_char {
-    ffi_boundary! {
-        let kind = if r == LTS_OK { None } else { ErrorKind::ALL.into_iter().find(|k| code_of(*k) == r) };
-        let name = match kind {
-            None if r != LTS_OK => c"LTS_ERR_UNKNOWN",
-            k => ErrorKind::c_name(k),
-        };
-        name.as_ptr()
+    ffi_boundary! { name_of(r).as_ptr() }
+}
+
+/// The kind a result code stands for; `None` for `LTS_OK` and for values that are no code.
+pub fn kind_of(r: lts_result) -> Option<ErrorKind> {
+    ErrorKind::ALL.into_iter().find(|k| code_of(*k) == r)
+}
+
+/// `lts_result_name`'s answer, for the bindings that link the core directly.
+pub fn name_of(r: lts_result) -> &'static std::ffi::CStr {
+    match kind_of(r) {
+        None if r != LTS_OK => c"LTS_ERR_UNKNOWN",
+        k => ErrorKind::c_name(k),
     }
 }
 

@@ -27,19 +27,13 @@ pub fn code(kind: ErrorKind) -> i32 {
 }
 
 pub fn name(kind: ErrorKind) -> &'static str {
-    ErrorKind::c_name(Some(kind))
-        .to_str()
-        .unwrap_or("LTS_ERR_INTERNAL")
+    kind.name()
 }
 
 pub fn result_name(code: i32) -> &'static str {
-    if code == 0 {
-        return "LTS_OK";
-    }
-    match ErrorKind::ALL.into_iter().find(|k| self::code(*k) == code) {
-        Some(k) => name(k),
-        None => "LTS_ERR_UNKNOWN",
-    }
+    lts::ffi::error::name_of(code)
+        .to_str()
+        .unwrap_or("LTS_ERR_UNKNOWN")
 }
 
 /// `{statusCode, message, error}`.

@@ -43,7 +43,7 @@ pub fn set_log_level(level: i32) {
 pub fn error(env: Env, name: String, message: String) -> Result<napi::JsUnknown> {
     let kind = lts::error::ErrorKind::ALL
         .into_iter()
-        .find(|k| errors::name(*k) == name)
+        .find(|k| k.name() == name)
         .unwrap_or(lts::error::ErrorKind::Internal);
     errors::error_object(&env, &lts::Error::new(kind, message))
 }

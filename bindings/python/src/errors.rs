@@ -14,22 +14,15 @@ pub fn code(kind: ErrorKind) -> i32 {
 }
 
 pub fn name(kind: Option<ErrorKind>) -> &'static str {
-    ErrorKind::c_name(kind)
-        .to_str()
-        .unwrap_or("LTS_ERR_INTERNAL")
+    kind.map_or("LTS_OK", ErrorKind::name)
 }
 
 /// `LTS_ERR_*`'s name for a number (`lts_result_name`).
 #[pyfunction]
 pub fn result_name(code: i32) -> &'static str {
-    if code == 0 {
-        return "LTS_OK";
-    }
-    let kind = ErrorKind::ALL.into_iter().find(|k| self::code(*k) == code);
-    match kind {
-        Some(k) => name(Some(k)),
-        None => "LTS_ERR_UNKNOWN",
-    }
+    lts::ffi::error::name_of(code)
+        .to_str()
+        .unwrap_or("LTS_ERR_UNKNOWN")
 }
 
 /// A `LogException(code, message, name)`.

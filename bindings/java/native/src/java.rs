@@ -72,11 +72,7 @@ fn throw_inner(env: &mut JNIEnv<'_>, e: &Error) -> jni::errors::Result<()> {
     if env.exception_check()? {
         return Ok(()); // a Java exception is already on its way
     }
-    let name = env.new_string(
-        ErrorKind::c_name(Some(e.kind))
-            .to_str()
-            .unwrap_or("LTS_ERR_INTERNAL"),
-    )?;
+    let name = env.new_string(e.kind.name())?;
     let message = env.new_string(&e.message)?;
     let response = match &e.response {
         Some(r) => response(env, r)?,
