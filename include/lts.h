@@ -264,8 +264,9 @@ typedef struct lts_producer_stats {
    */
   uint64_t bytes_sent;
   /**
-   * Bytes accepted and not yet reported, with the bookkeeping of sends still owed a
-   * callback (what the buffer cap limits).
+   * Memory held for accepted logs not yet reported, as the allocator holds it: batch
+   * buffers by capacity, label groups, the bookkeeping of sends owed a callback, request
+   * bodies being delivered (what the buffer cap limits).
    */
   uint64_t buffered_bytes;
   /**
@@ -847,9 +848,11 @@ lts_result lts_producer_poll(struct lts_producer *p,
 
 /**
  * Fills `out` with the producer's counters (only the fields that fit in out->struct_size,
- * which the caller sets to sizeof(lts_producer_stats)).
+ * which the caller sets to sizeof(lts_producer_stats)). They are one consistent snapshot:
+ * logs_sent + logs_failed <= logs_accepted, and buffered_bytes is 0 exactly when every
+ * accepted log was reported, at every moment a reader can see.
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
- *          field). Thread-safe; never blocks.
+ *          field). Thread-safe; takes the lock a send takes, for a few reads.
  */
 lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_producer_stats *out);
 
@@ -858,12 +861,18 @@ lts_result lts_producer_get_stats(const struct lts_producer *p, struct lts_produ
  * lts_producer_stats by their names at the top level; "retries_by_reason" ({"network",
  * "timeout", "throttled", "server", "token_rejected"}); "token_renewals" and
  * "token_failures" (token calls over all clients); "units" (one object per project and unit
- * sent to: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent", "logs_failed",
- * "bytes_sent", "batches_sent", "batches_failed"); "last_error" (null, or the latest failed
- * batch's "result", "error", "status_code", "message" and "ms_ago"). New keys may be added.
+ * with an entry: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent",
+ * "logs_failed", "bytes_sent", "batches_sent", "batches_failed"); "units_retired" ("units":
+ * how many units' entries were retired, and the same counts summed over them: a unit's entry
+ * is kept while it has logs buffered or in flight, and for the `idle_units_max` most
+ * recently used idle units); "last_error" (null, or the latest failed batch's "result",
+ * "error", "status_code", "message" and "ms_ago"). New keys may be added.
+ * The top-level counters are one consistent snapshot (as lts_producer_get_stats); the units
+ * are read a few hundred at a time after it, so each unit's counts are consistent but the
+ * list may be a few moments later than the totals.
  * @returns a new NUL-terminated UTF-8 string to free with lts_string_free; NULL on error
- *          (NULL or stale producer), with the last error set. Thread-safe; takes the
- *          producer's locks briefly (do not call it in a tight loop beside sends).
+ *          (NULL or stale producer), with the last error set. Thread-safe; holds the lock
+ *          sends take only for a few hundred units at a time.
  */
 char *lts_producer_stats_json(const struct lts_producer *p);
 
@@ -971,10 +980,15 @@ lts_result lts_producer_config_set_linger_ms(struct lts_producer_config *c, uint
 lts_result lts_producer_config_set_worker_count(struct lts_producer_config *c, uint32_t n);
 
 /**
- * Sets the cap on raw bytes accepted and not yet reported (default 100 MiB; at least 1, and
- * lts_producer_new refuses a cap below the batch size).
+ * Sets the cap on the memory held for logs accepted and not yet reported, as the allocator
+ * holds it: batch buffers by capacity, label groups, sends' bookkeeping, request bodies in
+ * delivery (default 100 MiB; at least 1, and lts_producer_new refuses a cap below the batch
+ * size). Sends may fill all of it but the room kept for the workers' request bodies (one
+ * compressed batch per worker, at most a quarter of the cap). A process using the producer stays within about this cap plus a few MiB of fixed
+ * buffers (two request-building scratch buffers, a few pooled batch buffers).
  */
-lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c, size_t bytes);
+lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c,
+                                                size_t bytes);
 
 /**
  * Sets how long lts_producer_send may wait for room under the cap before returning

@@ -327,6 +327,8 @@ public:
     ProducerConfig &delivery_timeout_ms(uint32_t ms) { detail::check(lts_producer_config_set_delivery_timeout_ms(h_.get(), ms)); return *this; }
     ProducerConfig &spill_dir(const std::string &dir) { detail::check(lts_producer_config_set_spill_dir(h_.get(), dir.c_str())); return *this; }
     ProducerConfig &stats_interval_ms(uint32_t ms) { return set("stats_interval_ms", std::to_string(ms)); }
+    /// Per-unit stats entries kept for units with nothing buffered (1000).
+    ProducerConfig &idle_units_max(uint32_t n) { return set("idle_units_max", std::to_string(n)); }
     /// Called with the stats as JSON (what Producer::stats_json gives) every
     /// stats_interval_ms, where callbacks run. Exceptions it throws are dropped.
     ProducerConfig &stats_callback(std::function<void(std::string_view json)> cb) {

@@ -402,7 +402,7 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         kind: Kind::Integer,
         default: "104857600",
         range: ">= 1, and at least batch_size_bytes",
-        doc: "The cap on what accepted logs not yet reported hold (raw bytes and their sends' bookkeeping).",
+        doc: "The cap on the memory accepted logs hold until reported, as the allocator holds it: batch buffers by capacity, label groups, sends' bookkeeping, and the request bodies workers deliver (room for one per worker, at most a quarter of the cap, is kept for them).",
         write_only: false,
         set: pparsed!(integer::<usize>, |c, v| c.set_buffer_bytes(v)),
         get: |c| c.buffer_bytes.to_string(),
@@ -468,6 +468,19 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
                 .map(|d| d.display().to_string())
                 .unwrap_or_default()
         },
+    },
+    Opt {
+        name: "idle_units_max",
+        kind: Kind::Integer,
+        default: "1000",
+        range: "0..=4294967295",
+        doc: "Per-(project, unit) stats entries kept for units with nothing buffered or in flight; beyond it the least recently used are retired and summed in the stats' units_retired.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| {
+            c.idle_units_max = v as usize;
+            Ok(())
+        }),
+        get: |c| c.idle_units_max.to_string(),
     },
     Opt {
         name: "stats_interval_ms",

@@ -28,6 +28,11 @@
  *       exactly one result. With `tiny`: one ~250-byte log per send, each with its callback
  *       (the case where a send's bookkeeping weighs most against its bytes), and close(0),
  *       which reports every accepted send at once.
+ *   lts_bench rss-labels ENDPOINT CAP_MIB OFFER_MIB THREADS
+ *       The same stalled server, THREADS threads (e.g. 64) sending wide records through
+ *       lts_producer_send_records, one per call, each with a label set of its own (a label
+ *       naming the thread and the record): the case where a batch's label groups weigh most.
+ *       OFFER_MIB of raw records are offered in all; RSS sampled as it goes; then close(0).
  *
  * Output is `key=value` lines (read by the script) after a human-readable line. Exits 1 when
  * a check fails: a log not delivered, a callback count that does not add up.
@@ -519,6 +524,80 @@ static int run_rss(const char *endpoint, size_t cap_mib, size_t offer_mib, doubl
     return ok ? 0 : 1;
 }
 
+struct label_sender {
+    pthread_t thread;
+    lts_producer *p;
+    int id;
+    size_t sends, accepted;
+};
+
+static void *label_loop(void *arg) {
+    struct label_sender *s = arg;
+    struct data d;
+    char label[48];
+    for (size_t i = 0; i < s->sends; i++) {
+        make_data(&d, (uint64_t)s->id * 1000000007u + i, 0);
+        int n = snprintf(label, sizeof label, "host-%d-record-%zu", s->id, i);
+        lts_field c[4] = {STR("level", "info", 4), STR("host", d.host, d.host_len), STR("path", d.path, d.path_len),
+                          STR("trace_id", d.trace, d.trace_len)};
+        lts_field l[1] = {STR("source", label, (size_t)n)};
+        lts_record r = {.timestamp_ns = d.ts, .msg = d.msg, .msg_len = d.msg_len, .contents = c,
+                        .contents_len = 4, .labels = l, .labels_len = 1};
+        if (lts_producer_send_records(s->p, PROJECT, UNIT, &r, 1, on_result, NULL) == LTS_OK) s->accepted++;
+    }
+    return NULL;
+}
+
+static int run_rss_labels(const char *endpoint, size_t cap_mib, size_t offer_mib, int threads) {
+    enum { MAX_THREADS = 256, SAMPLES = 50 };
+    if (threads < 1 || threads > MAX_THREADS) threads = 64;
+    long base = rss_kib("VmRSS:");
+    lts_producer *p = make_producer(endpoint, cap_mib << 20, 0);
+    /* One record's raw size, measured by sending one. */
+    struct label_sender probe = {.p = p, .id = threads, .sends = 1};
+    label_loop(&probe);
+    lts_producer_stats st;
+    st.struct_size = sizeof st;
+    CHECK("stats", lts_producer_get_stats(p, &st));
+    size_t per_record = (size_t)st.bytes_accepted;
+    size_t per_thread = (offer_mib << 20) / per_record / (size_t)threads;
+    static struct label_sender s[MAX_THREADS];
+    for (int t = 0; t < threads; t++) {
+        s[t] = (struct label_sender){.p = p, .id = t, .sends = per_thread};
+        pthread_create(&s[t].thread, NULL, label_loop, &s[t]);
+    }
+    /* Sample RSS while the threads send (the main thread only watches). */
+    long max_rss = 0;
+    for (int k = 0; k < SAMPLES; k++) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        long r = rss_kib("VmRSS:");
+        if (r > max_rss) max_rss = r;
+    }
+    size_t accepted = probe.accepted;
+    for (int t = 0; t < threads; t++) {
+        pthread_join(s[t].thread, NULL);
+        accepted += s[t].accepted;
+    }
+    CHECK("stats", lts_producer_get_stats(p, &st));
+    long before_close = rss_kib("VmHWM:");
+    lts_result cr = lts_producer_close(p, 0);
+    lts_producer_free(p);
+    int ok = atomic_load(&results_calls) == accepted && (cr == LTS_OK || cr == LTS_ERR_TIMEOUT);
+    size_t offered = per_thread * (size_t)threads + 1;
+    printf("%d threads, %zu records offered (%zu raw bytes each, a label set of its own): %zu accepted, %zu "
+           "refused; buffered %.1f MiB (cap %zu MiB); RSS before the producer %.1f MiB, peak %.1f MiB (%+.1f MiB "
+           "over the cap)%s\n",
+           threads, offered, per_record, accepted, offered - accepted, st.buffered_bytes / 1048576.0, cap_mib,
+           base / 1024.0, before_close / 1024.0, before_close / 1024.0 - (double)cap_mib,
+           ok ? "" : " -- RESULTS DO NOT ADD UP");
+    printf("cap_mib=%zu\nthreads=%d\naccepted_sends=%zu\nrefused_sends=%zu\nbase_rss_mib=%.1f\n"
+           "peak_rss_mib=%.1f\nover_cap_mib=%.1f\nsampled_peak_mib=%.1f\n",
+           cap_mib, threads, accepted, offered - accepted, base / 1024.0, before_close / 1024.0,
+           before_close / 1024.0 - (double)cap_mib, max_rss / 1024.0);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 6 && strcmp(argv[1], "send") == 0) {
         int timing = 0, aligned = 0;
@@ -554,12 +633,16 @@ int main(int argc, char **argv) {
         return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate,
                         aligned, api, api_name);
     }
+    if (argc == 6 && strcmp(argv[1], "rss-labels") == 0)
+        return run_rss_labels(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
+                              atoi(argv[5]));
     if (argc >= 5 && argc <= 7 && strcmp(argv[1], "rss") == 0)
         return run_rss(argv[2], (size_t)strtoull(argv[3], NULL, 10), (size_t)strtoull(argv[4], NULL, 10),
                        argc >= 6 ? atof(argv[5]) : 0, argc == 7 && strcmp(argv[6], "tiny") == 0);
     fprintf(stderr,
             "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [api=records|packed|items|prebuilt] [timing]\n"
             "                  [rate=LOGS_PER_S] [aligned]\n"
-            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]\n");
+            "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]\n"
+            "       lts_bench rss-labels ENDPOINT CAP_MIB OFFER_MIB THREADS\n");
     return 2;
 }

@@ -413,6 +413,8 @@ namespace Lts
         public uint? DeliveryTimeoutMs;
         public string SpillDir;
         public uint? StatsIntervalMs;
+        /// <summary>Per-unit stats entries kept for idle units (1000).</summary>
+        public uint? IdleUnitsMax;
         /// <summary>Gets the stats (as Producer.Stats gives them) every StatsIntervalMs, where
         /// callbacks run.</summary>
         public Action<Dictionary<string, object>> StatsCallback;
@@ -430,6 +432,7 @@ namespace Lts
             Add(o, "delivery_timeout_ms", DeliveryTimeoutMs);
             Add(o, "spill_dir", SpillDir);
             Add(o, "stats_interval_ms", StatsIntervalMs);
+            Add(o, "idle_units_max", IdleUnitsMax);
             return o;
         }
 

@@ -101,6 +101,7 @@ static class Operability
         {
             BatchSizeBytes = 1, BatchCount = 1, LingerMs = 1, WorkerCount = 1, BufferBytes = 1, MaxBlockMs = 1,
             CallbackMode = "poll", DeliveryTimeoutMs = 1, SpillDir = "d", StatsIntervalMs = 1,
+            IdleUnitsMax = 1,
         };
         var ptyped = new HashSet<string>(fullProducer.TypedForTests());
         foreach (Dictionary<string, object> o in (List<object>)schema["producer"])

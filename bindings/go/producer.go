@@ -43,6 +43,9 @@ type ProducerConfig struct {
 	DeliveryTimeoutMs uint32
 	SpillDir          string
 	StatsIntervalMs   uint32
+	// IdleUnitsMax: per-unit stats entries kept for idle units (0: the default, 1000; set
+	// "idle_units_max" by name for 0).
+	IdleUnitsMax uint32
 	// StatsCallback gets the stats (as Producer.Stats gives them) every StatsIntervalMs,
 	// where callbacks run.
 	StatsCallback func(map[string]interface{})
@@ -80,6 +83,7 @@ func (c *ProducerConfig) typedOptions() [][2]string {
 	num("delivery_timeout_ms", uint64(c.DeliveryTimeoutMs))
 	str("spill_dir", c.SpillDir)
 	num("stats_interval_ms", uint64(c.StatsIntervalMs))
+	num("idle_units_max", uint64(c.IdleUnitsMax))
 	return o
 }
 

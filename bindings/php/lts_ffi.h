@@ -157,7 +157,8 @@ lts_result lts_producer_config_set_batch_size_bytes(struct lts_producer_config *
 lts_result lts_producer_config_set_batch_count(struct lts_producer_config *c, uint32_t count);
 lts_result lts_producer_config_set_linger_ms(struct lts_producer_config *c, uint32_t ms);
 lts_result lts_producer_config_set_worker_count(struct lts_producer_config *c, uint32_t n);
-lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c, size_t bytes);
+lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c,
+                                                size_t bytes);
 lts_result lts_producer_config_set_max_block_ms(struct lts_producer_config *c, uint32_t ms);
 lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, uint32_t mode);
 lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);

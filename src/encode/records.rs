@@ -214,6 +214,10 @@ fn push_key_value(out: &mut Vec<u8>, field: u8, k: &[u8], v: RawValue<'_>) {
 
 // --- encoding a send ---------------------------------------------------------------------
 
+/// What one send's logs may encode to: far above any request (the records and labels of a
+/// send are kept with 32-bit offsets, and a batch holds at most a request's bytes).
+const MAX_SEND_BYTES: usize = 1 << 30;
+
 /// Room left before a record for its header (`LogRecord` tag and length: at most 6 bytes),
 /// which is written once the record's length is known.
 const HEAD_ROOM: usize = 8;
@@ -383,6 +387,15 @@ impl Encoded {
             }
         }
         let start = self.bytes.len();
+        if start > MAX_SEND_BYTES {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} {index}: the logs before it are already over {MAX_SEND_BYTES} raw bytes",
+                    L::NAME
+                ),
+            ));
+        }
         let written = self.put_record(index, log, ts, msg);
         let record_end = self.bytes.len();
         let record = match written {
@@ -504,25 +517,49 @@ impl Encoded {
         })
     }
 
+    /// The bytes of every record together (headers included, labels not).
+    pub fn records_len(&self) -> usize {
+        self.spans
+            .iter()
+            .map(|s| (s.record.1 - s.record.0) as usize)
+            .sum()
+    }
+
     /// The exact raw size of a `LogsData` holding only these logs.
     pub fn standalone_size(&self) -> usize {
+        use crate::encode::batch::resource_logs_len;
         if let [one] = &self.spans[..] {
             let records = (one.record.1 - one.record.0) as usize;
             let labels = (one.labels.1 - one.labels.0) as usize;
-            return field_len(crate::encode::batch::resource_logs_len(labels, records));
+            return field_len(resource_logs_len(labels, records));
         }
-        // (labels, record bytes) per distinct label set, in first-seen order.
-        let mut groups: smallvec::SmallVec<[(&[u8], usize); 4]> = smallvec::SmallVec::new();
+        // (labels, record bytes) per distinct label set: a short list while there are few,
+        // a hash map once there are many (a send may give every log a label set of its own).
+        let mut few: smallvec::SmallVec<[(&[u8], usize); 8]> = smallvec::SmallVec::new();
+        let mut many: Option<rustc_hash::FxHashMap<&[u8], usize>> = None;
         for (record, labels) in self.entries() {
             let n = record.len();
-            match groups.iter_mut().rev().find(|(l, _)| *l == labels) {
-                Some((_, bytes)) => *bytes += n,
-                None => groups.push((labels, n)),
+            if let Some(map) = &mut many {
+                *map.entry(labels).or_default() += n;
+                continue;
+            }
+            if let Some((_, bytes)) = few.iter_mut().rev().find(|(l, _)| *l == labels) {
+                *bytes += n;
+                continue;
+            }
+            match few.len() < 8 {
+                true => few.push((labels, n)),
+                false => {
+                    let mut map: rustc_hash::FxHashMap<&[u8], usize> = few.drain(..).collect();
+                    map.insert(labels, n);
+                    many = Some(map);
+                }
             }
         }
-        groups
-            .iter()
-            .map(|(l, n)| field_len(crate::encode::batch::resource_logs_len(l.len(), *n)))
-            .sum()
+        let size = |(l, n): (&[u8], usize)| field_len(resource_logs_len(l.len(), n));
+        match many {
+            Some(map) => map.into_iter().map(size).sum(),
+            None => few.into_iter().map(size).sum(),
+        }
     }
 }

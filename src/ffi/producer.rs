@@ -288,9 +288,11 @@ pub unsafe extern "C" fn lts_producer_poll(
 }
 
 /// Fills `out` with the producer's counters (only the fields that fit in out->struct_size,
-/// which the caller sets to sizeof(lts_producer_stats)).
+/// which the caller sets to sizeof(lts_producer_stats)). They are one consistent snapshot:
+/// logs_sent + logs_failed <= logs_accepted, and buffered_bytes is 0 exactly when every
+/// accepted log was reported, at every moment a reader can see.
 /// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small for the first
-///          field). Thread-safe; never blocks.
+///          field). Thread-safe; takes the lock a send takes, for a few reads.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_get_stats(
     p: *const lts_producer,
@@ -324,12 +326,18 @@ pub unsafe extern "C" fn lts_producer_get_stats(
 /// lts_producer_stats by their names at the top level; "retries_by_reason" ({"network",
 /// "timeout", "throttled", "server", "token_rejected"}); "token_renewals" and
 /// "token_failures" (token calls over all clients); "units" (one object per project and unit
-/// sent to: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent", "logs_failed",
-/// "bytes_sent", "batches_sent", "batches_failed"); "last_error" (null, or the latest failed
-/// batch's "result", "error", "status_code", "message" and "ms_ago"). New keys may be added.
+/// with an entry: "project", "unit", "logs_accepted", "bytes_accepted", "logs_sent",
+/// "logs_failed", "bytes_sent", "batches_sent", "batches_failed"); "units_retired" ("units":
+/// how many units' entries were retired, and the same counts summed over them: a unit's entry
+/// is kept while it has logs buffered or in flight, and for the `idle_units_max` most
+/// recently used idle units); "last_error" (null, or the latest failed batch's "result",
+/// "error", "status_code", "message" and "ms_ago"). New keys may be added.
+/// The top-level counters are one consistent snapshot (as lts_producer_get_stats); the units
+/// are read a few hundred at a time after it, so each unit's counts are consistent but the
+/// list may be a few moments later than the totals.
 /// @returns a new NUL-terminated UTF-8 string to free with lts_string_free; NULL on error
-///          (NULL or stale producer), with the last error set. Thread-safe; takes the
-///          producer's locks briefly (do not call it in a tight loop beside sends).
+///          (NULL or stale producer), with the last error set. Thread-safe; holds the lock
+///          sends take only for a few hundred units at a time.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_stats_json(p: *const lts_producer) -> *mut c_char {
     ffi_boundary! {

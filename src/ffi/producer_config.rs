@@ -77,8 +77,12 @@ pub unsafe extern "C" fn lts_producer_config_set_worker_count(
     ffi_boundary! { by_name(c, "worker_count", n) }
 }
 
-/// Sets the cap on raw bytes accepted and not yet reported (default 100 MiB; at least 1, and
-/// lts_producer_new refuses a cap below the batch size).
+/// Sets the cap on the memory held for logs accepted and not yet reported, as the allocator
+/// holds it: batch buffers by capacity, label groups, sends' bookkeeping, request bodies in
+/// delivery (default 100 MiB; at least 1, and lts_producer_new refuses a cap below the batch
+/// size). Sends may fill all of it but the room kept for the workers' request bodies (one
+/// compressed batch per worker, at most a quarter of the cap). A process using the producer stays within about this cap plus a few MiB of fixed
+/// buffers (two request-building scratch buffers, a few pooled batch buffers).
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_config_set_buffer_bytes(
     c: *mut lts_producer_config,

@@ -1,223 +1,303 @@
 //! Open batches, one per (project, unit): sends append to them; a batch closes on its raw
-//! size, its log count, or its linger time, and becomes a [`Batch`] for the workers.
+//! size, its log count, or its linger time, and becomes a [`Batch`] for the workers. Also
+//! the producer's totals, kept under the same lock as what changes them (see `intake.rs`).
+//!
+//! What a batch holds is counted under the memory cap as the allocator holds it: its record
+//! buffer and label groups by capacity ([`BatchBuilder::held_bytes`]), its list of sends owed
+//! a callback, their boxed callbacks, the batch's and its unit's fixed bookkeeping. A send
+//! reserves an upper bound of what it will add before anything changes, and gives back
+//! what it did not use once it is appended, so a batch's count is exact and the cap is
+//! never passed by what a send adds.
 
-use std::hash::Hasher;
-
-use hashbrown::HashTable;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::encode::batch::heap;
+use crate::encode::batch::Plan;
 use crate::encode::{BatchBuilder, Encoded};
 use crate::producer::batch::{Batch, Claim, Payload, PendingSend, Pool};
+use crate::producer::memory::MemoryCap;
+use crate::producer::stats::{Totals, UnitReport};
+use crate::producer::units::{entry_bytes, Retired, Units};
 
-struct OpenBatch {
+pub(crate) struct OpenBatch {
     builder: BatchBuilder,
     sends: Vec<PendingSend>,
-    /// What the sends reserved under the memory cap: their own raw sizes and bookkeeping.
-    reserved: usize,
+    /// Heap bytes of the sends' boxed callbacks.
+    callbacks_bytes: usize,
+    /// The batch's bookkeeping apart from its logs (see [`fixed_bytes`]).
+    fixed: usize,
+    /// What this batch holds under the memory cap now.
+    charged: usize,
     closes_at: Instant,
 }
 
-/// Record buffers kept from delivered batches for the next ones.
-const BATCH_BUFFERS_KEPT: usize = 4;
+impl OpenBatch {
+    /// What the batch holds, everything counted (see the module's doc).
+    fn held(&self) -> usize {
+        self.fixed
+            + self.builder.held_bytes()
+            + heap(self.sends.capacity() * std::mem::size_of::<PendingSend>())
+            + self.callbacks_bytes
+    }
+
+    /// Appends a part planned with [`BatchBuilder::plan`]. Without growth (`plan.bound` 0
+    /// and room in the list of sends) nothing is allocated but the callback's box.
+    fn append(&mut self, part: Part<'_>, plan: &Plan, callback_bytes: usize) {
+        self.builder.append_planned(part.logs, plan);
+        if let Some(pending) = part.pending {
+            self.sends.push(pending);
+            self.callbacks_bytes += callback_bytes;
+            self.charged += callback_bytes;
+        }
+    }
+}
+
+/// Bytes a batch holds apart from its logs, counted with it: the batch itself and its
+/// names on their way to a worker (the box it is shared in, the outbox's list and queue),
+/// and its unit's entry (see `units.rs`).
+pub(crate) fn fixed_bytes(project: &str, unit: &str) -> usize {
+    heap(std::mem::size_of::<Batch>() + 16)
+        + heap(project.len())
+        + heap(unit.len())
+        + 64
+        + entry_bytes(project, unit)
+}
 
 pub(crate) struct Accumulator {
-    /// One slot per (project, unit) ever sent to, holding its open batch if any: found with
-    /// one hash of both names, and kept when its batch closes (no re-allocated keys).
-    open: HashTable<Slot>,
+    units: Units<OpenBatch>,
     pool: Arc<Pool<Vec<u8>>>,
-    /// Logs and raw bytes accepted so far: counted under the lock a send holds anyway,
-    /// rather than with two more atomic operations per send.
-    accepted: (u64, u64),
+    totals: Totals,
     batch_size: usize,
     batch_count: usize,
     linger: Duration,
 }
 
-/// What a send appends: its logs encoded (see `encode::records`), their own raw size, what it
-/// reserved under the memory cap, and its callback if it has one.
+/// What a send appends: its logs encoded (see `encode::records`), their own raw size, and
+/// its callback if it has one.
 pub(crate) struct Part<'a> {
     pub logs: &'a Encoded,
     pub raw_size: usize,
-    pub reserved: usize,
     pub pending: Option<PendingSend>,
 }
 
+/// What an accepted append did: the batches it closed (at most two: the one it did not fit
+/// in, and its own if now full), and whether the linger thread must look again.
+pub(crate) struct Appended {
+    pub closed: Vec<Batch>,
+    pub wake_linger: bool,
+}
+
+/// Record buffers pooled between batches: at most this many bytes of them (they are not
+/// counted under the cap while in the pool).
+const POOLED_BYTES: usize = 4 << 20;
+
 impl Accumulator {
-    pub fn new(batch_size: usize, batch_count: usize, linger: Duration) -> Self {
+    pub fn new(batch_size: usize, batch_count: usize, linger: Duration, idle_units: usize) -> Self {
         Accumulator {
-            open: HashTable::new(),
-            pool: Arc::new(Pool::new(BATCH_BUFFERS_KEPT)),
-            accepted: (0, 0),
+            units: Units::new(idle_units),
+            pool: Arc::new(Pool::new((POOLED_BYTES / batch_size.max(1)).max(1))),
+            totals: Totals::default(),
             batch_size,
             batch_count,
             linger,
         }
     }
 
-    fn close(pool: &Arc<Pool<Vec<u8>>>, project: &str, unit: &str, mut b: OpenBatch) -> Batch {
+    fn close(&mut self, i: u32) -> Batch {
+        let slot = self.units.get_mut(i);
+        let mut b = slot.batch.take().expect("an open batch");
+        let (project, unit) = (slot.project.clone(), slot.unit.clone());
+        self.units.closed(i);
         // Complete now: its envelope goes in front of its records, so the worker compresses
         // the bytes where they lie.
         b.builder.seal();
         Batch {
-            project: project.to_owned(),
-            unit: unit.to_owned(),
+            project,
+            unit,
+            slot: i,
             payload: Payload::Built(b.builder),
-            reserved: b.reserved,
+            reserved: b.charged,
+            body_bytes: Default::default(),
             spill_file: None,
             sends: Claim::new(b.sends),
             batch_id: crate::util::uuid_v4(),
             ready_at: Instant::now(),
-            pool: Some(pool.clone()),
+            pool: Some(self.pool.clone()),
         }
     }
 
-    /// Appends a send to its open batch. Returns the batches that closed (at most two: the
-    /// one it did not fit in, and its own if it is now full) and whether a new batch opened
-    /// (the linger thread must look again). `now` is read only when a batch opens.
-    pub fn append(
+    /// Reserves what the send adds and appends it to its unit's open batch, closing batches
+    /// that are full. Refused for lack of room with the bytes it needed and its callback
+    /// (nothing changed but perhaps a new, idle entry for the unit). `now` is read only when
+    /// a batch opens.
+    pub fn try_append(
         &mut self,
         project: &str,
         unit: &str,
         part: Part<'_>,
+        memory: &MemoryCap,
         now: impl FnOnce() -> Instant,
-    ) -> (Vec<Batch>, bool) {
-        let mut closed = Vec::new();
-        let slot = slot_mut(&mut self.open, project, unit);
-        let n = part.logs.len();
+    ) -> Result<Appended, (usize, Option<PendingSend>)> {
+        let i = self.units.find_or_add(project, unit);
+        let (n, raw_size) = (part.logs.len(), part.raw_size);
+        let callback_bytes = part.pending.as_ref().map_or(0, |p| p.notify.heap_bytes());
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
         // Merging never grows a batch by more than the part's own size (its group overhead
         // exceeds any growth of the shared length prefixes), so this bound is safe.
-        let no_room = |b: &OpenBatch| {
-            b.builder.log_count() + n > batch_count
-                || b.builder.raw_size() + part.raw_size > batch_size
+        let fits = |b: &OpenBatch| {
+            b.builder.log_count() + n <= batch_count
+                && b.builder.raw_size() + raw_size <= batch_size
         };
-        if slot.batch.as_ref().is_some_and(no_room) {
-            let full = slot.batch.take().expect("checked");
-            closed.push(Self::close(&self.pool, project, unit, full));
+        let slot = self.units.get_mut(i);
+        let mut closed = Vec::new();
+        let mut wake_linger = false;
+        match slot.batch.as_mut() {
+            Some(b) if fits(b) => {
+                // The usual send: into the unit's open batch.
+                let plan = b.builder.plan(part.logs);
+                let sends_growth = match &part.pending {
+                    Some(_) if b.sends.len() == b.sends.capacity() => {
+                        heap(b.sends.capacity().max(2) * 2 * std::mem::size_of::<PendingSend>())
+                    }
+                    _ => 0,
+                };
+                let growth = plan.bound + sends_growth;
+                if !memory.try_reserve(growth + callback_bytes) {
+                    return Err((growth + callback_bytes, part.pending));
+                }
+                let before = b.charged;
+                b.append(part, &plan, callback_bytes);
+                if growth > 0 {
+                    b.charged = b.held();
+                    Self::settle(memory, growth + callback_bytes, b.charged - before);
+                }
+            }
+            open => {
+                // A new batch (after the open one, which this send does not fit in): its
+                // fixed bytes and (pooled) buffer count from the start.
+                let full = open.is_some();
+                let fixed = fixed_bytes(project, unit);
+                let mut builder = BatchBuilder::with_buffer(self.pool.take_or(Vec::new));
+                builder.set_growth_limit(self.batch_size + 256);
+                let plan = builder.plan(part.logs);
+                let sends = usize::from(part.pending.is_some()) * 4;
+                let bound = fixed
+                    + builder.held_bytes()
+                    + plan.bound
+                    + heap(sends * std::mem::size_of::<PendingSend>())
+                    + callback_bytes;
+                if !memory.try_reserve(bound) {
+                    self.pool.give(builder.into_buffer());
+                    return Err((bound, part.pending));
+                }
+                if full {
+                    closed.push(self.close(i));
+                }
+                let mut b = OpenBatch {
+                    builder,
+                    sends: Vec::new(),
+                    callbacks_bytes: 0,
+                    fixed,
+                    charged: 0,
+                    closes_at: now() + self.linger,
+                };
+                b.append(part, &plan, callback_bytes);
+                b.charged = b.held();
+                Self::settle(memory, bound, b.charged);
+                self.units.get_mut(i).batch = Some(b);
+                wake_linger = self.units.opened(i);
+            }
         }
-        let opened = slot.batch.is_none();
-        let pool = &self.pool;
-        let linger = self.linger;
-        let b = slot.batch.get_or_insert_with(|| OpenBatch {
-            builder: BatchBuilder::with_buffer(pool.take_or(|| Vec::with_capacity(batch_size))),
-            sends: Vec::new(),
-            reserved: 0,
-            closes_at: now() + linger,
-        });
-        b.builder.append(part.logs);
-        if let Some(pending) = part.pending {
-            b.sends.push(pending);
-        }
-        b.reserved += part.reserved;
-        self.accepted.0 += n as u64;
-        self.accepted.1 += part.raw_size as u64;
-        slot.accepted.0 += n as u64;
-        slot.accepted.1 += part.raw_size as u64;
+        let slot = self.units.get_mut(i);
+        slot.counts.logs_accepted += n as u64;
+        slot.counts.bytes_accepted += raw_size as u64;
+        self.totals.logs_accepted += n as u64;
+        self.totals.bytes_accepted += raw_size as u64;
+        let b = slot.batch.as_ref().expect("open");
         if b.builder.log_count() >= batch_count || b.builder.raw_size() >= batch_size {
-            let b = slot.batch.take().expect("present");
-            closed.push(Self::close(&self.pool, project, unit, b));
+            closed.push(self.close(i));
         }
-        (closed, opened)
+        self.units.retire_excess();
+        Ok(Appended {
+            closed,
+            wake_linger,
+        })
     }
 
-    /// Counts logs accepted outside [`Accumulator::append`] (batches given back).
-    pub fn count_accepted(&mut self, project: &str, unit: &str, logs: usize, bytes: usize) {
-        self.accepted.0 += logs as u64;
-        self.accepted.1 += bytes as u64;
-        let slot = slot_mut(&mut self.open, project, unit);
-        slot.accepted.0 += logs as u64;
-        slot.accepted.1 += bytes as u64;
+    /// A send reserved `bound` bytes and added `added`: exact from here on, giving back what
+    /// the bound over-counted. No waiting sender can need the wakeup a release gives: what
+    /// is in use is still at least what it was before the send reserved, so no room
+    /// appeared that a waiter had not seen.
+    fn settle(memory: &MemoryCap, bound: usize, added: usize) {
+        match bound.checked_sub(added) {
+            Some(unused) => memory.give_back(unused),
+            None => memory.add(added - bound),
+        }
     }
 
-    /// (project, unit, logs accepted, raw bytes accepted) of every unit sent to.
-    pub fn accepted_by_unit(&self) -> Vec<UnitAccepted> {
-        self.open
-            .iter()
-            .map(|s| {
-                (
-                    s.project.clone(),
-                    s.unit.clone(),
-                    s.accepted.0,
-                    s.accepted.1,
-                )
-            })
-            .collect()
+    /// Counts a batch given back (not built here) as accepted on its unit: returns the
+    /// unit's entry, where the batch is outstanding until reported.
+    pub fn given_back(&mut self, project: &str, unit: &str, logs: usize, bytes: usize) -> u32 {
+        let i = self.units.find_or_add(project, unit);
+        self.units.given_back(i);
+        let c = &mut self.units.get_mut(i).counts;
+        c.logs_accepted += logs as u64;
+        c.bytes_accepted += bytes as u64;
+        self.totals.logs_accepted += logs as u64;
+        self.totals.bytes_accepted += bytes as u64;
+        i
     }
 
-    /// (logs, raw bytes) accepted so far.
-    pub fn accepted(&self) -> (u64, u64) {
-        self.accepted
+    /// Counts a reported batch of unit entry `slot`.
+    pub fn reported(&mut self, slot: u32, logs: u64, bytes: u64, ok: bool) {
+        if ok {
+            self.totals.logs_sent += logs;
+            self.totals.bytes_sent += bytes;
+        } else {
+            self.totals.logs_failed += logs;
+        }
+        self.units.reported(slot, logs, bytes, ok);
+    }
+
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    pub fn retired(&self) -> Retired {
+        self.units.retired()
+    }
+
+    /// Units with an entry now.
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// See [`Units::report_chunk`].
+    pub fn units_chunk(&self, from: usize, max: usize) -> (Vec<UnitReport>, Option<usize>) {
+        self.units.report_chunk(from, max)
     }
 
     /// Closes the batches whose linger time has passed; returns them and when the next one
-    /// is due.
+    /// is due. Open batches are listed in the order they close, so this looks only at the
+    /// due ones and the next.
     pub fn expire(&mut self, now: Instant) -> (Vec<Batch>, Option<Instant>) {
         let mut closed = Vec::new();
-        let mut next: Option<Instant> = None;
-        for slot in self.open.iter_mut() {
-            match &slot.batch {
-                Some(b) if b.closes_at <= now => {
-                    let b = slot.batch.take().expect("present");
-                    closed.push(Self::close(&self.pool, &slot.project, &slot.unit, b));
-                }
-                Some(b) => next = Some(next.map_or(b.closes_at, |n| n.min(b.closes_at))),
-                None => {}
+        while let Some(i) = self.units.first_open() {
+            let at = self.units.get(i).batch.as_ref().expect("open").closes_at;
+            if at > now {
+                return (closed, Some(at));
             }
+            closed.push(self.close(i));
         }
-        (closed, next)
+        (closed, None)
     }
 
-    /// Closes every open batch (flush on close).
+    /// Closes every open batch (flush, close).
     pub fn drain(&mut self) -> Vec<Batch> {
-        let mut closed = Vec::new();
-        for slot in self.open.iter_mut() {
-            if let Some(b) = slot.batch.take() {
-                closed.push(Self::close(&self.pool, &slot.project, &slot.unit, b));
-            }
-        }
-        closed
+        let open = self.units.open_entries();
+        open.into_iter().map(|i| self.close(i)).collect()
     }
-}
-
-/// (project, unit, logs accepted, raw bytes accepted).
-pub(crate) type UnitAccepted = (String, String, u64, u64);
-
-/// A (project, unit), its open batch if one is open, and what it has accepted.
-struct Slot {
-    project: String,
-    unit: String,
-    batch: Option<OpenBatch>,
-    /// (logs, raw bytes): counted under the intake lock like the totals.
-    accepted: (u64, u64),
-}
-
-/// The slot of (project, unit), made on first use (the only time its names are copied).
-fn slot_mut<'a>(open: &'a mut HashTable<Slot>, project: &str, unit: &str) -> &'a mut Slot {
-    let hash = slot_hash(project, unit);
-    match open.entry(
-        hash,
-        |s| s.project == project && s.unit == unit,
-        |s| slot_hash(&s.project, &s.unit),
-    ) {
-        hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
-        hashbrown::hash_table::Entry::Vacant(v) => v
-            .insert(Slot {
-                project: project.to_owned(),
-                unit: unit.to_owned(),
-                batch: None,
-                accepted: (0, 0),
-            })
-            .into_mut(),
-    }
-}
-
-fn slot_hash(project: &str, unit: &str) -> u64 {
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(project.as_bytes());
-    h.write_u8(0xff); // never in UTF-8: the two names cannot run into each other
-    h.write(unit.as_bytes());
-    h.finish()
 }
 
 #[cfg(all(test, not(loom)))]
@@ -225,7 +305,7 @@ mod tests {
     use super::*;
     use crate::log_item::{LogItem, Value};
 
-    fn append(acc: &mut Accumulator, unit: &str, at: Instant) -> (Vec<Batch>, bool) {
+    fn append(acc: &mut Accumulator, m: &MemoryCap, unit: &str, at: Instant) -> Appended {
         let mut it = LogItem::new();
         it.set_timestamp_ns(1).unwrap();
         it.set_origin_msg("m").unwrap();
@@ -237,51 +317,100 @@ mod tests {
         let part = Part {
             logs: &enc,
             raw_size,
-            reserved: raw_size,
             pending: None,
         };
-        acc.append("p", unit, part, || at)
+        acc.try_append("p", unit, part, m, || at).ok().unwrap()
     }
 
     #[test]
     fn each_unit_has_its_batch_closed_on_linger_and_drained_on_close() {
         let t0 = Instant::now();
         let linger = Duration::from_millis(10);
-        let mut acc = Accumulator::new(1 << 20, 3, linger);
-        assert!(append(&mut acc, "u1", t0).1, "opens u1's batch");
-        assert!(append(&mut acc, "u2", t0).1, "opens u2's batch");
-        assert!(!append(&mut acc, "u1", t0).1, "u1's batch is open");
+        let m = MemoryCap::new(1 << 30);
+        let mut acc = Accumulator::new(1 << 20, 3, linger, 100);
+        assert!(
+            append(&mut acc, &m, "u1", t0).wake_linger,
+            "opens u1's batch"
+        );
+        assert!(
+            !append(&mut acc, &m, "u2", t0).wake_linger,
+            "u2's batch closes after u1's"
+        );
+        assert!(append(&mut acc, &m, "u1", t0).closed.is_empty());
 
         let (closed, next) = acc.expire(t0 + linger / 2);
         assert!(closed.is_empty());
         assert_eq!(next, Some(t0 + linger));
         let (closed, next) = acc.expire(t0 + linger);
-        let mut got: Vec<(String, usize)> = closed
+        let got: Vec<(String, usize)> = closed
             .iter()
             .map(|b| (b.unit.clone(), b.payload.log_count()))
             .collect();
-        got.sort();
         assert_eq!(got, [("u1".to_owned(), 2), ("u2".to_owned(), 1)]);
         assert_eq!(next, None);
+        let held: usize = closed.iter().map(|b| b.reserved).sum();
+        assert_eq!(m.used(), held, "the cap counts what the batches hold");
+        for b in &closed {
+            acc.reported(b.slot, b.payload.log_count() as u64, 1, true);
+            m.release(b.reserved);
+        }
+        drop(closed);
 
-        // The unit's slot is reused: a new batch opens; the count (3) closes it when full.
+        // The unit's entry is reused: a new batch opens; the count (3) closes it when full.
         let t1 = t0 + linger * 2;
-        assert!(append(&mut acc, "u1", t1).1);
-        assert!(append(&mut acc, "u1", t1).0.is_empty());
-        let (full, opened) = append(&mut acc, "u1", t1);
-        assert!(!opened);
-        assert_eq!(full.len(), 1);
+        assert!(append(&mut acc, &m, "u1", t1).wake_linger);
+        assert!(append(&mut acc, &m, "u1", t1).closed.is_empty());
+        let full = append(&mut acc, &m, "u1", t1);
+        assert!(!full.wake_linger);
+        assert_eq!(full.closed.len(), 1);
         assert_eq!(
-            (full[0].project.as_str(), full[0].unit.as_str()),
+            (
+                full.closed[0].project.as_str(),
+                full.closed[0].unit.as_str()
+            ),
             ("p", "u1")
         );
-        assert_eq!(full[0].payload.log_count(), 3);
+        assert_eq!(full.closed[0].payload.log_count(), 3);
 
-        assert!(append(&mut acc, "u2", t1).1);
+        assert!(append(&mut acc, &m, "u2", t1).wake_linger);
         let drained = acc.drain();
         assert_eq!(drained.len(), 1);
         assert_eq!(drained[0].unit, "u2");
         assert!(acc.drain().is_empty());
-        assert_eq!(acc.accepted().0, 7);
+        assert_eq!(acc.totals().logs_accepted, 7);
+    }
+
+    #[test]
+    fn a_send_that_does_not_fit_is_refused_with_nothing_reserved() {
+        let m = MemoryCap::new(2000);
+        let mut acc = Accumulator::new(1 << 20, 4096, Duration::from_secs(1), 100);
+        let t = Instant::now();
+        let mut accepted = 0;
+        loop {
+            let mut it = LogItem::new();
+            it.set_timestamp_ns(1).unwrap();
+            it.set_origin_msg("m").unwrap();
+            it.push_label("distinct", Value::Int(accepted)).unwrap();
+            let mut enc = Encoded::default();
+            enc.encode(&[&it][..]).unwrap();
+            let before = m.used();
+            let part = Part {
+                logs: &enc,
+                raw_size: enc.standalone_size(),
+                pending: None,
+            };
+            match acc.try_append("p", "u", part, &m, || t) {
+                Ok(_) => accepted += 1,
+                Err((needed, _)) => {
+                    assert_eq!(m.used(), before, "nothing reserved for a refused send");
+                    assert!(before + needed > 2000);
+                    break;
+                }
+            }
+        }
+        assert!(accepted > 0);
+        let b = acc.drain().pop().unwrap();
+        assert_eq!(b.reserved, m.used());
+        assert!(m.used() <= 2000);
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::encode::BatchBuilder;
 use crate::producer::result::Notify;
-use crate::producer::sync::{lock, Mutex};
+use crate::producer::sync::{lock, AtomicUsize, Mutex};
 
 /// A send call waiting for its batch's result. Sends without a callback leave none: the
 /// batch counts their logs, and nothing else is owed to them.
@@ -15,15 +15,19 @@ pub(crate) struct PendingSend {
     pub log_count: usize,
 }
 
-/// The memory a send's bookkeeping holds until its result is delivered, counted against the
-/// buffer cap with its logs: its entry in the batch's list (twice its size, as the list grows
-/// by doubling) and the boxed closure of a Rust callback. Results are queued per batch, so
-/// reporting adds nothing per send.
-pub(crate) fn bookkeeping_bytes(notify: Option<&Notify>) -> usize {
-    match notify {
-        None => 0,
-        Some(n) => 2 * std::mem::size_of::<PendingSend>() + n.heap_bytes(),
-    }
+/// The memory a batch given back (spilled or resent) holds under the cap: its bytes, the
+/// batch's and its unit's bookkeeping, and its send's entry and callback if it has one.
+pub(crate) fn given_back_bytes(
+    project: &str,
+    unit: &str,
+    logs_data: &[u8],
+    notify: Option<&Notify>,
+) -> usize {
+    crate::encode::batch::heap(logs_data.len())
+        + crate::producer::accumulator::fixed_bytes(project, unit)
+        + notify.map_or(0, |n| {
+            crate::encode::batch::heap(std::mem::size_of::<PendingSend>()) + n.heap_bytes()
+        })
 }
 
 /// A batch's logs: built from sends, or `LogsData` bytes given back (spilled, or resent).
@@ -108,7 +112,7 @@ impl<T> Pool<T> {
     }
 }
 
-/// The buffers a worker builds a request body in, taken from a [`Pool`] for the time it
+/// The buffers a worker builds a request body in, taken from [`Scratches`] for the time it
 /// encodes (not while its request waits on the network, so a few serve every worker).
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -116,12 +120,85 @@ pub(crate) struct Scratch {
     lz4: Vec<u8>,
 }
 
+/// A fixed number of [`Scratch`]es: a worker that finds none free waits for one. Each is
+/// about twice a batch, and not counted under the memory cap, so their number is what
+/// bounds them (eight workers each making their own held eight batches' worth more).
+pub(crate) struct Scratches {
+    free: Mutex<(Vec<Scratch>, usize)>,
+    returned: std::sync::Condvar,
+    max: usize,
+}
+
+/// A scratch taken from [`Scratches`], given back when dropped (also by a panic).
+pub(crate) struct Taken<'a> {
+    from: &'a Scratches,
+    scratch: Option<Scratch>,
+}
+
+impl std::ops::Deref for Taken<'_> {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        self.scratch.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Taken<'_> {
+    fn deref_mut(&mut self) -> &mut Scratch {
+        self.scratch.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.scratch.take() {
+            lock(&self.from.free).0.push(s);
+            self.from.returned.notify_one();
+        }
+    }
+}
+
+impl Scratches {
+    pub fn new(max: usize) -> Self {
+        Scratches {
+            free: Mutex::new((Vec::new(), 0)),
+            returned: std::sync::Condvar::new(),
+            max: max.max(1),
+        }
+    }
+
+    /// A free scratch, made if fewer than the maximum exist, else waited for.
+    pub fn take(&self) -> Taken<'_> {
+        let mut free = lock(&self.free);
+        loop {
+            if let Some(s) = free.0.pop() {
+                return Taken {
+                    from: self,
+                    scratch: Some(s),
+                };
+            }
+            if free.1 < self.max {
+                free.1 += 1;
+                return Taken {
+                    from: self,
+                    scratch: Some(Scratch::default()),
+                };
+            }
+            free = self.returned.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
 pub(crate) struct Batch {
     pub project: String,
     pub unit: String,
+    /// Its unit's entry in the accumulator (kept while the batch is outstanding).
+    pub slot: u32,
     pub payload: Payload,
-    /// What its sends reserved under the memory cap (raw bytes and bookkeeping).
+    /// What it holds under the memory cap (see `accumulator.rs`).
     pub reserved: usize,
+    /// Its request body's bytes while a worker delivers it, counted under the cap too, and
+    /// given back with `reserved` when the batch is reported.
+    pub body_bytes: AtomicUsize,
     /// The spill file this batch was read from: removed once the batch is delivered.
     pub spill_file: Option<std::path::PathBuf>,
     /// Reported by whoever gets there first: a worker, or close.
@@ -159,5 +236,16 @@ impl<T> Claim<T> {
 
     pub fn is_reported(&self) -> bool {
         lock(&self.0).is_none()
+    }
+
+    /// Runs `f` unless the value was reported, holding the claim meanwhile (so a report
+    /// comes wholly before or wholly after it). Returns whether it ran.
+    pub fn if_unreported(&self, f: impl FnOnce()) -> bool {
+        let slot = lock(&self.0);
+        if slot.is_none() {
+            return false;
+        }
+        f();
+        true
     }
 }

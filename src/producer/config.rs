@@ -23,7 +23,7 @@ pub struct ProducerConfig {
     /// A batch closes this long after its first log arrived.
     pub linger: Duration,
     pub worker_count: usize,
-    /// Cap on the raw bytes of logs accepted and not yet reported.
+    /// Cap on the memory held for logs accepted and not yet reported (see `Stats::buffered_bytes`).
     pub buffer_bytes: usize,
     /// How long `send` may wait for room under the cap (0: fail at once).
     pub max_block: Duration,
@@ -36,6 +36,10 @@ pub struct ProducerConfig {
     pub stats_interval: Option<Duration>,
     /// Called with the stats as JSON every `stats_interval`, where callbacks run.
     pub stats_callback: Option<StatsCallback>,
+    /// Per-unit entries kept for units with nothing buffered or in flight; beyond this many
+    /// the least recently used are retired (their counts summed in the stats'
+    /// `units_retired`).
+    pub idle_units_max: usize,
 }
 
 /// Receives the producer's stats as JSON (see `Producer::stats_json`).
@@ -52,6 +56,7 @@ pub const DEFAULT_WORKERS: usize = 8;
 pub const MAX_WORKERS: usize = 256;
 pub const DEFAULT_BUFFER_BYTES: usize = 100 * 1024 * 1024;
 pub const DEFAULT_DELIVERY_TIMEOUT_MS: u32 = 10 * 60 * 1000;
+pub const DEFAULT_IDLE_UNITS_MAX: usize = 1000;
 
 impl Default for ProducerConfig {
     fn default() -> Self {
@@ -67,6 +72,7 @@ impl Default for ProducerConfig {
             spill_dir: None,
             stats_interval: None,
             stats_callback: None,
+            idle_units_max: DEFAULT_IDLE_UNITS_MAX,
         }
     }
 }

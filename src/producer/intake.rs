@@ -16,11 +16,13 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::producer::accumulator::{Accumulator, Part, UnitAccepted};
+use crate::producer::accumulator::{Accumulator, Part};
 use crate::producer::batch::Batch;
 use crate::producer::memory::MemoryCap;
 use crate::producer::outbox::Outbox;
+use crate::producer::stats::{Totals, UnitReport};
 use crate::producer::sync::{lock, AtomicU8, Condvar, Mutex};
+use crate::producer::units::Retired;
 
 pub(crate) const CREATED: u8 = 0;
 pub(crate) const RUNNING: u8 = 1;
@@ -32,8 +34,9 @@ pub(crate) const CLOSED: u8 = 3;
 pub(crate) enum Refused {
     /// The producer is not running.
     Closed,
-    /// No room under the memory cap now (a sender may wait for room and try again).
-    NoRoom,
+    /// No room under the memory cap now for the bytes it needed (a sender may wait for
+    /// room and try again).
+    NoRoom(usize),
 }
 
 /// How a batch given back takes its room under the cap.
@@ -107,15 +110,31 @@ impl Intake {
         if self.state.load(Ordering::Acquire) != RUNNING {
             return Err((Refused::Closed, part));
         }
-        if !self.memory.try_reserve(part.reserved) {
-            return Err((Refused::NoRoom, part));
-        }
-        let (full, opened) = open.append(project, unit, part, Instant::now);
-        for b in full {
+        // The part is given up only once it is sure to be appended: a refusal hands it back.
+        let logs = part.logs;
+        let raw_size = part.raw_size;
+        let mut pending = part.pending;
+        let attempt = Part {
+            logs,
+            raw_size,
+            pending: pending.take(),
+        };
+        let appended = match open.try_append(project, unit, attempt, &self.memory, Instant::now) {
+            Ok(a) => a,
+            Err((needed, pending)) => {
+                let part = Part {
+                    logs,
+                    raw_size,
+                    pending,
+                };
+                return Err((Refused::NoRoom(needed), part));
+            }
+        };
+        for b in appended.closed {
             self.outbox.post(b); // under the lock: see the module's rule
         }
         drop(open);
-        if opened {
+        if appended.wake_linger {
             self.linger_wake.notify_one();
         }
         Ok(())
@@ -126,7 +145,7 @@ impl Intake {
     /// back with the reason.
     pub fn enqueue(
         &self,
-        batch: Box<Batch>,
+        mut batch: Box<Batch>,
         log_count: usize,
         raw_bytes: usize,
         room: Room,
@@ -137,14 +156,23 @@ impl Intake {
         }
         match room {
             Room::Reserve if !self.memory.try_reserve(batch.reserved) => {
-                return Err((Refused::NoRoom, batch))
+                let needed = batch.reserved;
+                return Err((Refused::NoRoom(needed), batch));
             }
             Room::Reserve => {}
             Room::Force => self.memory.add(batch.reserved),
         }
-        open.count_accepted(&batch.project, &batch.unit, log_count, raw_bytes);
+        batch.slot = open.given_back(&batch.project, &batch.unit, log_count, raw_bytes);
         self.outbox.post(*batch);
         Ok(())
+    }
+
+    /// Counts a reported batch and gives its memory back, together under the lock (see
+    /// `Totals`): a batch of `logs` logs and `bytes` raw bytes of unit entry `slot`.
+    pub fn reported(&self, slot: u32, logs: u64, bytes: u64, ok: bool, held: usize) {
+        let mut open = lock(&self.open);
+        open.reported(slot, logs, bytes, ok);
+        self.memory.release(held);
     }
 
     /// Close's first step: stops intake, posts every open batch and closes the outbox's queue,
@@ -178,14 +206,29 @@ impl Intake {
         true
     }
 
-    /// (logs, raw bytes) accepted so far.
-    pub fn accepted(&self) -> (u64, u64) {
-        lock(&self.open).accepted()
+    /// The totals and the memory in use, read together (a consistent snapshot).
+    pub fn totals(&self) -> (Totals, usize) {
+        let open = lock(&self.open);
+        (open.totals(), self.memory.used())
     }
 
-    /// What each (project, unit) accepted, with the totals, read together.
-    pub fn accepted_by_unit(&self) -> ((u64, u64), Vec<UnitAccepted>) {
-        let open = lock(&self.open);
-        (open.accepted(), open.accepted_by_unit())
+    /// Every unit's report, read in chunks of a few hundred, each under the lock (a report
+    /// of many units never keeps a send waiting long), and the retired units' sums.
+    pub fn units(&self) -> (Vec<UnitReport>, Retired) {
+        const CHUNK: usize = 256;
+        let mut units = Vec::new();
+        let mut from = Some(0);
+        while let Some(at) = from {
+            let open = lock(&self.open);
+            if at == 0 {
+                units.reserve(open.unit_count());
+            }
+            let (chunk, next) = open.units_chunk(at, CHUNK);
+            drop(open);
+            units.extend(chunk);
+            from = next;
+        }
+        let retired = lock(&self.open).retired();
+        (units, retired)
     }
 }

@@ -125,25 +125,23 @@ fn one_log() -> Encoded {
     enc
 }
 
-fn one_log_reserved() -> usize {
-    one_log().standalone_size()
-}
-
 /// A sender (the real `Intake::append`), close (`Intake::stop`) and a worker draining the
 /// outbox's queue until it is finished: an accepted log always reaches the worker.
 fn send_racing_close(batch_count: usize) {
     model(move || {
         let intake = Arc::new(Intake::new(
-            Accumulator::new(1 << 20, batch_count, Duration::from_secs(60)),
+            Accumulator::new(1 << 20, batch_count, Duration::from_secs(60), 8),
             MemoryCap::new(1 << 20),
         ));
         intake.start();
         let seen = Arc::new(AtomicUsize::new(0));
-        let (i, s) = (intake.clone(), seen.clone());
+        let held = Arc::new(AtomicUsize::new(0));
+        let (i, s, h) = (intake.clone(), seen.clone(), held.clone());
         let worker = thread::spawn(move || {
             while let Some(taken) = i.outbox.queue.pop() {
                 let (_, batch) = &*taken;
                 s.fetch_add(batch.payload.log_count(), Ordering::SeqCst);
+                h.fetch_add(batch.reserved, Ordering::SeqCst);
             }
         });
         let i = intake.clone();
@@ -153,7 +151,6 @@ fn send_racing_close(batch_count: usize) {
             let part = Part {
                 logs: &enc,
                 raw_size,
-                reserved: raw_size,
                 pending: None,
             };
             i.append("p", "u", part).is_ok()
@@ -167,10 +164,57 @@ fn send_racing_close(batch_count: usize) {
             usize::from(accepted),
             "accepted: {accepted}, logs the worker saw: {seen}"
         );
-        assert_eq!(intake.accepted().0, seen as u64);
-        // A refused send holds no room: what is reserved is exactly what was accepted.
-        let reserved = if accepted { one_log_reserved() } else { 0 };
-        assert_eq!(intake.memory.used(), reserved);
+        let (totals, used) = intake.totals();
+        assert_eq!(totals.logs_accepted, seen as u64);
+        // A refused send holds no room: what is in use is exactly what the batches hold.
+        assert_eq!(used, held.load(Ordering::SeqCst));
+        assert_eq!(used > 0, accepted);
+    });
+}
+
+/// A send, a worker reporting what it sent, and a reader of the stats: every snapshot the
+/// reader takes is consistent (sent never ahead of accepted, memory in use exactly while
+/// something is unreported).
+#[test]
+fn a_stats_snapshot_racing_a_send_and_its_report_is_consistent() {
+    model(|| {
+        let intake = Arc::new(Intake::new(
+            Accumulator::new(1 << 20, 1, Duration::from_secs(60), 8),
+            MemoryCap::new(1 << 20),
+        ));
+        intake.start();
+        let i = intake.clone();
+        let worker = thread::spawn(move || {
+            if let Some(taken) = i.outbox.queue.pop() {
+                let (_, batch) = &*taken;
+                let n = batch.payload.log_count() as u64;
+                i.reported(batch.slot, n, 1, true, batch.reserved);
+            }
+        });
+        let i = intake.clone();
+        let sender = thread::spawn(move || {
+            let enc = one_log();
+            let part = Part {
+                logs: &enc,
+                raw_size: enc.standalone_size(),
+                pending: None,
+            };
+            assert!(i.append("p", "u", part).is_ok());
+        });
+        for _ in 0..2 {
+            let (t, used) = intake.totals();
+            assert!(t.logs_sent + t.logs_failed <= t.logs_accepted, "{t:?}");
+            assert_eq!(
+                used == 0,
+                t.logs_sent + t.logs_failed == t.logs_accepted,
+                "{t:?}, {used} bytes in use"
+            );
+        }
+        sender.join().unwrap();
+        assert!(intake.stop());
+        worker.join().unwrap();
+        let (t, used) = intake.totals();
+        assert_eq!((t.logs_accepted, t.logs_sent, used), (1, 1, 0));
     });
 }
 

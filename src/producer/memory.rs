@@ -11,6 +11,10 @@ use std::time::Instant;
 use crate::producer::sync::{lock, wait_until, AtomicBool, AtomicUsize, Condvar, Mutex};
 
 pub struct MemoryCap {
+    /// Kept for request bodies (see `for_producer`).
+    kept: usize,
+    /// What sends may take; the rest of the cap is kept for the request bodies workers
+    /// count while they deliver (see `for_producer`).
     cap: usize,
     used: AtomicUsize,
     /// Set by close: waiting senders give up at once (the producer refuses them anyway).
@@ -22,11 +26,24 @@ pub struct MemoryCap {
 impl MemoryCap {
     pub fn new(cap: usize) -> Self {
         MemoryCap {
+            kept: 0,
             cap,
             used: AtomicUsize::new(0),
             shut: AtomicBool::new(false),
             lock: Mutex::new(()),
             freed: Condvar::new(),
+        }
+    }
+
+    /// The cap of a producer with `workers` workers and batches of `batch_size`: sends may
+    /// take all of it but room for each worker's request body (a compressed batch), so
+    /// counting the bodies keeps the total within `cap` (a quarter of it at most is kept).
+    pub fn for_producer(cap: usize, workers: usize, batch_size: usize) -> Self {
+        let body = batch_size + batch_size / 255 + 64;
+        let kept = workers.saturating_mul(body).min(cap / 4);
+        MemoryCap {
+            kept,
+            ..MemoryCap::new(cap - kept)
         }
     }
 
@@ -38,6 +55,9 @@ impl MemoryCap {
 
     /// Reserves `n` bytes if they fit now.
     pub fn try_reserve(&self, n: usize) -> bool {
+        if n == 0 {
+            return true;
+        }
         let mut current = self.used.load(Ordering::Acquire);
         loop {
             let Some(next) = self.fits(current, n) else {
@@ -83,6 +103,15 @@ impl MemoryCap {
         self.used.fetch_add(n, Ordering::AcqRel);
     }
 
+    /// Gives back bytes reserved a moment ago and not used, without waking waiters: only
+    /// for a caller that leaves at least as much in use as before its reservation (then
+    /// no room appeared that a waiter has not seen).
+    pub fn give_back(&self, n: usize) {
+        if n > 0 {
+            self.used.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+
     pub fn release(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::AcqRel);
         let _guard = lock(&self.lock);
@@ -94,6 +123,11 @@ impl MemoryCap {
         self.shut.store(true, Ordering::Release);
         let _guard = lock(&self.lock);
         self.freed.notify_all();
+    }
+
+    /// The bytes kept for request bodies, beyond what sends may take.
+    pub fn kept(&self) -> usize {
+        self.kept
     }
 
     pub fn used(&self) -> usize {

@@ -23,6 +23,7 @@ pub mod result;
 mod spill;
 mod stats;
 mod sync;
+mod units;
 mod worker;
 
 use std::collections::HashMap;
@@ -37,7 +38,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Level, Logger, Route, Topic};
 use crate::log_item::LogItem;
 use accumulator::{Accumulator, Part};
-use batch::{bookkeeping_bytes, Batch, Claim, Payload, PendingSend};
+use batch::{given_back_bytes, Batch, Claim, Payload, PendingSend};
 pub use config::{CallbackMode, ProducerConfig};
 use intake::{Intake, Refused, Room, CREATED, RUNNING};
 use memory::MemoryCap;
@@ -52,9 +53,9 @@ thread_local! {
     static ENCODED: std::cell::RefCell<Encoded> = std::cell::RefCell::new(Encoded::default());
 }
 
-/// Body-building buffers kept between batches: encoding takes a worker a fraction of a
-/// request's time, so a couple serve every worker (each is about twice the batch size).
-const SCRATCHES_KEPT: usize = 2;
+/// Body-building buffers: encoding takes a worker a fraction of a request's time, so a
+/// couple serve every worker (each is about twice the batch size).
+const SCRATCHES: usize = 2;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -77,7 +78,7 @@ struct Shared {
     clients: OnceLock<rustc_hash::FxHashMap<String, Arc<Client>>>,
     intake: Intake,
     /// Buffers workers build request bodies in.
-    scratches: batch::Pool<batch::Scratch>,
+    scratches: batch::Scratches,
     results: Arc<Results>,
     /// The producer's lines, queued on `results` so they run where callbacks run.
     log: Arc<Logger>,
@@ -142,11 +143,13 @@ impl Shared {
         let mut batch = Box::new(Batch {
             project: raw.project,
             unit: raw.unit,
+            slot: 0, // set when it is counted (Intake::enqueue)
             payload: Payload::Raw {
                 logs_data: raw.logs_data,
                 log_count: raw.log_count,
             },
             reserved,
+            body_bytes: Default::default(),
             spill_file: raw.spill_file,
             sends: Claim::new(sends),
             batch_id: raw.batch_id,
@@ -159,8 +162,8 @@ impl Shared {
                 Ok(()) => return Ok(()),
                 Err((why, b)) => {
                     batch = b;
-                    if !self.wait_for_room(why, reserved, &mut deadline) {
-                        return Err(self.refusal(why, reserved));
+                    if !self.wait_for_room(why, &mut deadline) {
+                        return Err(self.refusal(why));
                     }
                 }
             }
@@ -169,28 +172,32 @@ impl Shared {
 
     /// After a refusal: for lack of room, waits (up to `max_block` from the first refusal)
     /// until there may be room. True if the caller should try again.
-    fn wait_for_room(&self, why: Refused, n: usize, deadline: &mut Option<Instant>) -> bool {
-        if why != Refused::NoRoom || self.config.max_block.is_zero() {
+    fn wait_for_room(&self, why: Refused, deadline: &mut Option<Instant>) -> bool {
+        let Refused::NoRoom(n) = why else {
+            return false;
+        };
+        if self.config.max_block.is_zero() {
             return false;
         }
         let d = *deadline.get_or_insert_with(|| Instant::now() + self.config.max_block);
         self.intake.memory.wait_for_room(n, d)
     }
 
-    /// The error for a refusal (`needed`: the bytes the refused call asked for).
-    fn refusal(&self, why: Refused, needed: usize) -> Error {
+    /// The error for a refusal.
+    fn refusal(&self, why: Refused) -> Error {
         match why {
             Refused::Closed => Error::new(ErrorKind::Closed, "the producer is closed"),
-            Refused::NoRoom if !self.intake.is_running() => {
+            Refused::NoRoom(_) if !self.intake.is_running() => {
                 Error::new(ErrorKind::Closed, "the producer is closed")
             }
-            Refused::NoRoom => {
+            Refused::NoRoom(needed) => {
                 let e = Error::new(
                     ErrorKind::BufferFull,
                     format!(
-                        "the producer's buffer of {} bytes is full ({} in use, {needed} needed)",
+                        "the producer's buffer of {} bytes is full ({} in use, {needed} needed; {} kept for the request bodies of workers)",
                         self.config.buffer_bytes,
-                        self.intake.memory.used()
+                        self.intake.memory.used(),
+                        self.intake.memory.kept()
                     ),
                 );
                 self.log.log(Topic::BufferFull, Level::Warn, || {
@@ -207,15 +214,16 @@ impl Shared {
 
     /// The stats report now (see [`StatsReport`]).
     fn stats_report(&self) -> StatsReport {
-        let (accepted, by_unit) = self.intake.accepted_by_unit();
-        let totals = self.counters.read(accepted, self.intake.memory.used());
+        let (totals, buffered) = self.intake.totals();
+        let totals = self.counters.read(totals, buffered);
+        let (units, retired) = self.intake.units();
         let tokens = self.clients.get().map_or((0, 0), |clients| {
             clients.values().fold((0, 0), |(r, f), c| {
                 let (cr, cf) = c.token_counts();
                 (r + cr, f + cf)
             })
         });
-        self.counters.report(totals, by_unit, tokens)
+        self.counters.report(totals, units, retired, tokens)
     }
 
     /// The stats thread's body: every `interval`, the stats go to the result stream (and
@@ -257,13 +265,22 @@ impl Producer {
         ));
         let shared = Arc::new(Shared {
             intake: Intake::new(
-                Accumulator::new(config.batch_size_bytes, config.batch_count, config.linger),
-                MemoryCap::new(config.buffer_bytes),
+                Accumulator::new(
+                    config.batch_size_bytes,
+                    config.batch_count,
+                    config.linger,
+                    config.idle_units_max,
+                ),
+                MemoryCap::for_producer(
+                    config.buffer_bytes,
+                    config.worker_count,
+                    config.batch_size_bytes,
+                ),
             ),
             config,
             pending_clients: Mutex::new(HashMap::new()),
             clients: OnceLock::new(),
-            scratches: batch::Pool::new(SCRATCHES_KEPT),
+            scratches: batch::Scratches::new(SCRATCHES),
             results,
             log,
             stats_stop: Mutex::new(false),
@@ -408,7 +425,7 @@ impl Producer {
             }
             batches += 1;
             logs += s.log_count;
-            let reserved = s.logs_data.len();
+            let reserved = given_back_bytes(&s.project, &s.unit, &s.logs_data, None);
             let raw = RawBatch {
                 project: s.project,
                 unit: s.unit,
@@ -473,7 +490,7 @@ impl Producer {
                 format!("{log_count} logs: between 1 and 40960 are allowed"),
             ));
         }
-        let reserved = logs_data.len() + bookkeeping_bytes(callback.as_ref());
+        let reserved = given_back_bytes(project, unit, logs_data, callback.as_ref());
         let sends = callback
             .map(|notify| vec![PendingSend { notify, log_count }])
             .unwrap_or_default();
@@ -622,11 +639,9 @@ impl Producer {
                 ),
             ));
         }
-        let reserved = raw_size + bookkeeping_bytes(notify.as_ref());
         let mut part = Part {
             logs,
             raw_size,
-            reserved,
             pending: notify.map(|notify| PendingSend {
                 notify,
                 log_count: logs.len(),
@@ -639,8 +654,8 @@ impl Producer {
                 // A refused part is dropped with its callback unrun: refused sends get none.
                 Err((why, p)) => {
                     part = p;
-                    if !sh.wait_for_room(why, reserved, &mut deadline) {
-                        return Err(sh.refusal(why, reserved));
+                    if !sh.wait_for_room(why, &mut deadline) {
+                        return Err(sh.refusal(why));
                     }
                 }
             }
@@ -663,9 +678,8 @@ impl Producer {
     }
 
     pub fn stats(&self) -> Stats {
-        let sh = &self.shared;
-        sh.counters
-            .read(sh.intake.accepted(), sh.intake.memory.used())
+        let (totals, buffered) = self.shared.intake.totals();
+        self.shared.counters.read(totals, buffered)
     }
 
     /// Everything in [`Stats`], plus each (project, unit)'s counts, retries by reason,

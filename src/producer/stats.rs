@@ -4,7 +4,6 @@
 //! (same layout, renamed in the header) and the top level of the JSON report, so a counter
 //! added here reaches both.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -13,6 +12,7 @@ use serde::Serialize;
 
 use crate::client::{RetryCounters, RetryReasons};
 use crate::producer::result::Outcome;
+use crate::producer::units::Retired;
 
 /// A producer's counters. Bytes are raw (uncompressed protobuf) bytes.
 ///
@@ -40,8 +40,9 @@ pub struct Stats {
     /// Raw bytes of the delivered batches (their logs share one envelope, so this is at most
     /// bytes_accepted for the same logs).
     pub bytes_sent: u64,
-    /// Bytes accepted and not yet reported, with the bookkeeping of sends still owed a
-    /// callback (what the buffer cap limits).
+    /// Memory held for accepted logs not yet reported, as the allocator holds it: batch
+    /// buffers by capacity, label groups, the bookkeeping of sends owed a callback, request
+    /// bodies being delivered (what the buffer cap limits).
     pub buffered_bytes: u64,
     /// Batches inside a request or a retry right now.
     pub inflight_batches: u64,
@@ -90,26 +91,28 @@ pub struct UnitCounts {
     pub batches_failed: u64,
 }
 
-/// The counters kept outside the intake lock (accepted logs are counted under it).
+/// The counters a send or a report changes, kept under the intake lock with the memory
+/// they account for, so one read under that lock is a consistent snapshot: sent + failed
+/// never exceeds accepted, and nothing is buffered exactly when everything accepted was
+/// reported.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub logs_accepted: u64,
+    pub bytes_accepted: u64,
+    pub logs_sent: u64,
+    pub logs_failed: u64,
+    pub bytes_sent: u64,
+}
+
+/// The counters kept outside the intake lock.
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub logs_sent: AtomicU64,
-    pub logs_failed: AtomicU64,
     pub logs_refused: AtomicU64,
-    pub bytes_sent: AtomicU64,
     pub inflight_batches: AtomicU64,
     /// Shared with the clients, which count retries as they happen.
     pub retries: Arc<RetryCounters>,
-    /// Updated once per reported batch, so a lock costs nothing that matters.
-    pub reported: Mutex<Reported>,
-}
-
-/// What reports add up: by unit, retries by reason, the last failure.
-#[derive(Default)]
-pub(crate) struct Reported {
-    /// project → unit → counts (nested so a lookup needs no owned key).
-    units: HashMap<String, HashMap<String, UnitCounts>>,
-    last_error: Option<(Instant, Arc<Outcome>)>,
+    /// The last failure, updated once per failed batch.
+    pub last_error: Mutex<Option<(Instant, Arc<Outcome>)>>,
 }
 
 impl Counters {
@@ -117,16 +120,16 @@ impl Counters {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// The counters with the intake's accepted totals and the memory cap's use.
-    pub fn read(&self, accepted: (u64, u64), buffered: usize) -> Stats {
+    /// The counters: `totals` and `buffered` read together under the intake lock.
+    pub fn read(&self, totals: Totals, buffered: usize) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
-            logs_accepted: accepted.0,
-            logs_sent: get(&self.logs_sent),
-            logs_failed: get(&self.logs_failed),
+            logs_accepted: totals.logs_accepted,
+            logs_sent: totals.logs_sent,
+            logs_failed: totals.logs_failed,
             logs_refused: get(&self.logs_refused),
-            bytes_accepted: accepted.1,
-            bytes_sent: get(&self.bytes_sent),
+            bytes_accepted: totals.bytes_accepted,
+            bytes_sent: totals.bytes_sent,
             buffered_bytes: buffered as u64,
             inflight_batches: get(&self.inflight_batches),
             retries: self.retries.read().total(),
@@ -134,70 +137,31 @@ impl Counters {
         }
     }
 
-    /// Adds one reported batch: its unit's counts, and the outcome if it failed.
-    pub fn batch_reported(
-        &self,
-        project: &str,
-        unit: &str,
-        logs: u64,
-        bytes: u64,
-        outcome: &Arc<Outcome>,
-    ) {
-        let mut r = self.reported.lock().unwrap_or_else(|p| p.into_inner());
-        let units = match r.units.get_mut(project) {
-            Some(u) => u,
-            None => r.units.entry(project.to_owned()).or_default(),
-        };
-        let c = match units.get_mut(unit) {
-            Some(c) => c,
-            None => units.entry(unit.to_owned()).or_default(),
-        };
-        if outcome.error.is_none() {
-            c.logs_sent += logs;
-            c.bytes_sent += bytes;
-            c.batches_sent += 1;
-        } else {
-            c.logs_failed += logs;
-            c.batches_failed += 1;
-            r.last_error = Some((Instant::now(), outcome.clone()));
-        }
+    /// Remembers a failed batch's outcome as the last failure.
+    pub fn failed(&self, outcome: &Arc<Outcome>) {
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), outcome.clone()));
     }
 
-    /// The report: `totals` and the units' accepted counts read together under the intake
-    /// lock; the rest from the reports so far.
+    /// The report: `totals` read under the intake lock, the units read in chunks after it
+    /// (each unit's counts consistent, the list not a single instant's), the rest from here.
     pub fn report(
         &self,
         totals: Stats,
-        accepted: Vec<crate::producer::accumulator::UnitAccepted>,
+        mut units: Vec<UnitReport>,
+        retired: Retired,
         tokens: (u64, u64),
     ) -> StatsReport {
-        let r = self.reported.lock().unwrap_or_else(|p| p.into_inner());
-        let mut units: Vec<UnitReport> = accepted
-            .into_iter()
-            .map(|(project, unit, logs, bytes)| {
-                let mut counts = r
-                    .units
-                    .get(&project)
-                    .and_then(|u| u.get(&unit))
-                    .copied()
-                    .unwrap_or_default();
-                counts.logs_accepted = logs;
-                counts.bytes_accepted = bytes;
-                UnitReport {
-                    project,
-                    unit,
-                    counts,
-                }
-            })
-            .collect();
         units.sort_by(|a, b| (&a.project, &a.unit).cmp(&(&b.project, &b.unit)));
+        let last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
         StatsReport {
             totals,
             retries_by_reason: self.retries.read(),
             token_renewals: tokens.0,
             token_failures: tokens.1,
             units,
-            last_error: r.last_error.as_ref().map(|(at, o)| LastError {
+            units_retired: retired,
+            last_error: last.as_ref().map(|(at, o)| LastError {
                 result: crate::error::ErrorKind::c_name(o.error)
                     .to_str()
                     .unwrap_or(""),
@@ -242,7 +206,11 @@ pub struct StatsReport {
     /// Token calls that succeeded (the first included) and that failed, over all clients.
     pub token_renewals: u64,
     pub token_failures: u64,
-    /// Every (project, unit) sent to, sorted.
+    /// Every (project, unit) with an entry now (see `units_retired`), sorted.
     pub units: Vec<UnitReport>,
+    /// The units whose entries were retired (idle, beyond `idle_units_max`): how many, and
+    /// what they had counted. `units` and this add up to the totals once nothing is in
+    /// flight.
+    pub units_retired: Retired,
     pub last_error: Option<LastError>,
 }

@@ -26,11 +26,25 @@ impl Shared {
             }
             let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let client = &clients[&batch.project];
-                let mut scratch = self.scratches.take_or(Default::default);
-                let encoded = batch
-                    .payload
-                    .finish(client.config().compression, &mut scratch);
-                self.scratches.give(scratch);
+                let encoded = {
+                    let mut scratch = self.scratches.take();
+                    batch
+                        .payload
+                        .finish(client.config().compression, &mut scratch)
+                };
+                // The body counts under the cap until the batch is reported (given back
+                // with the batch's own bytes): counted under the batch's claim, so a batch
+                // close reported meanwhile neither counts it nor is delivered.
+                let body = crate::encode::batch::heap(encoded.body.capacity());
+                let counted = batch.sends.if_unreported(|| {
+                    self.intake.memory.add(body);
+                    batch
+                        .body_bytes
+                        .store(body, std::sync::atomic::Ordering::Release);
+                });
+                if !counted {
+                    return None;
+                }
                 let limits = RetryLimits {
                     retries: u32::MAX,
                     deadline: Some(batch.ready_at + self.config.delivery_timeout),
@@ -47,14 +61,15 @@ impl Shared {
                 self.counters
                     .inflight_batches
                     .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                d
+                Some(d)
             }));
             match delivered {
+                Ok(None) => {} // reported by close while it was being encoded
                 // Close stopped the retries: it reports the batch (it set the abort before
                 // listing the unreported batches, and this one stays on that list until
                 // reported), so reporting it here too would only race close for the claim.
-                Ok(d) if d.stopped => {}
-                Ok(d) => {
+                Ok(Some(d)) if d.stopped => {}
+                Ok(Some(d)) => {
                     self.complete(*id, batch, d.result, d.attempts);
                 }
                 Err(_) => {
@@ -82,9 +97,10 @@ impl Shared {
             .report(|sends| self.report(id, batch, sends, outcome, attempts));
     }
 
-    /// Counts the outcome, queues the sends' callbacks, gives the batch's bytes back to the
-    /// cap and takes it off the outbox's list, in that order (the caller holds the batch's
-    /// claim): a batch off the list is fully reported, which close's accounting relies on.
+    /// Counts the outcome and gives the batch's memory back (together, under the intake
+    /// lock: see `Totals`), queues the sends' callbacks and takes the batch off the outbox's
+    /// list, in that order (the caller holds the batch's claim): a batch off the list is
+    /// fully reported, which close's accounting relies on.
     pub(super) fn report(
         &self,
         id: u64,
@@ -94,28 +110,23 @@ impl Shared {
         attempts: u32,
     ) {
         let n = batch.payload.log_count() as u64;
-        match &outcome {
-            Ok(_) => {
-                Counters::add(&self.counters.logs_sent, n);
-                Counters::add(&self.counters.bytes_sent, batch.payload.raw_size() as u64);
-                if let Some(f) = &batch.spill_file {
-                    let _ = std::fs::remove_file(f);
-                }
-            }
-            Err(_) => Counters::add(&self.counters.logs_failed, n),
+        let raw = batch.payload.raw_size() as u64;
+        let ok = outcome.is_ok();
+        if let (true, Some(f)) = (ok, &batch.spill_file) {
+            let _ = std::fs::remove_file(f);
         }
+        let held = batch.reserved
+            + batch
+                .body_bytes
+                .swap(0, std::sync::atomic::Ordering::AcqRel);
+        self.intake.reported(batch.slot, n, raw, ok, held);
         let outcome = Arc::new(Outcome::of(outcome, attempts));
-        self.counters.batch_reported(
-            &batch.project,
-            &batch.unit,
-            n,
-            batch.payload.raw_size() as u64,
-            &outcome,
-        );
+        if !ok {
+            self.counters.failed(&outcome);
+        }
         let pushed = self.results.push(sends, outcome);
         // The result stream ends only after every batch is reported (close.rs).
         debug_assert!(pushed, "a batch was reported after the results ended");
-        self.intake.memory.release(batch.reserved);
         self.intake.outbox.forget(id);
     }
 }

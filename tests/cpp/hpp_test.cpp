@@ -42,6 +42,7 @@ static void typed_options_cover_the_schema() {
         {"delivery_timeout_ms", [&] { pc.delivery_timeout_ms(1500); }},
         {"spill_dir", [&] { pc.spill_dir("/tmp/lts-hpp-spill"); }},
         {"stats_interval_ms", [&] { pc.stats_interval_ms(250); }},
+        {"idle_units_max", [&] { pc.idle_units_max(20); }},
     };
     std::string schema = lts_config_schema();
     size_t producer_at = schema.find("\"producer\":");

@@ -429,6 +429,8 @@ class ProducerConfig extends Options
     public ?int $delivery_timeout_ms = null;
     public ?string $spill_dir = null;
     public ?int $stats_interval_ms = null;
+    /** Per-unit stats entries kept for idle units (null: 1000). */
+    public ?int $idle_units_max = null;
     public ?\Closure $stats_callback = null;
 
     public function typed(): array
@@ -443,6 +445,7 @@ class ProducerConfig extends Options
         self::add($o, 'delivery_timeout_ms', $this->delivery_timeout_ms);
         self::add($o, 'spill_dir', $this->spill_dir);
         self::add($o, 'stats_interval_ms', $this->stats_interval_ms);
+        self::add($o, 'idle_units_max', $this->idle_units_max);
         self::add($o, 'callback_mode', 'poll');
         return $o;
     }

@@ -85,6 +85,7 @@ try {
     $pfull->delivery_timeout_ms = 1;
     $pfull->spill_dir = 'd';
     $pfull->stats_interval_ms = 100;
+    $pfull->idle_units_max = 10;
     $ptyped = [];
     foreach ($pfull->typed() as [$k, $v]) {
         $ptyped[$k] = 1;
