@@ -207,6 +207,15 @@ mod tests {
             .unwrap();
         std::fs::write(dir.join("4444-junk.ltsbatch"), b"not a spill").unwrap();
         std::fs::create_dir(dir.join("5555-dir.ltsbatch")).unwrap();
+        // A FIFO: opening it to read would wait for a writer, and start would never return.
+        let fifo = std::ffi::CString::new(
+            dir.join("6666-fifo.ltsbatch")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
 
         let started = std::time::Instant::now();
         let scan = scan(&dir);
@@ -239,6 +248,10 @@ mod tests {
                     "5555-dir.ltsbatch".to_owned(),
                     "it is a directory, not a regular file"
                 ),
+                (
+                    "6666-fifo.ltsbatch".to_owned(),
+                    "it is a pipe (FIFO), not a regular file"
+                ),
             ]
         );
         // Left where they are, for whoever knows what they are.
@@ -246,10 +259,10 @@ mod tests {
 
         let line = skipped_line(&dir, &scan.skipped).unwrap();
         assert!(
-            line.starts_with("left 4 file(s) in the spill directory")
+            line.starts_with("left 5 file(s) in the spill directory")
                 && line.contains("2222-big.ltsbatch: it is 5308417 bytes, over the limit")
                 && line.contains("4444-junk.ltsbatch: it is not a spilled batch")
-                && line.ends_with("; and 1 more"),
+                && line.ends_with("; and 2 more"),
             "{line}"
         );
         assert!(skipped_line(&dir, &[]).is_none());
