@@ -457,6 +457,10 @@ lts_result lts_put_records(struct lts_client *client,
  * "lz4", user agent "lts-sdk-c/<version>", 3 retries, token auth.
  *
  * @param endpoint     `scheme://host[:port][/prefix]`; a bare host means `https://host`.
+ *                     Parsed now (the grammar is CONFIGURATION.md's "Endpoint"): scheme
+ *                     http or https, a host name (non-ASCII names IDNA-converted), a
+ *                     dotted-quad IPv4 address or a bracketed IPv6 one, port 1..=65535,
+ *                     no credentials, query, fragment, spaces or control characters.
  * @param access_key   the AK; non-empty.
  * @param secret_key   the SK; non-empty. Never printed in messages; wiped when freed.
  * @param log_project  the log project code the client is for ("" allowed for a client that
@@ -464,7 +468,8 @@ lts_result lts_put_records(struct lts_client *client,
  * @param out          receives the new config, or NULL on failure.
  * All strings are NUL-terminated UTF-8, borrowed for the call only (copied).
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for a NULL or non-UTF-8 argument, an empty key,
- *          or a malformed endpoint (the message says which).
+ *          or a malformed endpoint (the message says what is wrong with it, and never
+ *          repeats credentials written into it).
  * @remark No network I/O. Free with lts_client_config_free.
  */
 lts_result lts_client_config_new(const char *endpoint,
@@ -520,7 +525,8 @@ lts_result lts_client_config_set_auth_mode(struct lts_client_config *c, uint32_t
  * Keys: "token_path", "put_path" (paths starting with '/'), "project_param", "unit_param",
  * "token_header", "compress_type_header", "raw_size_header", "batch_id_header" (names of
  * letters, digits, '-', '_', '.'), "token_renew_percent" (1..99), "backoff_base_ms",
- * "backoff_cap_ms" (decimal integers).
+ * "backoff_cap_ms" (integers: the digits 0-9 alone, without sign, spaces or leading zeros,
+ * as every integer option; see CONFIGURATION.md).
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for an unknown key or a malformed value (the
  *          config is unchanged).
  */
@@ -530,8 +536,10 @@ lts_result lts_client_config_set_profile(struct lts_client_config *c,
 
 /**
  * Trusts exactly the CA certificates in the PEM file at `path` (read now) instead of the
- * system's roots, for endpoints with a private CA.
- * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, unreadable file, no PEM certificate in it).
+ * system's roots, for endpoints with a private CA. The file must be a regular file (not a
+ * device or a pipe, which are refused unread) of at most 16 MiB.
+ * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, unreadable file, not a regular file,
+ *          larger than 16 MiB (the message gives its size), no PEM certificate in it).
  */
 lts_result lts_client_config_set_ca_file(struct lts_client_config *c, const char *path);
 
@@ -671,7 +679,9 @@ void lts_log_item_free(struct lts_log_item *item);
  * Sets a client option by name, e.g. `("request_timeout_ms", "5000")`. The keys, their
  * types, defaults and accepted values are in CONFIGURATION.md and in lts_config_schema();
  * each typed setter (lts_client_config_set_<key>) is the same as setting its key here.
- * Integers are decimal, booleans "true"/"false", choices by name ("lz4", "eop", ...).
+ * Values are taken exactly as given (nothing is trimmed): integers as the digits 0-9
+ * alone (no sign, spaces or leading zeros: "5", not " 5", "+5" or "05"), booleans
+ * "true"/"false", choices by name ("lz4", "eop", ...).
  * @param key, value  NUL-terminated UTF-8, borrowed for the call.
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
  *          message lists the keys) or a bad value (the message names the key, the value and

@@ -1,9 +1,10 @@
-//! `ClientConfig` (the seed SDK's) and the endpoint rules of protocol §0.
+//! `ClientConfig` (the seed SDK's); its endpoint is parsed by [`crate::endpoint`].
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::encode::Compression;
+pub use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::profile::Profile;
 
@@ -14,86 +15,6 @@ pub enum AuthMode {
     Token,
     /// Every put EOP-signed with AK/SK; no token call.
     Eop,
-}
-
-/// A scheme, host, optional port and optional path prefix, without a trailing `/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    base: String,
-}
-
-impl Endpoint {
-    /// `scheme://host[:port][/prefix]`; a bare host means `https://host`.
-    pub fn parse(text: &str) -> Result<Endpoint> {
-        let bad = |why: &str| Error::invalid_argument(format!("invalid endpoint {text:?}: {why}"));
-        let text_trimmed = text.trim();
-        if text_trimmed.is_empty() {
-            return Err(bad("it is empty"));
-        }
-        if text_trimmed
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(bad("it contains spaces or control characters"));
-        }
-        let (scheme, rest) = match text_trimmed.split_once("://") {
-            Some((s, r)) => (s.to_ascii_lowercase(), r),
-            None => ("https".to_owned(), text_trimmed),
-        };
-        if scheme != "http" && scheme != "https" {
-            return Err(bad("the scheme must be http or https"));
-        }
-        if rest.contains(['?', '#', '@']) {
-            return Err(bad("it may not hold a query, a fragment or credentials"));
-        }
-        let rest = rest.trim_end_matches('/');
-        let host = rest.split('/').next().unwrap_or("");
-        if host.is_empty() || host.starts_with(':') {
-            return Err(bad("it has no host"));
-        }
-        Ok(Endpoint {
-            base: format!("{scheme}://{rest}"),
-        })
-    }
-
-    /// The URL of a path (which starts with `/`) under this endpoint.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.base
-    }
-
-    /// The host, without brackets or port.
-    pub fn host(&self) -> &str {
-        let authority = self
-            .base
-            .split("://")
-            .nth(1)
-            .unwrap_or("")
-            .split('/')
-            .next()
-            .unwrap_or("");
-        if let Some(rest) = authority.strip_prefix('[') {
-            rest.split(']').next().unwrap_or("")
-        } else {
-            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-        }
-    }
-
-    pub fn is_plain_http(&self) -> bool {
-        self.base.starts_with("http://")
-    }
-
-    /// The host is `localhost`, a 127.0.0.0/8 address or `[::1]`.
-    pub fn is_loopback(&self) -> bool {
-        let host = self.host();
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    }
 }
 
 /// A secret that never prints and is overwritten when dropped.
@@ -157,6 +78,9 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
 pub const DEFAULT_RETRIES: u32 = 3;
 /// The most extra attempts a config accepts; beyond it a caller's bug, not a policy.
 pub const MAX_RETRIES: u32 = 100;
+/// The largest CA bundle read (`ca_file`) or taken (`ca_pem`): a system's whole bundle of
+/// public roots is about 250 KiB, so this is far past any real one and still bounds memory.
+pub const MAX_CA_BYTES: u64 = 16 * 1024 * 1024;
 
 pub fn default_user_agent() -> String {
     format!("lts-sdk-c/{}", crate::VERSION)
@@ -208,6 +132,13 @@ impl ClientConfig {
     /// system roots.
     pub fn set_ca_pem(&mut self, pem: &[u8]) -> Result<()> {
         use rustls_pki_types::pem::PemObject;
+        if pem.len() as u64 > MAX_CA_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "the CA data is {} bytes, over the limit of {MAX_CA_BYTES} bytes ({})",
+                pem.len(),
+                crate::bounded_file::in_units(MAX_CA_BYTES)
+            )));
+        }
         let certs: std::result::Result<Vec<_>, _> =
             rustls_pki_types::CertificateDer::pem_slice_iter(pem).collect();
         match certs {
@@ -226,9 +157,10 @@ impl ClientConfig {
         }
     }
 
-    /// As [`set_ca_pem`](Self::set_ca_pem), from a file.
+    /// As [`set_ca_pem`](Self::set_ca_pem), from a file: a regular file of at most
+    /// [`MAX_CA_BYTES`].
     pub fn set_ca_file(&mut self, path: &str) -> Result<()> {
-        let pem = std::fs::read(path)
+        let pem = crate::bounded_file::read(std::path::Path::new(path), MAX_CA_BYTES)
             .map_err(|e| Error::invalid_argument(format!("cannot read CA file {path:?}: {e}")))?;
         self.set_ca_pem(&pem)?;
         self.ca_pem = None;
@@ -306,25 +238,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints() {
-        let u = |s: &str| Endpoint::parse(s).unwrap().url("/v1/x");
-        assert_eq!(u("lts.example.com"), "https://lts.example.com/v1/x");
-        assert_eq!(u("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/v1/x");
-        assert_eq!(u("HTTPS://h:1/pre/fix/"), "https://h:1/pre/fix/v1/x");
-        for bad in [
-            "",
-            "ftp://h",
-            "http://",
-            "http:///x",
-            "h?x=1",
-            "a b",
-            "http://u@h",
-        ] {
-            assert!(Endpoint::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn plain_http_only_to_loopback_unless_opted_in() {
         for ok in [
             "http://127.0.0.1:9",
@@ -360,6 +273,37 @@ mod tests {
             .message
             .contains("cannot read"));
         assert!(c.ca_roots.is_none());
+    }
+
+    #[test]
+    fn a_ca_file_is_a_regular_file_of_bounded_size() {
+        let mut c = ClientConfig::new("h", "a", "s", "p").unwrap();
+        // Before the bound, /dev/zero was read until memory ran out.
+        let e = c.set_ca_file("/dev/zero").unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::InvalidArgument);
+        assert_eq!(
+            e.message,
+            "cannot read CA file \"/dev/zero\": it is a character device, not a regular file"
+        );
+        let dir = std::env::temp_dir().join(format!("lts-ca-bound-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.pem");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CA_BYTES + 1).unwrap();
+        let e = c.set_ca_file(big.to_str().unwrap()).unwrap_err();
+        assert!(
+            e.message.contains("big.pem")
+                && e.message
+                    .contains("it is 16777217 bytes, over the limit of 16777216 bytes (16 MiB)"),
+            "{}",
+            e.message
+        );
+        let e = c
+            .set_ca_pem(&vec![b'A'; MAX_CA_BYTES as usize + 1])
+            .unwrap_err();
+        assert!(e.message.contains("over the limit"), "{}", e.message);
+        assert!(c.ca_roots.is_none() && c.ca_file.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

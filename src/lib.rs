@@ -4,12 +4,15 @@
 //! the primary documentation for users.
 
 pub mod auth;
+pub mod bounded_file;
 pub mod client;
 pub mod config;
 pub mod encode;
+pub mod endpoint;
 pub mod error;
 #[macro_use]
 pub mod ffi;
+pub mod integer;
 pub mod log;
 pub mod log_item;
 pub mod options;

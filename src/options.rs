@@ -11,7 +11,7 @@ use crate::producer::{CallbackMode, ProducerConfig};
 /// What kind of value an option takes (for typed bindings and the docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A non-negative integer (decimal).
+    /// A non-negative integer, in [`crate::integer`]'s grammar.
     Integer,
     /// `true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
     Bool,
@@ -50,15 +50,13 @@ pub struct Opt<C: 'static> {
     get: fn(&C) -> String,
 }
 
-/// A decimal integer that fits `T`.
-fn integer<T: std::str::FromStr>(v: &str) -> std::result::Result<T, String> {
-    v.trim()
-        .parse::<T>()
-        .map_err(|_| "expected a non-negative integer".to_owned())
+/// An integer of [`crate::integer`]'s grammar that fits `T`.
+fn integer<T: crate::integer::Unsigned>(v: &str) -> std::result::Result<T, String> {
+    crate::integer::parse(v)
 }
 
 fn boolean(v: &str) -> std::result::Result<bool, String> {
-    match v.trim().to_ascii_lowercase().as_str() {
+    match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
         _ => Err("expected true or false".to_owned()),
@@ -131,9 +129,12 @@ type Cfg = ClientConfig;
 /// A profile value (protocol.md's `[profile]`): set and read through `Profile`.
 macro_rules! profile {
     ($name:literal, $default:literal, $range:literal, $doc:literal) => {
+        profile!($name, Kind::Text, $default, $range, $doc)
+    };
+    ($name:literal, $kind:expr, $default:literal, $range:literal, $doc:literal) => {
         Opt {
             name: $name,
-            kind: Kind::Text,
+            kind: $kind,
             default: $default,
             range: $range,
             doc: $doc,
@@ -160,7 +161,7 @@ pub static CLIENT: &[Opt<ClientConfig>] = &[
         name: "endpoint",
         kind: Kind::Text,
         default: "",
-        range: "scheme://host[:port][/prefix]; a bare host means https",
+        range: "scheme://host[:port][/prefix] (see Endpoint above); a bare host means https",
         doc: "The LTS endpoint (given to lts_client_config_new).",
         write_only: false,
         set: |c, v| {
@@ -258,17 +259,16 @@ pub static CLIENT: &[Opt<ClientConfig>] = &[
         name: "no_retry_status_code",
         kind: Kind::IntegerList,
         default: "",
-        range: "HTTP statuses 100..=599, separated by commas",
+        range: "HTTP statuses 100..=599, separated by commas without spaces",
         doc: "HTTP statuses whose answers are never retried (setting replaces the list; lts_client_config_add_no_retry_status_code adds one).",
         write_only: false,
         set: |c, v| {
             let mut next = c.clone();
             next.no_retry_status_codes.clear();
-            for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let code: i32 = part
-                    .parse()
-                    .map_err(|_| Error::invalid_argument(format!("{part:?} is not an integer")))?;
-                next.add_no_retry_status_code(code)?;
+            for part in v.split(',').filter(|_| !v.is_empty()) {
+                let code = crate::integer::parse_in(part, 100, 599)
+                    .map_err(|e| Error::invalid_argument(format!("{part:?}: {e}")))?;
+                next.add_no_retry_status_code(code as i32)?;
             }
             c.no_retry_status_codes = next.no_retry_status_codes;
             Ok(())
@@ -286,7 +286,7 @@ pub static CLIENT: &[Opt<ClientConfig>] = &[
         doc: "token: AK/SK traded for a token at start and renewed; eop: every put signed, no token.",
         write_only: false,
         set: |c, v| {
-            c.auth_mode = match v.trim() {
+            c.auth_mode = match v {
                 "token" | "0" => AuthMode::Token,
                 "eop" | "1" => AuthMode::Eop,
                 _ => return Err(Error::invalid_argument("expected token or eop")),
@@ -315,7 +315,7 @@ pub static CLIENT: &[Opt<ClientConfig>] = &[
         name: "ca_file",
         kind: Kind::Text,
         default: "",
-        range: "a readable PEM file",
+        range: "a regular PEM file of at most 16 MiB",
         doc: "Trust exactly the CA certificates in this file (read when set) instead of the system's roots.",
         write_only: false,
         set: |c, v| c.set_ca_file(v),
@@ -339,9 +339,9 @@ pub static CLIENT: &[Opt<ClientConfig>] = &[
     profile!("compress_type_header", "x-lts-compresstype", "letters, digits, '-', '_', '.'", "The header naming the compression."),
     profile!("raw_size_header", "x-lts-bodyrawsize", "letters, digits, '-', '_', '.'", "The header giving the uncompressed size."),
     profile!("batch_id_header", "x-lts-batch-id", "letters, digits, '-', '_', '.'", "The header carrying the batch id (the same on every retry)."),
-    profile!("token_renew_percent", "80", "1..=99", "Renew the token once this share of its life (percent) has passed."),
-    profile!("backoff_base_ms", "100", "1..=60000", "Full-jitter exponential backoff: the first ceiling, in milliseconds."),
-    profile!("backoff_cap_ms", "10000", "1..=600000", "Full-jitter exponential backoff: the largest ceiling, in milliseconds."),
+    profile!("token_renew_percent", Kind::Integer, "80", "1..=99", "Renew the token once this share of its life (percent) has passed."),
+    profile!("backoff_base_ms", Kind::Integer, "100", "1..=60000", "Full-jitter exponential backoff: the first ceiling, in milliseconds."),
+    profile!("backoff_cap_ms", Kind::Integer, "10000", "1..=600000", "Full-jitter exponential backoff: the largest ceiling, in milliseconds."),
 ];
 
 /// A producer option's parsed setter (the same macro, for the producer's config type).
@@ -425,7 +425,7 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         doc: "thread: callbacks (and log lines) run on one library thread; poll: in lts_producer_poll and close.",
         write_only: false,
         set: |c, v| {
-            c.callback_mode = match v.trim() {
+            c.callback_mode = match v {
                 "thread" | "0" => CallbackMode::Thread,
                 "poll" | "1" => CallbackMode::Poll,
                 _ => return Err(Error::invalid_argument("expected thread or poll")),
@@ -542,16 +542,76 @@ pub fn configuration_md() -> String {
             ));
         }
     }
-    let mut out = String::from(
-        "# Configuration\n\n\
-         <!-- Generated from src/options.rs by `cargo run -p xtask -- gen-config`; CI checks it. -->\n\n\
-         Every option is set by name — `lts_client_config_set(c, key, value)` and\n\
-         `lts_producer_config_set(c, key, value)` in C, and the same keys in every binding — and\n\
-         read back with the matching `_get`. Values are strings: integers in decimal, booleans as\n\
-         `true`/`false`. An unknown key or a bad value is `LTS_ERR_INVALID_ARGUMENT`, naming the\n\
-         key, the value and what is accepted, and leaves the config unchanged. The typed setters\n\
-         (`lts_producer_config_set_linger_ms`, ...) go through the same table.\n\n\
-         ## Client (`lts_client_config_set`)\n\n",
+    let mut out = format!(
+        r#"# Configuration
+
+<!-- Generated from src/options.rs by `cargo run -p xtask -- gen-config`; CI checks it. -->
+
+Every option is set by name — `lts_client_config_set(c, key, value)` and
+`lts_producer_config_set(c, key, value)` in C, and the same keys in every binding — and
+read back with the matching `_get`. An unknown key or a bad value is
+`LTS_ERR_INVALID_ARGUMENT`, naming the key, the value and what is accepted, and leaves
+the config unchanged. The typed setters (`lts_producer_config_set_linger_ms`, ...) go
+through the same table.
+
+## Values
+
+Values are strings, taken exactly as given: nothing is trimmed.
+
+- **integer** (every integer option, the profile's numbers, each item of an integer
+  list, an endpoint's port): `0`, or a digit 1-9 followed by digits 0-9, and nothing
+  else. No option takes a negative number, so there is no sign: `+5` and `-0` are
+  refused. No spaces (`" 5"`, `"5\n"`), no leading zeros (`010` is 8 to C's `strtol`
+  and 10 elsewhere), no other digits (`１`), no `0x10`, `1e3`, `5_000` or `5.0`. A
+  number past what the option takes is refused with the accepted range, never wrapped
+  or clamped. The typed C setters take the number itself.
+- **integer list**: integers as above separated by commas, without spaces (`500,503`);
+  `""` for none.
+- **bool**: `true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`), in any case.
+- **choice**: one of the listed names, or its C constant's number.
+
+## Endpoint
+
+The endpoint (`lts_client_config_new`, or the `endpoint` key) is parsed when it is
+given, and a malformed one is `LTS_ERR_INVALID_ARGUMENT` naming what is wrong:
+
+```text
+endpoint = [scheme "://"] host [":" port] [prefix]
+scheme   = http | https      (any case; none given means https)
+host     = name | IPv4 | "[" IPv6 "]"
+port     = 1..=65535, an integer as above
+prefix   = ("/" segment)*    (trailing slashes are dropped)
+```
+
+- A **name** is labels of letters, digits, `-` and `_` joined by dots: each label 1-63
+  characters, not starting or ending with `-`, 253 characters in all. Case does not
+  matter; it reads back in lower case.
+- A name with **non-ASCII** letters is converted by IDNA (UTS #46, as browsers and the
+  HTTP stack do) and stored, read back and sent in that ASCII form:
+  `https://münchen.example` reads back as `https://xn--mnchen-3ya.example`.
+- A host whose last label is a number must be a dotted-quad **IPv4** address
+  (`127.0.0.1`): `127.1`, `0x7f.0.0.1` and `010.0.0.1` are refused, as parsers read
+  them differently. **IPv6** only in brackets (`http://[::1]:8080`), without a zone.
+- A **prefix** segment holds letters, digits, `-._~!$&'()*+,;=:@` and `%` with two hex
+  digits; it is not empty, `.` or `..`.
+- Refused anywhere: credentials (`user:password@`), a query (`?`), a fragment (`#`),
+  spaces and control characters, `\`, and more than {max_endpoint} bytes in all.
+
+## Files
+
+A file named by an option must be a regular file (not a device, a pipe or a directory),
+and its size is bounded: `ca_file` at most {max_ca} (a system's whole bundle of roots is
+about 250 KiB), refused with its size otherwise. A file in `spill_dir` larger than a
+spilled batch can be ({max_spill}: the largest request and its header) is not read;
+it, and any file there that is not a spilled batch, is left in place and named in a
+warning of the library's log when a producer starts with the directory.
+
+## Client (`lts_client_config_set`)
+
+"#,
+        max_endpoint = crate::endpoint::MAX_ENDPOINT_BYTES,
+        max_ca = crate::bounded_file::in_units(crate::config::MAX_CA_BYTES),
+        max_spill = crate::bounded_file::in_units(crate::profile::MAX_SPILL_FILE_BYTES),
     );
     table(&mut out, CLIENT);
     out.push_str("\n## Producer (`lts_producer_config_set`)\n\n");
@@ -616,11 +676,7 @@ mod tests {
             e.message
         );
         let e = set(PRODUCER, "producer", &mut p, "linger_ms", "soon").unwrap_err();
-        assert!(
-            e.message.contains("expected a non-negative integer"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("'s' is not a digit"), "{}", e.message);
         assert_eq!(
             get(PRODUCER, "producer", &p, "linger_ms").unwrap(),
             "150",
@@ -635,7 +691,7 @@ mod tests {
         );
 
         let mut c = client();
-        set(CLIENT, "client", &mut c, "no_retry_status_code", "500, 503").unwrap();
+        set(CLIENT, "client", &mut c, "no_retry_status_code", "500,503").unwrap();
         assert_eq!(
             get(CLIENT, "client", &c, "no_retry_status_code").unwrap(),
             "500,503"
@@ -655,6 +711,95 @@ mod tests {
             get(CLIENT, "client", &c, "secret_key").is_err(),
             "write-only"
         );
+    }
+
+    /// Every integer option, of either table and of the profile, reads its value with the
+    /// one grammar (src/integer.rs), and says so naming the key.
+    #[test]
+    fn every_integer_option_has_the_one_grammar() {
+        fn check<C>(table: &'static [Opt<C>], what: &str, fresh: impl Fn() -> C) -> usize {
+            let mut checked = 0;
+            for o in table.iter().filter(|o| o.kind == Kind::Integer) {
+                let mut cfg = fresh();
+                for (bad, why) in [
+                    (" 5", "spaces"),
+                    ("5 ", "spaces"),
+                    ("5\n", "spaces"),
+                    ("", "empty"),
+                    ("+5", "'+'"),
+                    ("-0", "negative"),
+                    ("-1", "negative"),
+                    ("0x10", "'x' is not a digit"),
+                    ("05", "leading zeros"),
+                    ("１", "'１' is not a digit"),
+                    ("1e3", "'e' is not a digit"),
+                    ("99999999999999999999", "out of range"),
+                ] {
+                    let e = set(table, what, &mut cfg, o.name, bad).unwrap_err();
+                    assert!(
+                        e.kind == crate::ErrorKind::InvalidArgument
+                            && e.message.contains(o.name)
+                            && e.message.contains(&format!("{bad:?}"))
+                            && e.message.contains(why),
+                        "{} {bad:?}: {}",
+                        o.name,
+                        e.message
+                    );
+                    assert_eq!(
+                        get(table, what, &cfg, o.name).unwrap(),
+                        o.default,
+                        "{}: unchanged",
+                        o.name
+                    );
+                }
+                set(table, what, &mut cfg, o.name, o.default).unwrap();
+                checked += 1;
+            }
+            checked
+        }
+        assert_eq!(check(CLIENT, "client", client), 5);
+        assert_eq!(check(PRODUCER, "producer", ProducerConfig::default), 8);
+
+        // The largest value of the type an option is held in, and one more.
+        let mut p = ProducerConfig::default();
+        set(PRODUCER, "producer", &mut p, "max_block_ms", "4294967295").unwrap();
+        let e = set(PRODUCER, "producer", &mut p, "max_block_ms", "4294967296").unwrap_err();
+        assert!(
+            e.message.contains("out of range 0..=4294967295"),
+            "{}",
+            e.message
+        );
+        let mut c = client();
+        set(CLIENT, "client", &mut c, "backoff_cap_ms", "600000").unwrap();
+        let e = set(CLIENT, "client", &mut c, "backoff_cap_ms", "600001").unwrap_err();
+        assert!(e.message.contains("1..=600000"), "{}", e.message);
+        set(CLIENT, "client", &mut c, "token_renew_percent", "1").unwrap();
+        assert!(set(CLIENT, "client", &mut c, "token_renew_percent", "0").is_err());
+    }
+
+    #[test]
+    fn integer_lists_are_integers_of_the_grammar_joined_by_bare_commas() {
+        let mut c = client();
+        set(CLIENT, "client", &mut c, "no_retry_status_code", "500,503").unwrap();
+        for (bad, why) in [
+            ("500, 503", "spaces"),
+            ("500,,503", "empty"),
+            ("500,", "empty"),
+            ("+500", "'+'"),
+            ("0500", "leading zeros"),
+            ("499,99", "out of range 100..=599"),
+            ("600", "out of range 100..=599"),
+        ] {
+            let e = set(CLIENT, "client", &mut c, "no_retry_status_code", bad).unwrap_err();
+            assert!(e.message.contains(why), "{bad:?}: {}", e.message);
+            assert_eq!(
+                c.no_retry_status_codes,
+                [500, 503],
+                "{bad:?} changed nothing"
+            );
+        }
+        set(CLIENT, "client", &mut c, "no_retry_status_code", "").unwrap();
+        assert!(c.no_retry_status_codes.is_empty());
     }
 
     #[test]

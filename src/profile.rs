@@ -10,6 +10,11 @@ use crate::error::{Error, Result};
 pub const MAX_REQUEST_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_REQUEST_LOGS: usize = 40960;
 
+/// The largest spill file a producer reads back: one request's largest body, and room for
+/// the header lines (a project and a unit name and a batch id). A larger one was not
+/// written by a producer.
+pub const MAX_SPILL_FILE_BYTES: u64 = MAX_REQUEST_BYTES as u64 + 64 * 1024;
+
 /// The longest key the key rules allow.
 pub const MAX_KEY_CHARS: usize = 64;
 
@@ -107,12 +112,8 @@ impl Profile {
             Ok(v.to_owned())
         };
         let number = |v: &str, lo: u64, hi: u64| -> Result<u64> {
-            match v.parse::<u64>() {
-                Ok(n) if (lo..=hi).contains(&n) => Ok(n),
-                _ => Err(Error::invalid_argument(format!(
-                    "profile value for \"{key}\" must be an integer in {lo}..={hi}"
-                ))),
-            }
+            crate::integer::parse_in(v, lo, hi)
+                .map_err(|e| Error::invalid_argument(format!("profile value for \"{key}\": {e}")))
         };
         match key {
             "token_path" => self.token_path = path(value)?,

@@ -192,3 +192,50 @@ fn resend_raw_keeps_the_batch_id() {
     );
     p.close(None).unwrap();
 }
+
+/// Files in the spill directory that no producer wrote: a FIFO (whose blocking open would
+/// never return, so start would hang) and a 1 TiB sparse file (far past any batch). Start
+/// returns at once without reading them, leaves them in place and names them in one warning
+/// of the library's log.
+#[test]
+fn foreign_files_in_the_spill_directory_are_skipped_and_named() {
+    let spill = tmp("spill-foreign");
+    std::fs::create_dir_all(&spill).unwrap();
+    let fifo = spill.join("1111-fifo.ltsbatch");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let huge = spill.join("2222-huge.ltsbatch");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (sink, name) = (lines.clone(), spill.display().to_string());
+    lts::log::set_hook(Some(Arc::new(move |_, l: &str| {
+        if l.contains(&name) {
+            sink.lock().unwrap().push(l.to_owned());
+        }
+    })));
+    let mut server = Server::start(ServerConfig::default()).unwrap();
+    let started = std::time::Instant::now();
+    let p = producer(&server.url(), &spill);
+    let took = started.elapsed();
+    lts::log::set_hook(None);
+    p.close(None).unwrap();
+    server.stop();
+
+    assert!(took < Duration::from_secs(5), "start took {took:?}");
+    let lines = lines.lock().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("left 2 file(s) in the spill directory")
+            && lines[0].contains("1111-fifo.ltsbatch: it is a pipe (FIFO), not a regular file")
+            && lines[0].contains("2222-huge.ltsbatch: it is 1099511627776 bytes, over the limit"),
+        "{}",
+        lines[0]
+    );
+    assert!(fifo.exists() && huge.exists(), "left in place");
+    let _ = std::fs::remove_dir_all(&spill);
+}

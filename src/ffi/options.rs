@@ -29,7 +29,9 @@ pub(crate) fn set_named<C>(
 /// Sets a client option by name, e.g. `("request_timeout_ms", "5000")`. The keys, their
 /// types, defaults and accepted values are in CONFIGURATION.md and in lts_config_schema();
 /// each typed setter (lts_client_config_set_<key>) is the same as setting its key here.
-/// Integers are decimal, booleans "true"/"false", choices by name ("lz4", "eop", ...).
+/// Values are taken exactly as given (nothing is trimmed): integers as the digits 0-9
+/// alone (no sign, spaces or leading zeros: "5", not " 5", "+5" or "05"), booleans
+/// "true"/"false", choices by name ("lz4", "eop", ...).
 /// @param key, value  NUL-terminated UTF-8, borrowed for the call.
 /// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT for a NULL argument, an unknown key (the
 ///          message lists the keys) or a bad value (the message names the key, the value and

@@ -130,6 +130,65 @@ static void test_config_setters(void) {
     lts_client_config_free(cfg);
 }
 
+/* A malformed endpoint is refused when it is given, by the constructor and by name, naming
+ * what is wrong (it used to be accepted and fail every send as a network error); integers
+ * have one grammar in every kind of option; a CA file is a bounded regular file. */
+static void test_malformed_input(void) {
+    static const struct { const char *endpoint, *why; } bad[] = {
+        {"http://127.0.0.1:99999", "port \"99999\": out of range 1..=65535"},
+        {"https://[zz]:5", "[zz] is not an IPv6 address"},
+        {"%s%s%s%n", "contains '%'"},
+        {"http://127.0.0.1:0", "out of range 1..=65535"},
+        {"http://[::1", "no closing ']'"},
+        {"http://::1:8080", "in brackets"},
+        {"http://127.1", "not an IPv4 address"},
+        {"http://h/../x", "'..'"},
+        {"http://h\t", "control"},
+        {"http://user:MARKER@h", "credentials"},
+    };
+    lts_client_config *cfg = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_ERR(lts_client_config_new(bad[i].endpoint, "ak", "sk", "p", &cfg), LTS_ERR_INVALID_ARGUMENT,
+                  bad[i].why);
+        CHECK(cfg == NULL);
+        CHECK(strstr(lts_last_error_message(), "MARKER") == NULL);
+    }
+    CHECK(lts_client_config_new("http://127.0.0.1:8080", "ak", "sk", "p", &cfg) == LTS_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_ERR(lts_client_config_set(cfg, "endpoint", bad[i].endpoint), LTS_ERR_INVALID_ARGUMENT, bad[i].why);
+    char *v = lts_client_config_get(cfg, "endpoint");
+    CHECK(v != NULL && strcmp(v, "http://127.0.0.1:8080") == 0); /* refusals changed nothing */
+    lts_string_free(v);
+    CHECK(lts_client_config_set(cfg, "endpoint", "HTTPS://M\xc3\xbcnchen.example:443/pre/") == LTS_OK);
+    v = lts_client_config_get(cfg, "endpoint");
+    CHECK(v != NULL && strcmp(v, "https://xn--mnchen-3ya.example:443/pre") == 0);
+    lts_string_free(v);
+
+    /* One integer grammar: typed-option keys, profile keys and lists alike. */
+    static const char *not_integers[] = {" 5", "5 ", "+5", "-0", "05", "0x10", "", "\xef\xbc\x91"};
+    lts_producer_config *pc = NULL;
+    CHECK(lts_producer_config_new(&pc) == LTS_OK);
+    for (size_t i = 0; i < sizeof not_integers / sizeof not_integers[0]; i++) {
+        const char *n = not_integers[i];
+        CHECK_ERR(lts_client_config_set(cfg, "retries", n), LTS_ERR_INVALID_ARGUMENT, "retries");
+        CHECK_ERR(lts_client_config_set_profile(cfg, "backoff_base_ms", n), LTS_ERR_INVALID_ARGUMENT,
+                  "backoff_base_ms");
+        if (*n) /* "" is the empty list */
+            CHECK_ERR(lts_client_config_set(cfg, "no_retry_status_code", n), LTS_ERR_INVALID_ARGUMENT,
+                      "no_retry_status_code");
+        CHECK_ERR(lts_producer_config_set(pc, "max_block_ms", n), LTS_ERR_INVALID_ARGUMENT, "max_block_ms");
+    }
+    CHECK_ERR(lts_producer_config_set(pc, "max_block_ms", "4294967296"), LTS_ERR_INVALID_ARGUMENT,
+              "out of range 0..=4294967295");
+    CHECK(lts_producer_config_set(pc, "max_block_ms", "4294967295") == LTS_OK);
+    lts_producer_config_free(pc);
+
+    /* A CA file is refused before it is read if it is not a regular file of at most 16 MiB. */
+    CHECK_ERR(lts_client_config_set_ca_file(cfg, "/dev/zero"), LTS_ERR_INVALID_ARGUMENT, "character device");
+    CHECK_ERR(lts_client_config_set(cfg, "ca_file", "/dev/zero"), LTS_ERR_INVALID_ARGUMENT, "/dev/zero");
+    lts_client_config_free(cfg);
+}
+
 /* Options by name: the same checks as the typed setters, read back as set, and every key
  * of the schema settable to its own default. */
 static void test_options_by_name(void) {
@@ -388,6 +447,7 @@ int main(void) {
     test_key_and_value_rules();
     test_config_setters();
     test_options_by_name();
+    test_malformed_input();
     test_put_logs();
     test_failures();
     test_last_error_survives_getters();

@@ -48,6 +48,13 @@ class ClientConfig(NativeClientOptions):
         for k, v in options.items():
             self.set(k, v)
 
+    def __setattr__(self, name, value):
+        if name == "endpoint" and isinstance(value, str):
+            # The core parses it now, as it does every option: a malformed endpoint raises here,
+            # not at the first send.
+            self._scratch().set("endpoint", value)
+        super().__setattr__(name, value)
+
     def __repr__(self):
         return f"ClientConfig(endpoint={self.endpoint!r}, access_key={self.access_key!r}, log_project={self.log_project!r})"
 

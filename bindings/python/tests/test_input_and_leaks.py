@@ -12,6 +12,7 @@ if os.environ.get("LTS_PY_PATH"):
     sys.path.insert(0, os.environ["LTS_PY_PATH"])
 
 from lts import LogItem, LogClient, LogException, ClientConfig, get_current_timestamp  # noqa: E402
+from lts import _lts  # noqa: E402
 from asynchronous.producer import Producer  # noqa: E402
 from asynchronous.producer_config import ProducerConfig  # noqa: E402
 from localserver import LocalServer  # noqa: E402
@@ -79,6 +80,48 @@ class BadInputTest(unittest.TestCase):
         client = LogClient(ClientConfig(self.server.url, AK, SK, "proj"))
         self.raises("LTS_ERR_INVALID_ARGUMENT", "log_project must be a str", client.put_logs, b"proj", "u", [item()])
         self.raises("LTS_ERR_TOO_LARGE", "", client.put_logs, "proj", "u", [huge])
+
+
+class MalformedConfigTest(unittest.TestCase):
+    """Endpoints, integers and CA files as the core parses them, raised where they are given."""
+
+    def raises(self, says, f, *args, **kwargs):
+        with self.assertRaises(LogException) as cm:
+            f(*args, **kwargs)
+        self.assertEqual(cm.exception.name, "LTS_ERR_INVALID_ARGUMENT", cm.exception)
+        self.assertIn(says, cm.exception.message)
+
+    def test_a_malformed_endpoint_raises_when_it_is_given(self):
+        for endpoint, says in (
+            ("http://127.0.0.1:99999", 'port "99999": out of range 1..=65535'),
+            ("https://[zz]:5", "[zz] is not an IPv6 address"),
+            ("%s%s%s%n", "contains '%'"),
+            ("http://127.0.0.1:", "the port after ':' is empty"),
+            ("http://user:pw@127.0.0.1", "credentials"),
+            ("http://127.0.0.1\n", "control"),
+        ):
+            self.raises(says, ClientConfig, endpoint, AK, SK, "proj")
+            self.raises(says, lambda: ClientConfig("http://127.0.0.1:1", AK, SK, "proj").set("endpoint", endpoint))
+            cfg = ClientConfig("http://127.0.0.1:1", AK, SK, "proj")
+            self.raises(says, setattr, cfg, "endpoint", endpoint)
+            self.assertEqual(cfg.endpoint, "http://127.0.0.1:1")
+            self.raises(says, _lts.ClientConfig, endpoint, AK, SK, "proj")
+        cfg = ClientConfig("HTTPS://München.example/pre/", AK, SK, "proj")
+        self.assertEqual(cfg._native().get("endpoint"), "https://xn--mnchen-3ya.example/pre")
+
+    def test_integers_have_one_grammar_in_every_kind_of_option(self):
+        for text in (" 5", "5 ", "+5", "-0", "05", "0x10", "１", "5.0"):
+            self.raises("retries", ClientConfig, "http://127.0.0.1:1", AK, SK, "proj", retries=text)
+            self.raises("max_block_ms", ProducerConfig, max_block_ms=text)
+            cfg = ClientConfig("http://127.0.0.1:1", AK, SK, "proj")
+            cfg.profile = {"backoff_base_ms": text}
+            self.raises("backoff_base_ms", LogClient, cfg)
+        self.raises("out of range 0..=4294967295", ProducerConfig, max_block_ms=4294967296)
+        self.assertEqual(ProducerConfig(max_block_ms=4294967295).max_block_ms, 4294967295)
+
+    def test_a_ca_file_that_is_not_a_bounded_regular_file_raises_unread(self):
+        self.raises("it is a character device, not a regular file", ClientConfig, "https://127.0.0.1:1", AK, SK,
+                    "proj", ca_file="/dev/zero")
 
 
 class StubTest(unittest.TestCase):
