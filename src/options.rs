@@ -758,7 +758,7 @@ mod tests {
             checked
         }
         assert_eq!(check(CLIENT, "client", client), 5);
-        assert_eq!(check(PRODUCER, "producer", ProducerConfig::default), 8);
+        assert_eq!(check(PRODUCER, "producer", ProducerConfig::default), 9);
 
         // The largest value of the type an option is held in, and one more.
         let mut p = ProducerConfig::default();
