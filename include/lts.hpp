@@ -325,7 +325,15 @@ public:
     ProducerConfig &max_block_ms(uint32_t ms) { detail::check(lts_producer_config_set_max_block_ms(h_.get(), ms)); return *this; }
     ProducerConfig &callback_mode(uint32_t m) { detail::check(lts_producer_config_set_callback_mode(h_.get(), m)); return *this; }
     ProducerConfig &delivery_timeout_ms(uint32_t ms) { detail::check(lts_producer_config_set_delivery_timeout_ms(h_.get(), ms)); return *this; }
+    /// The former name of journal_dir (the same setting).
     ProducerConfig &spill_dir(const std::string &dir) { detail::check(lts_producer_config_set_spill_dir(h_.get(), dir.c_str())); return *this; }
+    /// A directory the producer owns where each accepted send is kept until reported, so a crash
+    /// of the process loses none (lts_producer_config_set_journal_dir in lts.h).
+    ProducerConfig &journal_dir(const std::string &dir) { detail::check(lts_producer_config_set_journal_dir(h_.get(), dir.c_str())); return *this; }
+    ProducerConfig &journal_max_bytes(uint64_t b) { return set("journal_max_bytes", std::to_string(b)); }
+    ProducerConfig &journal_segment_bytes(size_t b) { return set("journal_segment_bytes", std::to_string(b)); }
+    ProducerConfig &journal_sync_ms(uint32_t ms) { return set("journal_sync_ms", std::to_string(ms)); }
+    ProducerConfig &journal_max_age_ms(uint32_t ms) { return set("journal_max_age_ms", std::to_string(ms)); }
     ProducerConfig &stats_interval_ms(uint32_t ms) { return set("stats_interval_ms", std::to_string(ms)); }
     /// Per-unit stats entries kept for units with nothing buffered (1000).
     ProducerConfig &idle_units_max(uint32_t n) { return set("idle_units_max", std::to_string(n)); }

@@ -13,6 +13,7 @@ pub mod error;
 #[macro_use]
 pub mod ffi;
 pub mod integer;
+pub mod journal;
 pub mod log;
 pub mod log_item;
 pub mod options;

@@ -110,8 +110,8 @@ pub enum Topic {
     Token,
     /// A send was refused for lack of room under the memory cap.
     BufferFull,
-    /// Batches written to or read back from the spill directory.
-    Spill,
+    /// The journal: what a restart found, damage, a disk that failed.
+    Journal,
     /// Close left logs unsent.
     Close,
     /// What went well (info and debug lines): never limited, as nobody asks for them by
@@ -132,7 +132,7 @@ impl Topic {
             Topic::Failed => "failed deliveries",
             Topic::Token => "token failures",
             Topic::BufferFull => "refusals for a full buffer",
-            Topic::Spill => "spill lines",
+            Topic::Journal => "journal lines",
             Topic::Close => "close lines",
             Topic::Progress => "progress lines",
         }
@@ -234,7 +234,7 @@ impl Logger {
                     Topic::Failed,
                     Topic::Token,
                     Topic::BufferFull,
-                    Topic::Spill,
+                    Topic::Journal,
                     Topic::Close,
                     Topic::Progress,
                 ][i];

@@ -355,6 +355,13 @@ macro_rules! pparsed {
     }};
 }
 
+fn journal_dir(c: &ProducerConfig) -> String {
+    c.journal_dir
+        .as_ref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+}
+
 /// The producer options (`lts_producer_config_set`).
 pub static PRODUCER: &[Opt<ProducerConfig>] = &[
     Opt {
@@ -448,26 +455,64 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         get: |c| c.delivery_timeout.as_millis().to_string(),
     },
     Opt {
+        name: "journal_dir",
+        kind: Kind::Text,
+        default: "",
+        range: "a directory path (\"\": no journal)",
+        doc: "A directory this producer owns (made if missing; one producer per directory): each accepted send is copied into a memory-mapped segment there before send returns, so a kill -9, an OOM kill or an abort loses no accepted log, and the next producer started on it sends what was not reported, under the same batch ids (stored once). Costs a copy and a CRC per send, and the segments' disk.",
+        write_only: false,
+        set: |c, v| c.set_journal_dir(v),
+        get: journal_dir,
+    },
+    Opt {
+        name: "journal_max_bytes",
+        kind: Kind::Integer,
+        default: "1073741824",
+        range: ">= 2 MiB, and at least two segments",
+        doc: "Disk the journal's segments may take; when it is full, a send waits up to max_block_ms for a segment to be freed, then is refused with LTS_ERR_BUFFER_FULL.",
+        write_only: false,
+        set: pparsed!(integer::<u64>, |c, v| c.set_journal_max_bytes(v)),
+        get: |c| c.journal_max_bytes.to_string(),
+    },
+    Opt {
+        name: "journal_segment_bytes",
+        kind: Kind::Integer,
+        default: "8388608",
+        range: "1 MiB..=1 GiB, and at least twice the largest send",
+        doc: "The size of one journal segment file: allocated whole when made (a full disk shows then, never as a crash), deleted whole once every batch in it is reported.",
+        write_only: false,
+        set: pparsed!(integer::<usize>, |c, v| c.set_journal_segment_bytes(v)),
+        get: |c| c.journal_segment_bytes.to_string(),
+    },
+    Opt {
+        name: "journal_sync_ms",
+        kind: Kind::Integer,
+        default: "1000",
+        range: "0..=4294967295",
+        doc: "How often a background thread makes the journal durable against power loss (msync): a power cut loses at most this much of accepted logs. 0: before each batch is sent.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_journal_sync_ms(v)),
+        get: |c| c.journal_sync.as_millis().to_string(),
+    },
+    Opt {
+        name: "journal_max_age_ms",
+        kind: Kind::Integer,
+        default: "3600000",
+        range: "1..=4294967295",
+        doc: "Batches a restart finds older than this are reported (log hook, stats journal_expired_batches), not sent: the service no longer knows their batch ids, so it could store them twice. The default is lts-local's window.",
+        write_only: false,
+        set: pparsed!(integer::<u32>, |c, v| c.set_journal_max_age_ms(v)),
+        get: |c| c.journal_max_age.as_millis().to_string(),
+    },
+    Opt {
         name: "spill_dir",
         kind: Kind::Text,
         default: "",
         range: "a directory path (\"\": none)",
-        doc: "Where close writes the batches it could not send; a producer started with it sends them.",
+        doc: "The former name of journal_dir: the same setting.",
         write_only: false,
-        set: |c, v| {
-            if v.is_empty() {
-                c.spill_dir = None;
-                Ok(())
-            } else {
-                c.set_spill_dir(v)
-            }
-        },
-        get: |c| {
-            c.spill_dir
-                .as_ref()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default()
-        },
+        set: |c, v| c.set_journal_dir(v),
+        get: journal_dir,
     },
     Opt {
         name: "idle_units_max",
@@ -601,17 +646,53 @@ prefix   = ("/" segment)*    (trailing slashes are dropped)
 
 A file named by an option must be a regular file (not a device, a pipe or a directory),
 and its size is bounded: `ca_file` at most {max_ca} (a system's whole bundle of roots is
-about 250 KiB), refused with its size otherwise. A file in `spill_dir` larger than a
-spilled batch can be ({max_spill}: the largest request and its header) is not read;
-it, and any file there that is not a spilled batch, is left in place and named in a
-warning of the library's log when a producer starts with the directory.
+about 250 KiB), refused with its size otherwise. In `journal_dir` a producer reads only
+its segment files (`seg-<16 hex digits>.ltsj`), each at most {max_segment} (the largest
+segment); anything else there is never read. A segment that cannot be used (not a
+regular file, too large, a damaged header, another format version) is renamed
+`*.ltsj.damaged`, left in place and named in a line of the library's log.
+
+## Journal
+
+With `journal_dir` set, what each setting guarantees and costs:
+
+- **A crash of the process** (`kill -9`, an OOM kill, an abort): no log whose send
+  returned `LTS_OK` is lost. Each send is copied into a segment mapped into memory before
+  it returns: the copy is in the kernel's page cache, which outlives the process. The next
+  producer started on the directory sends every batch not reported, under the batch id it
+  had; the service answers a repeated id with success without storing it again, so
+  nothing is stored twice. A batch that was open at the crash is sent as one batch.
+- **A power loss**: at most the last `journal_sync_ms` of accepted logs is lost
+  (`journal_sync_ms` 0: none that a batch was sent with; each batch waits for an `msync`
+  first).
+- **Restart**: starting a producer on a directory never fails because of what is in it,
+  and returns at once; a background thread reads the segments (one in memory at a time)
+  and queues their batches under the memory cap. A torn tail (a record a crash cut
+  short) or a damaged record is skipped, counted in the stats
+  (`journal_damaged_records`) and said in the log. Batches older than
+  `journal_max_age_ms` are reported, not sent (`journal_expired_batches`). `safe_close`
+  waits for what a restart found; `close(timeout)` leaves the rest in the journal.
+- **Close** leaves the batches it could not send (reported `LTS_ERR_CLOSED`) in the
+  journal for the next producer; the former `spill_dir` is the same setting.
+- **A full or failing disk** never fails a send or crashes the process (segments are
+  allocated whole when made, so a full disk shows there, never as SIGBUS under a mapped
+  write): the journal says so in the log, counts it (`journal_errors`), and new logs are
+  kept in memory only until it can write again (it tries every 5 s).
+- **Ownership**: one producer per directory (`flock` on `journal_dir/lock`); another gets
+  `LTS_ERR_INVALID_STATE` naming the directory and the owner's pid. A forked child's
+  producer (`lts_producer_after_fork`) has no journal: the directory stays its parent's.
+- **Cost**: per send, a copy of its encoded logs and a CRC-32C; per segment, a file made
+  and allocated; every `journal_sync_ms`, an `msync` on a background thread. The
+  process's memory grows by the segment being written (file pages, not heap).
 
 ## Client (`lts_client_config_set`)
 
 "#,
         max_endpoint = crate::endpoint::MAX_ENDPOINT_BYTES,
         max_ca = crate::bounded_file::in_units(crate::config::MAX_CA_BYTES),
-        max_spill = crate::bounded_file::in_units(crate::profile::MAX_SPILL_FILE_BYTES),
+        max_segment = crate::bounded_file::in_units(
+            crate::producer::config::MAX_JOURNAL_SEGMENT_BYTES as u64
+        ),
     );
     table(&mut out, CLIENT);
     out.push_str("\n## Producer (`lts_producer_config_set`)\n\n");
@@ -758,7 +839,7 @@ mod tests {
             checked
         }
         assert_eq!(check(CLIENT, "client", client), 5);
-        assert_eq!(check(PRODUCER, "producer", ProducerConfig::default), 9);
+        assert_eq!(check(PRODUCER, "producer", ProducerConfig::default), 13);
 
         // The largest value of the type an option is held in, and one more.
         let mut p = ProducerConfig::default();

@@ -10,10 +10,6 @@ use crate::error::{Error, Result};
 pub const MAX_REQUEST_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_REQUEST_LOGS: usize = 40960;
 
-/// The largest spill file a producer reads back: one request's largest body, and room for
-/// the header lines (a project and a unit name and a batch id). A larger one was not
-/// written by a producer.
-pub const MAX_SPILL_FILE_BYTES: u64 = MAX_REQUEST_BYTES as u64 + 64 * 1024;
 
 /// The longest key the key rules allow.
 pub const MAX_KEY_CHARS: usize = 64;

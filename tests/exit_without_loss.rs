@@ -1,4 +1,4 @@
-//! Exit without loss: with a spill directory, what close cannot send is written to disk and
+//! Exit without loss: with a journal directory, what close cannot send stays there and is
 //! sent by the next producer; across a server outage every log arrives exactly once.
 
 mod common;
@@ -19,10 +19,10 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
-fn producer(server_url: &str, spill: &std::path::Path) -> Producer {
+fn producer(server_url: &str, journal: &std::path::Path) -> Producer {
     let mut c = ProducerConfig::default();
     c.set_linger_ms(100).unwrap();
-    c.set_spill_dir(spill.to_str().unwrap()).unwrap();
+    c.set_journal_dir(journal.to_str().unwrap()).unwrap();
     let p = Producer::new(c).unwrap();
     let mut cc = lts::ClientConfig::new(
         server_url,
@@ -99,14 +99,13 @@ fn a_server_outage_then_close_then_restart_delivers_every_log_once() {
         .collect();
     assert!(!closed.is_empty());
     assert!(
-        closed.iter().all(|r| r.message.contains("spilled to")),
+        closed.iter().all(|r| r.message.contains("stays in the journal")),
         "{}",
         closed[0].message
     );
-    let spilled = std::fs::read_dir(&spill).unwrap().count();
-    assert!(spilled > 0);
+    assert!(!lts::journal::existing_segments(&spill).is_empty());
 
-    // The server comes back; a new producer with the same spill directory sends the rest.
+    // The server comes back; a new producer on the same journal sends the rest.
     let server = Server::start(ServerConfig {
         listen: addr,
         data_file: Some(data.clone()),
@@ -118,12 +117,11 @@ fn a_server_outage_then_close_then_restart_delivers_every_log_once() {
     assert_eq!(
         p2.stats().logs_sent as usize,
         closed.len(),
-        "the spilled logs were sent"
+        "the journaled logs were sent"
     );
-    assert_eq!(
-        std::fs::read_dir(&spill).unwrap().count(),
-        0,
-        "delivered spill files are removed"
+    assert!(
+        lts::journal::existing_segments(&spill).is_empty(),
+        "segments are removed once their batches are delivered"
     );
 
     let mut stored: Vec<String> = server
@@ -193,19 +191,19 @@ fn resend_raw_keeps_the_batch_id() {
     p.close(None).unwrap();
 }
 
-/// Files in the spill directory that no producer wrote: a FIFO (whose blocking open would
-/// never return, so start would hang) and a 1 TiB sparse file (far past any batch). Start
-/// returns at once without reading them, leaves them in place and names them in one warning
-/// of the library's log.
+/// Files named like segments that no producer wrote: a FIFO (whose blocking open would
+/// never return, so recovery would hang) and a 1 TiB sparse file (far past any segment).
+/// The producer starts and closes at once without reading them, sets them aside
+/// (`*.damaged`) and names each in a line of the library's log.
 #[test]
-fn foreign_files_in_the_spill_directory_are_skipped_and_named() {
+fn foreign_files_in_the_journal_directory_are_skipped_and_named() {
     let spill = tmp("spill-foreign");
     std::fs::create_dir_all(&spill).unwrap();
-    let fifo = spill.join("1111-fifo.ltsbatch");
+    let fifo = spill.join(lts::journal::segment::file_name(0x1111));
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let huge = spill.join("2222-huge.ltsbatch");
+    let huge = spill.join(lts::journal::segment::file_name(0x2222));
     std::fs::File::create(&huge)
         .unwrap()
         .set_len(1 << 40)
@@ -221,21 +219,21 @@ fn foreign_files_in_the_spill_directory_are_skipped_and_named() {
     let mut server = Server::start(ServerConfig::default()).unwrap();
     let started = std::time::Instant::now();
     let p = producer(&server.url(), &spill);
+    p.close(None).unwrap();
     let took = started.elapsed();
     lts::log::set_hook(None);
-    p.close(None).unwrap();
     server.stop();
 
-    assert!(took < Duration::from_secs(5), "start took {took:?}");
+    assert!(took < Duration::from_secs(5), "start and close took {took:?}");
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].starts_with("left 2 file(s) in the spill directory")
-            && lines[0].contains("1111-fifo.ltsbatch: it is a pipe (FIFO), not a regular file")
-            && lines[0].contains("2222-huge.ltsbatch: it is 1099511627776 bytes, over the limit"),
+        lines[0].contains("0000000000001111.ltsj.damaged cannot be used (it is a pipe (FIFO), not a regular file)")
+            && lines[0].contains("0000000000002222.ltsj.damaged cannot be used (it is 1099511627776 bytes, over the limit"),
         "{}",
         lines[0]
     );
-    assert!(fifo.exists() && huge.exists(), "left in place");
+    let aside = |p: &PathBuf| p.with_extension("ltsj.damaged");
+    assert!(aside(&fifo).exists() && aside(&huge).exists(), "set aside, not removed");
     let _ = std::fs::remove_dir_all(&spill);
 }

@@ -19,7 +19,8 @@
  *       (the formatting outside), and the cost of that clock pair alone. With `rate=`, the
  *       threads together offer that many logs per second (bursts of 100); the threads' bursts
  *       are spread over the period unless `aligned` is given. Without it: a burst, as fast as
- *       the threads go.
+ *       the threads go. With `journal=DIR` the producer journals every send in DIR (which
+ *       should be empty), with `journal_sync_ms=N` its sync interval (default 1000).
  *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
  *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
@@ -131,11 +132,16 @@ static uint32_t pct(const uint32_t *sorted, size_t n, double p) {
     return sorted[i < n ? i : n - 1];
 }
 
+/* The send mode's journal settings (NULL: none). */
+static const char *journal_dir, *journal_sync_ms;
+
 static lts_producer *make_producer(const char *endpoint, size_t cap, int max_block_ms) {
     lts_producer_config *pc;
     lts_client_config *cc;
     lts_producer *p;
     CHECK("producer config", lts_producer_config_new(&pc));
+    if (journal_dir) CHECK("journal", lts_producer_config_set_journal_dir(pc, journal_dir));
+    if (journal_sync_ms) CHECK("journal sync", lts_producer_config_set(pc, "journal_sync_ms", journal_sync_ms));
     if (cap) CHECK("buffer", lts_producer_config_set_buffer_bytes(pc, cap));
     if (max_block_ms >= 0) CHECK("max block", lts_producer_config_set_max_block_ms(pc, (uint32_t)max_block_ms));
     CHECK("producer", lts_producer_new(pc, &p));
@@ -609,6 +615,10 @@ int main(int argc, char **argv) {
                 timing = 1;
             else if (strcmp(argv[i], "aligned") == 0)
                 aligned = 1;
+            else if (strncmp(argv[i], "journal=", 8) == 0)
+                journal_dir = argv[i] + 8;
+            else if (strncmp(argv[i], "journal_sync_ms=", 16) == 0)
+                journal_sync_ms = argv[i] + 16;
             else if (strncmp(argv[i], "rate=", 5) == 0)
                 rate = atof(argv[i] + 5);
             else if (strncmp(argv[i], "api=", 4) == 0) {

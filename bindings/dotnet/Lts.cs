@@ -411,7 +411,16 @@ namespace Lts
         /// <summary>"thread" (the default) or "poll": callbacks then run in Producer.Poll and Close.</summary>
         public string CallbackMode;
         public uint? DeliveryTimeoutMs;
+        /// <summary>The former name of JournalDir (the same setting).</summary>
         public string SpillDir;
+        /// <summary>A directory the producer owns where each accepted send is kept until
+        /// reported, so a crash of the process loses none (lts_producer_config_set_journal_dir
+        /// in lts.h).</summary>
+        public string JournalDir;
+        public ulong? JournalMaxBytes;
+        public ulong? JournalSegmentBytes;
+        public uint? JournalSyncMs;
+        public uint? JournalMaxAgeMs;
         public uint? StatsIntervalMs;
         /// <summary>Per-unit stats entries kept for idle units (1000).</summary>
         public uint? IdleUnitsMax;
@@ -431,6 +440,11 @@ namespace Lts
             Add(o, "callback_mode", CallbackMode);
             Add(o, "delivery_timeout_ms", DeliveryTimeoutMs);
             Add(o, "spill_dir", SpillDir);
+            Add(o, "journal_dir", JournalDir);
+            Add(o, "journal_max_bytes", JournalMaxBytes);
+            Add(o, "journal_segment_bytes", JournalSegmentBytes);
+            Add(o, "journal_sync_ms", JournalSyncMs);
+            Add(o, "journal_max_age_ms", JournalMaxAgeMs);
             Add(o, "stats_interval_ms", StatsIntervalMs);
             Add(o, "idle_units_max", IdleUnitsMax);
             return o;

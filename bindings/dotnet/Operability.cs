@@ -101,6 +101,8 @@ static class Operability
         {
             BatchSizeBytes = 1, BatchCount = 1, LingerMs = 1, WorkerCount = 1, BufferBytes = 1, MaxBlockMs = 1,
             CallbackMode = "poll", DeliveryTimeoutMs = 1, SpillDir = "d", StatsIntervalMs = 1,
+            JournalDir = "d", JournalMaxBytes = 4 << 20, JournalSegmentBytes = 2 << 20, JournalSyncMs = 1,
+            JournalMaxAgeMs = 1,
             IdleUnitsMax = 1,
         };
         var ptyped = new HashSet<string>(fullProducer.TypedForTests());

@@ -146,7 +146,7 @@ func TestEveryCoreOptionReachesTheCore(t *testing.T) {
 			t.Errorf("%s: read back %q (%v), want %q", o.Name, got, err, o.Default)
 		}
 	}
-	pfull := &ProducerConfig{1, 1, 1, 1, 1, 1, "poll", 1, "d", 1, 1, nil, nil}
+	pfull := &ProducerConfig{1, 1, 1, 1, 1, 1, "poll", 1, "d", "d", 4 << 20, 2 << 20, 1, 1, 1, 1, nil, nil}
 	ptyped := map[string]bool{}
 	for _, kv := range pfull.typedOptions() {
 		ptyped[kv[0]] = true

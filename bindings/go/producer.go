@@ -41,8 +41,18 @@ type ProducerConfig struct {
 	MaxBlockMs        uint32
 	CallbackMode      string
 	DeliveryTimeoutMs uint32
-	SpillDir          string
-	StatsIntervalMs   uint32
+	// SpillDir is the former name of JournalDir (the same setting).
+	SpillDir string
+	// JournalDir: a directory the producer owns where each accepted send is kept until
+	// reported, so a crash of the process loses none (see lts_producer_config_set_journal_dir
+	// in lts.h). The other Journal* fields: 0 is the default (set "journal_sync_ms" by name
+	// for 0, a sync before each batch is sent).
+	JournalDir          string
+	JournalMaxBytes     uint64
+	JournalSegmentBytes uint64
+	JournalSyncMs       uint32
+	JournalMaxAgeMs     uint32
+	StatsIntervalMs     uint32
 	// IdleUnitsMax: per-unit stats entries kept for idle units (0: the default, 1000; set
 	// "idle_units_max" by name for 0).
 	IdleUnitsMax uint32
@@ -82,6 +92,11 @@ func (c *ProducerConfig) typedOptions() [][2]string {
 	str("callback_mode", c.CallbackMode)
 	num("delivery_timeout_ms", uint64(c.DeliveryTimeoutMs))
 	str("spill_dir", c.SpillDir)
+	str("journal_dir", c.JournalDir)
+	num("journal_max_bytes", c.JournalMaxBytes)
+	num("journal_segment_bytes", c.JournalSegmentBytes)
+	num("journal_sync_ms", uint64(c.JournalSyncMs))
+	num("journal_max_age_ms", uint64(c.JournalMaxAgeMs))
 	num("stats_interval_ms", uint64(c.StatsIntervalMs))
 	num("idle_units_max", uint64(c.IdleUnitsMax))
 	return o

@@ -38,6 +38,12 @@ typedef struct lts_producer_stats {
   uint64_t buffered_bytes;
   uint64_t inflight_batches;
   uint64_t retries;
+  uint64_t journal_bytes;
+  uint64_t journal_recovered_batches;
+  uint64_t journal_recovered_logs;
+  uint64_t journal_damaged_records;
+  uint64_t journal_expired_batches;
+  uint64_t journal_errors;
 } lts_producer_stats;
 typedef void (*lts_stats_callback)(void *user_data, const char *json);
 lts_result lts_client_new(const struct lts_client_config *config, struct lts_client **out);
@@ -162,6 +168,7 @@ lts_result lts_producer_config_set_buffer_bytes(struct lts_producer_config *c,
 lts_result lts_producer_config_set_max_block_ms(struct lts_producer_config *c, uint32_t ms);
 lts_result lts_producer_config_set_callback_mode(struct lts_producer_config *c, uint32_t mode);
 lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_config *c, uint32_t ms);
+lts_result lts_producer_config_set_journal_dir(struct lts_producer_config *c, const char *dir);
 lts_result lts_producer_config_set_spill_dir(struct lts_producer_config *c, const char *dir);
 lts_result lts_producer_config_set_stats_callback(struct lts_producer_config *c,
                                                   lts_stats_callback cb,

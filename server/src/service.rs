@@ -336,7 +336,7 @@ fn put_logs_inner(
     if let Some(code) = state.over_quota(&rec.project, &rec.unit, raw.len() as u64) {
         return fail(rec, reject(code, "write quota exceeded"));
     }
-    if state.is_duplicate(&rec.batch_id) {
+    if !state.claim(&rec.batch_id) {
         state.duplicate_batches.fetch_add(1, Ordering::Relaxed);
         rec.outcome = "duplicate";
         return success();
@@ -346,7 +346,9 @@ fn put_logs_inner(
     } else {
         ingest::records(&data, &rec.project, &rec.unit, &rec.batch_id, now_ms())
     };
-    if let Err(e) = state.store(&rec.batch_id, records, raw.len()) {
+    let stored = state.store(&rec.batch_id, records, raw.len());
+    state.end_claim(&rec.batch_id);
+    if let Err(e) = stored {
         return fail(rec, reject("LTS_8000", format!("storing failed: {e}")));
     }
     if state.config.sink {

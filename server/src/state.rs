@@ -1,7 +1,7 @@
 //! Everything an `lts-local` instance remembers: tokens, faults, stored logs, batch ids,
 //! quota windows and the request log.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -55,6 +55,12 @@ pub struct Store {
     file: Option<BufWriter<File>>,
 }
 
+/// Batch ids stored (and when), and those being stored right now.
+struct Dedup {
+    stored: HashMap<String, Instant>,
+    storing: HashSet<String>,
+}
+
 pub struct State {
     pub config: ServerConfig,
     pub tokens: Mutex<HashMap<String, TokenInfo>>,
@@ -63,7 +69,9 @@ pub struct State {
     pub faults_changed: Condvar,
     pub stopping: AtomicBool,
     store: Mutex<Store>,
-    dedup: Mutex<HashMap<String, Instant>>,
+    dedup: Mutex<Dedup>,
+    /// Signalled when a batch id being stored is done with (stored or not).
+    dedup_changed: Condvar,
     windows: Mutex<HashMap<String, Window>>,
     requests: Mutex<(u64, VecDeque<(u64, RequestRecord)>)>,
     started: Instant,
@@ -109,7 +117,11 @@ impl State {
             faults_changed: Condvar::new(),
             stopping: AtomicBool::new(false),
             store: Mutex::new(Store { logs, file }),
-            dedup: Mutex::new(dedup),
+            dedup: Mutex::new(Dedup {
+                stored: dedup,
+                storing: HashSet::new(),
+            }),
+            dedup_changed: Condvar::new(),
             windows: Mutex::new(HashMap::new()),
             requests: Mutex::new((0, VecDeque::new())),
             started: now,
@@ -133,8 +145,36 @@ impl State {
         std::fs::write(dir.join(format!("{n:06}.json")), headers.to_string())
     }
 
-    pub fn is_duplicate(&self, batch_id: &str) -> bool {
-        !batch_id.is_empty() && lock(&self.dedup).contains_key(batch_id)
+    /// Claims `batch_id` for storing: false if a batch with it was stored (a duplicate).
+    /// A request with an id another request is storing right now waits for that one to end,
+    /// so two copies of a batch arriving together are stored once (the check and the store
+    /// are one step). A true claim ends with [`State::end_claim`] (after [`State::store`],
+    /// or instead of it).
+    pub fn claim(&self, batch_id: &str) -> bool {
+        if batch_id.is_empty() {
+            return true;
+        }
+        let mut d = lock(&self.dedup);
+        loop {
+            if d.stored.contains_key(batch_id) {
+                return false;
+            }
+            if d.storing.insert(batch_id.to_owned()) {
+                return true;
+            }
+            d = self
+                .dedup_changed
+                .wait(d)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    pub fn end_claim(&self, batch_id: &str) {
+        if batch_id.is_empty() {
+            return;
+        }
+        lock(&self.dedup).storing.remove(batch_id);
+        self.dedup_changed.notify_all();
     }
 
     /// Stores a batch's records (or only counts them in sink mode) and remembers its id.
@@ -160,11 +200,11 @@ impl State {
         if !batch_id.is_empty() {
             let mut dedup = lock(&self.dedup);
             let now = Instant::now();
-            if dedup.len() % 4096 == 4095 {
+            if dedup.stored.len() % 4096 == 4095 {
                 let window = self.config.dedup_window;
-                dedup.retain(|_, t| now.duration_since(*t) < window);
+                dedup.stored.retain(|_, t| now.duration_since(*t) < window);
             }
-            dedup.insert(batch_id.to_owned(), now);
+            dedup.stored.insert(batch_id.to_owned(), now);
         }
         self.stored_logs.fetch_add(n, Ordering::Relaxed);
         self.stored_batches.fetch_add(1, Ordering::Relaxed);
@@ -187,7 +227,7 @@ impl State {
     /// Forgets stored logs (memory only: the data file stays), batch ids, requests, faults.
     pub fn reset(&self) {
         lock(&self.store).logs.clear();
-        lock(&self.dedup).clear();
+        lock(&self.dedup).stored.clear();
         *lock(&self.requests) = (0, VecDeque::new());
         *lock(&self.faults) = Faults::default();
         self.faults_changed.notify_all();

@@ -437,6 +437,18 @@ impl BatchBuilder {
         self.count += enc.len();
     }
 
+    /// Appends one log given as its encoded record and labels (the encoder's own bytes, kept
+    /// elsewhere: the producer's journal).
+    pub fn append_one(&mut self, record: &[u8], labels: &[u8]) {
+        debug_assert!(self.sealed.is_none(), "appending to a sealed batch");
+        self.reserve_records(record.len());
+        let g = self.group_for(labels);
+        let start = self.buf.len();
+        self.buf.extend_from_slice(record);
+        self.add_record(g, start, self.buf.len());
+        self.count += 1;
+    }
+
     /// Moves `other`'s logs in after this builder's, merging groups with equal labels.
     pub fn merge(&mut self, other: BatchBuilder) {
         debug_assert!(self.sealed.is_none(), "appending to a sealed batch");

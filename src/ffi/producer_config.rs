@@ -121,10 +121,40 @@ pub unsafe extern "C" fn lts_producer_config_set_delivery_timeout_ms(
     ffi_boundary! { by_name(c, "delivery_timeout_ms", ms) }
 }
 
-/// Names a directory for what close cannot send: when lts_producer_close runs out of time,
-/// each unsent batch is written there (its callbacks still report LTS_ERR_CLOSED, saying
-/// where it went), and a producer started with the same directory sends those batches under
-/// their original batch ids, removing each file once it is delivered. The path is copied.
+/// Gives the producer a journal: a directory it owns (made if missing, mode 0700; one
+/// producer per directory) where each accepted send is copied before lts_producer_send
+/// returns. Then:
+/// - a crash of the process (kill -9, an OOM kill, an abort) loses no log whose send
+///   returned LTS_OK: the next producer started on the directory sends every batch not
+///   reported, under the batch id it had, and the service stores none twice (it answers a
+///   repeated id with success);
+/// - a power loss loses at most the last journal_sync_ms (default 1000) of accepted logs;
+/// - lts_producer_close leaves what it could not send in the journal (those callbacks report
+///   LTS_ERR_CLOSED, saying so), for the next producer;
+/// - a full or failing disk never fails a send: the journal says so through the log hook,
+///   counts it (journal_errors) and keeps new logs in memory until it can write again.
+///
+/// lts_producer_new takes the directory's lock: a second producer on it gets
+/// LTS_ERR_INVALID_STATE naming the owner's pid. Costs a copy and a CRC per send, and up to
+/// journal_max_bytes (default 1 GiB) of disk. See also the journal_* options
+/// (lts_producer_config_set, CONFIGURATION.md). The path is copied.
+/// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty).
+#[no_mangle]
+pub unsafe extern "C" fn lts_producer_config_set_journal_dir(
+    c: *mut lts_producer_config,
+    dir: *const c_char,
+) -> lts_result {
+    ffi_boundary! {
+        let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
+        if dir.is_empty() {
+            return set_error(LTS_ERR_INVALID_ARGUMENT, "journal_dir: the directory is empty");
+        }
+        by_name(c, "journal_dir", dir)
+    }
+}
+
+/// The former name of lts_producer_config_set_journal_dir (the same setting): what close
+/// cannot send stays in the directory, and the next producer started on it sends it.
 /// @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty).
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_config_set_spill_dir(

@@ -8,6 +8,11 @@
 //! reserves an upper bound of what it will add before anything changes, and gives back
 //! what it did not use once it is appended, so a batch's count is exact and the cap is
 //! never passed by what a send adds.
+//!
+//! With a journal (see `crate::journal`), each send is also copied into it, in the same
+//! critical section as its append: a batch's `OPEN` when it opens, the send's `LOGS`. A
+//! send the journal has no disk room for is refused before anything changes, like one the
+//! memory cap has no room for.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::encode::batch::heap;
 use crate::encode::batch::Plan;
 use crate::encode::{BatchBuilder, Encoded};
+use crate::journal::{Journal, Trace};
 use crate::producer::batch::{Batch, Claim, Payload, PendingSend, Pool};
 use crate::producer::memory::MemoryCap;
 use crate::producer::stats::{Totals, UnitReport};
@@ -22,6 +28,9 @@ use crate::producer::units::{entry_bytes, Retired, Units};
 
 pub(crate) struct OpenBatch {
     builder: BatchBuilder,
+    batch_id: String,
+    /// Its records in the journal, if it is journaled.
+    trace: Option<Trace>,
     sends: Vec<PendingSend>,
     /// Heap bytes of the sends' boxed callbacks.
     callbacks_bytes: usize,
@@ -66,6 +75,8 @@ pub(crate) fn fixed_bytes(project: &str, unit: &str) -> usize {
 
 pub(crate) struct Accumulator {
     units: Units<OpenBatch>,
+    /// The journal, if the producer has one (taken out when close ends).
+    pub journal: Option<Journal>,
     pool: Arc<Pool<Vec<u8>>>,
     totals: Totals,
     batch_size: usize,
@@ -81,6 +92,15 @@ pub(crate) struct Part<'a> {
     pub pending: Option<PendingSend>,
 }
 
+/// Why a send found no room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoRoom {
+    /// Under the memory cap, for this many bytes.
+    Memory(usize),
+    /// In the journal's disk (`journal_max_bytes`).
+    Disk,
+}
+
 /// What an accepted append did: the batches it closed (at most two: the one it did not fit
 /// in, and its own if now full), and whether the linger thread must look again.
 pub(crate) struct Appended {
@@ -93,9 +113,16 @@ pub(crate) struct Appended {
 const POOLED_BYTES: usize = 4 << 20;
 
 impl Accumulator {
-    pub fn new(batch_size: usize, batch_count: usize, linger: Duration, idle_units: usize) -> Self {
+    pub fn new(
+        batch_size: usize,
+        batch_count: usize,
+        linger: Duration,
+        idle_units: usize,
+        journal: Option<Journal>,
+    ) -> Self {
         Accumulator {
             units: Units::new(idle_units),
+            journal,
             pool: Arc::new(Pool::new((POOLED_BYTES / batch_size.max(1)).max(1))),
             totals: Totals::default(),
             batch_size,
@@ -119,9 +146,9 @@ impl Accumulator {
             payload: Payload::Built(b.builder),
             reserved: b.charged,
             body_bytes: Default::default(),
-            spill_file: None,
+            trace: b.trace,
             sends: Claim::new(b.sends),
-            batch_id: crate::util::uuid_v4(),
+            batch_id: b.batch_id,
             ready_at: Instant::now(),
             pool: Some(self.pool.clone()),
         }
@@ -138,9 +165,23 @@ impl Accumulator {
         part: Part<'_>,
         memory: &MemoryCap,
         now: impl FnOnce() -> Instant,
-    ) -> Result<Appended, (usize, Option<PendingSend>)> {
+    ) -> Result<Appended, (NoRoom, Option<PendingSend>)> {
         let i = self.units.find_or_add(project, unit);
         let (n, raw_size) = (part.logs.len(), part.raw_size);
+        let enc = part.logs;
+        // The journal's record of this send (and of its batch's opening, at most): room for
+        // it is checked before anything changes.
+        let journaled = match &self.journal {
+            Some(j) => {
+                let payload = Journal::logs_payload(enc);
+                let open = 64 + project.len() + unit.len();
+                if j.room_for(payload + open).is_err() {
+                    return Err((NoRoom::Disk, part.pending));
+                }
+                Some(payload)
+            }
+            None => None,
+        };
         let callback_bytes = part.pending.as_ref().map_or(0, |p| p.notify.heap_bytes());
         let (batch_size, batch_count) = (self.batch_size, self.batch_count);
         // Merging never grows a batch by more than the part's own size (its group overhead
@@ -164,7 +205,7 @@ impl Accumulator {
                 };
                 let growth = plan.bound + sends_growth;
                 if !memory.try_reserve(growth + callback_bytes) {
-                    return Err((growth + callback_bytes, part.pending));
+                    return Err((NoRoom::Memory(growth + callback_bytes), part.pending));
                 }
                 let before = b.charged;
                 b.append(part, &plan, callback_bytes);
@@ -189,13 +230,20 @@ impl Accumulator {
                     + callback_bytes;
                 if !memory.try_reserve(bound) {
                     self.pool.give(builder.into_buffer());
-                    return Err((bound, part.pending));
+                    return Err((NoRoom::Memory(bound), part.pending));
                 }
                 if full {
                     closed.push(self.close(i));
                 }
+                let batch_id = crate::util::uuid_v4();
+                let trace = match (&mut self.journal, journaled) {
+                    (Some(j), Some(_)) => j.open_batch(&batch_id, project, unit),
+                    _ => None,
+                };
                 let mut b = OpenBatch {
                     builder,
+                    batch_id,
+                    trace,
                     sends: Vec::new(),
                     callbacks_bytes: 0,
                     fixed,
@@ -210,6 +258,11 @@ impl Accumulator {
             }
         }
         let slot = self.units.get_mut(i);
+        if let (Some(j), Some(payload)) = (&mut self.journal, journaled) {
+            if let Some(trace) = slot.batch.as_mut().and_then(|b| b.trace.as_mut()) {
+                j.logs(trace, enc, payload);
+            }
+        }
         slot.counts.logs_accepted += n as u64;
         slot.counts.bytes_accepted += raw_size as u64;
         self.totals.logs_accepted += n as u64;
@@ -236,6 +289,28 @@ impl Accumulator {
         }
     }
 
+    /// Whether the journal has disk room for a batch of `bytes` given back.
+    pub fn journal_room(&self, bytes: usize) -> bool {
+        self.journal
+            .as_ref()
+            .is_none_or(|j| j.room_for(bytes + 256).is_ok())
+    }
+
+    /// Journals a batch given back (a `RAW` record), if there is a journal.
+    pub fn journal_raw(&mut self, batch: &mut Batch) {
+        if let (Some(j), Payload::Raw { logs_data, log_count }) =
+            (&mut self.journal, &batch.payload)
+        {
+            batch.trace = j.raw(
+                &batch.batch_id,
+                &batch.project,
+                &batch.unit,
+                *log_count,
+                logs_data,
+            );
+        }
+    }
+
     /// Counts a batch given back (not built here) as accepted on its unit: returns the
     /// unit's entry, where the batch is outstanding until reported.
     pub fn given_back(&mut self, project: &str, unit: &str, logs: usize, bytes: usize) -> u32 {
@@ -249,8 +324,19 @@ impl Accumulator {
         i
     }
 
-    /// Counts a reported batch of unit entry `slot`.
-    pub fn reported(&mut self, slot: u32, logs: u64, bytes: u64, ok: bool) {
+    /// Counts a reported batch of unit entry `slot`; `done`: it is done with for good (not
+    /// left by close for the next producer), so its journal records may go.
+    pub fn reported(
+        &mut self,
+        slot: u32,
+        logs: u64,
+        bytes: u64,
+        ok: bool,
+        done: Option<(&str, &Trace)>,
+    ) {
+        if let (Some(j), Some((id, trace))) = (&mut self.journal, done) {
+            j.done(id, trace);
+        }
         if ok {
             self.totals.logs_sent += logs;
             self.totals.bytes_sent += bytes;
@@ -327,7 +413,7 @@ mod tests {
         let t0 = Instant::now();
         let linger = Duration::from_millis(10);
         let m = MemoryCap::new(1 << 30);
-        let mut acc = Accumulator::new(1 << 20, 3, linger, 100);
+        let mut acc = Accumulator::new(1 << 20, 3, linger, 100, None);
         assert!(
             append(&mut acc, &m, "u1", t0).wake_linger,
             "opens u1's batch"
@@ -351,7 +437,7 @@ mod tests {
         let held: usize = closed.iter().map(|b| b.reserved).sum();
         assert_eq!(m.used(), held, "the cap counts what the batches hold");
         for b in &closed {
-            acc.reported(b.slot, b.payload.log_count() as u64, 1, true);
+            acc.reported(b.slot, b.payload.log_count() as u64, 1, true, None);
             m.release(b.reserved);
         }
         drop(closed);
@@ -383,7 +469,7 @@ mod tests {
     #[test]
     fn a_send_that_does_not_fit_is_refused_with_nothing_reserved() {
         let m = MemoryCap::new(2000);
-        let mut acc = Accumulator::new(1 << 20, 4096, Duration::from_secs(1), 100);
+        let mut acc = Accumulator::new(1 << 20, 4096, Duration::from_secs(1), 100, None);
         let t = Instant::now();
         let mut accepted = 0;
         loop {
@@ -401,11 +487,12 @@ mod tests {
             };
             match acc.try_append("p", "u", part, &m, || t) {
                 Ok(_) => accepted += 1,
-                Err((needed, _)) => {
+                Err((NoRoom::Memory(needed), _)) => {
                     assert_eq!(m.used(), before, "nothing reserved for a refused send");
                     assert!(before + needed > 2000);
                     break;
                 }
+                Err((NoRoom::Disk, _)) => unreachable!("no journal"),
             }
         }
         assert!(accepted > 0);

@@ -15,22 +15,22 @@ pub(crate) struct PendingSend {
     pub log_count: usize,
 }
 
-/// The memory a batch given back (spilled or resent) holds under the cap: its bytes, the
+/// The memory a batch given back (resent, or found by the journal's recovery) holds under the cap: its bytes, the
 /// batch's and its unit's bookkeeping, and its send's entry and callback if it has one.
 pub(crate) fn given_back_bytes(
     project: &str,
     unit: &str,
-    logs_data: &[u8],
+    logs_bytes: usize,
     notify: Option<&Notify>,
 ) -> usize {
-    crate::encode::batch::heap(logs_data.len())
+    crate::encode::batch::heap(logs_bytes)
         + crate::producer::accumulator::fixed_bytes(project, unit)
         + notify.map_or(0, |n| {
             crate::encode::batch::heap(std::mem::size_of::<PendingSend>()) + n.heap_bytes()
         })
 }
 
-/// A batch's logs: built from sends, or `LogsData` bytes given back (spilled, or resent).
+/// A batch's logs: built from sends, or `LogsData` bytes given back (resent).
 pub(crate) enum Payload {
     Built(BatchBuilder),
     Raw {
@@ -52,15 +52,6 @@ impl Payload {
         match self {
             Payload::Built(b) => b.raw_size(),
             Payload::Raw { logs_data, .. } => logs_data.len(),
-        }
-    }
-
-    pub fn logs_data(&self) -> Vec<u8> {
-        match self {
-            Payload::Built(b) => b
-                .logs_data_in_place()
-                .map_or_else(|| b.to_logs_data(), <[u8]>::to_vec),
-            Payload::Raw { logs_data, .. } => logs_data.clone(),
         }
     }
 
@@ -199,8 +190,8 @@ pub(crate) struct Batch {
     /// Its request body's bytes while a worker delivers it, counted under the cap too, and
     /// given back with `reserved` when the batch is reported.
     pub body_bytes: AtomicUsize,
-    /// The spill file this batch was read from: removed once the batch is delivered.
-    pub spill_file: Option<std::path::PathBuf>,
+    /// Its place in the journal, if it is journaled.
+    pub trace: Option<crate::journal::Trace>,
     /// Reported by whoever gets there first: a worker, or close.
     pub sends: Claim<Vec<PendingSend>>,
     pub batch_id: String,

@@ -25,39 +25,22 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Level, Topic};
 use crate::producer::batch::Batch;
 use crate::producer::intake::CREATED;
-use crate::producer::{lock, spill, CallbackMode, Producer, Shared};
+use crate::producer::{lock, CallbackMode, Producer, Shared};
 
 impl Shared {
-    /// Reports a batch close could not send as `Closed`, first writing it to the spill
-    /// directory if there is one (inside the claim, so a batch is spilled at most once and
-    /// never after a worker delivered it). Returns whether this call reported it.
-    fn close_unsent(&self, id: u64, batch: &Batch, spilled: &mut usize) -> bool {
+    /// Reports a batch close could not send as `Closed` (its journal records, if it has
+    /// them whole, stay for the next producer). Returns whether this call reported it.
+    fn close_unsent(&self, id: u64, batch: &Batch, kept: &mut usize) -> bool {
         batch
             .sends
             .report(|sends| {
                 let base = "the producer was closed before this batch could be sent";
-                let message = match (&self.config.spill_dir, &batch.spill_file) {
-                    (_, Some(file)) => format!("{base}; it stays in {}", file.display()),
-                    (Some(dir), None) => match spill::write(
-                        dir,
-                        &batch.project,
-                        &batch.unit,
-                        &batch.batch_id,
-                        batch.payload.log_count(),
-                        &batch.payload.logs_data(),
-                    ) {
-                        Ok(file) => {
-                            *spilled += 1;
-                            format!("{base}; spilled to {}, to be sent by the next producer started with that directory", file.display())
-                        }
-                        Err(e) => {
-                            self.log.log(Topic::Spill, Level::Error, || {
-                                format!("close could not spill batch {} to {}: {e}", batch.batch_id, dir.display())
-                            });
-                            format!("{base}; spilling it failed: {e}")
-                        }
-                    },
-                    (None, None) => base.to_owned(),
+                let message = match (&self.config.journal_dir, &batch.trace) {
+                    (Some(dir), Some(t)) if !t.broken => {
+                        *kept += 1;
+                        format!("{base}; it stays in the journal ({}), to be sent by the next producer started on it", dir.display())
+                    }
+                    _ => base.to_owned(),
                 };
                 self.report(id, batch, sends, Err(Error::new(ErrorKind::Closed, message)), 0);
             })
@@ -82,8 +65,18 @@ impl Producer {
         let sh: &Arc<Shared> = &self.shared;
         let mut threads = lock(&self.threads);
         let deadline = timeout.map(|t| Instant::now() + t);
+        // What a restart found in the journal: safe_close waits until all of it is queued
+        // (and then delivered, below); a close with a timeout stops queueing it (the rest
+        // stays in the journal).
+        if let Some(r) = threads.recovery.take() {
+            if timeout.is_some() {
+                sh.stop_recovery();
+            }
+            let _ = r.join();
+        }
         if !sh.intake.stop() {
             if sh.intake.state() == CREATED {
+                sh.end_journal(threads.journal_sync.take());
                 sh.intake.mark_closed();
             }
             return Ok(());
@@ -95,13 +88,13 @@ impl Producer {
 
         let finished = sh.intake.outbox.queue.wait_finished(deadline);
         let mut unsent = (0u64, 0usize);
-        let mut spilled = 0usize;
+        let mut kept = 0usize;
         if !finished {
             *lock(&sh.abort) = true;
             sh.abort_changed.notify_all();
             for (id, b) in sh.intake.outbox.unreported() {
                 let logs = b.payload.log_count() as u64;
-                if sh.close_unsent(id, &b, &mut spilled) {
+                if sh.close_unsent(id, &b, &mut kept) {
                     unsent = (unsent.0 + logs, unsent.1 + 1);
                 }
             }
@@ -114,12 +107,12 @@ impl Producer {
         }
         if unsent.1 > 0 {
             sh.log.log(Topic::Close, Level::Error, || {
-                let spill = match (&sh.config.spill_dir, spilled) {
-                    (Some(dir), n) if n > 0 => format!("; {n} of the batches were spilled to {}", dir.display()),
+                let kept = match (&sh.config.journal_dir, kept) {
+                    (Some(dir), n) if n > 0 => format!("; {n} of the batches stay in the journal ({}) for the next producer", dir.display()),
                     _ => String::new(),
                 };
                 format!(
-                    "close ran out of time: {} logs in {} batches were not sent and were reported LTS_ERR_CLOSED{spill}",
+                    "close ran out of time: {} logs in {} batches were not sent and were reported LTS_ERR_CLOSED{kept}",
                     unsent.0, unsent.1
                 )
             });
@@ -142,6 +135,7 @@ impl Producer {
                 let _ = w.join();
             }
         }
+        sh.end_journal(threads.journal_sync.take());
         sh.intake.mark_closed();
 
         let stats = self.stats();

@@ -30,8 +30,16 @@ pub struct ProducerConfig {
     pub callback_mode: CallbackMode,
     /// How long a batch may take, retries included, before it fails.
     pub delivery_timeout: Duration,
-    /// Where close writes the batches it could not send, and where start finds them again.
-    pub spill_dir: Option<std::path::PathBuf>,
+    /// The journal's directory (`None`: no journal): see `crate::journal`.
+    pub journal_dir: Option<std::path::PathBuf>,
+    /// Disk the journal's segments may take.
+    pub journal_max_bytes: u64,
+    /// One segment file's size.
+    pub journal_segment_bytes: usize,
+    /// How often the journal is made durable (zero: before each batch is sent).
+    pub journal_sync: Duration,
+    /// Batches found older than this after a restart are reported, not sent.
+    pub journal_max_age: Duration,
     /// How often the stats callback gets the stats (`None`: never).
     pub stats_interval: Option<Duration>,
     /// Called with the stats as JSON every `stats_interval`, where callbacks run.
@@ -57,6 +65,14 @@ pub const MAX_WORKERS: usize = 256;
 pub const DEFAULT_BUFFER_BYTES: usize = 100 * 1024 * 1024;
 pub const DEFAULT_DELIVERY_TIMEOUT_MS: u32 = 10 * 60 * 1000;
 pub const DEFAULT_IDLE_UNITS_MAX: usize = 1000;
+pub const DEFAULT_JOURNAL_MAX_BYTES: u64 = 1 << 30;
+pub const DEFAULT_JOURNAL_SEGMENT_BYTES: usize = 8 << 20;
+pub const MIN_JOURNAL_SEGMENT_BYTES: usize = 1 << 20;
+pub const MAX_JOURNAL_SEGMENT_BYTES: usize = 1 << 30;
+pub const DEFAULT_JOURNAL_SYNC_MS: u32 = 1000;
+/// lts-local remembers a batch id for an hour; CTyun's service, as far as it is known, at
+/// least for a batch's delivery deadline (protocol.md, "Duplicates").
+pub const DEFAULT_JOURNAL_MAX_AGE_MS: u32 = 3_600_000;
 
 impl Default for ProducerConfig {
     fn default() -> Self {
@@ -69,7 +85,11 @@ impl Default for ProducerConfig {
             max_block: Duration::ZERO,
             callback_mode: CallbackMode::Thread,
             delivery_timeout: Duration::from_millis(u64::from(DEFAULT_DELIVERY_TIMEOUT_MS)),
-            spill_dir: None,
+            journal_dir: None,
+            journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
+            journal_segment_bytes: DEFAULT_JOURNAL_SEGMENT_BYTES,
+            journal_sync: Duration::from_millis(u64::from(DEFAULT_JOURNAL_SYNC_MS)),
+            journal_max_age: Duration::from_millis(u64::from(DEFAULT_JOURNAL_MAX_AGE_MS)),
             stats_interval: None,
             stats_callback: None,
             idle_units_max: DEFAULT_IDLE_UNITS_MAX,
@@ -92,7 +112,11 @@ impl std::fmt::Debug for ProducerConfig {
             .field("max_block", &self.max_block)
             .field("callback_mode", &self.callback_mode)
             .field("delivery_timeout", &self.delivery_timeout)
-            .field("spill_dir", &self.spill_dir)
+            .field("journal_dir", &self.journal_dir)
+            .field("journal_max_bytes", &self.journal_max_bytes)
+            .field("journal_segment_bytes", &self.journal_segment_bytes)
+            .field("journal_sync", &self.journal_sync)
+            .field("journal_max_age", &self.journal_max_age)
             .field("stats_interval", &self.stats_interval)
             .field("stats_callback", &self.stats_callback.is_some())
             .finish()
@@ -153,14 +177,61 @@ impl ProducerConfig {
         Ok(())
     }
 
-    /// Where close writes the batches it could not send; a producer started with the same
-    /// directory sends them (keeping their batch ids) and removes each once delivered.
-    pub fn set_spill_dir(&mut self, dir: &str) -> Result<()> {
-        if dir.is_empty() {
-            return Err(Error::invalid_argument("spill directory is empty"));
-        }
-        self.spill_dir = Some(dir.into());
+    /// The journal's directory ("" for none): accepted logs are kept there until reported,
+    /// so a crash loses none, and a producer started on it sends what is left.
+    pub fn set_journal_dir(&mut self, dir: &str) -> Result<()> {
+        self.journal_dir = (!dir.is_empty()).then(|| dir.into());
         Ok(())
+    }
+
+    pub fn set_journal_max_bytes(&mut self, bytes: u64) -> Result<()> {
+        if bytes < 2 * MIN_JOURNAL_SEGMENT_BYTES as u64 {
+            return Err(out_of_range("journal_max_bytes", bytes, ">= 2 MiB"));
+        }
+        self.journal_max_bytes = bytes;
+        Ok(())
+    }
+
+    pub fn set_journal_segment_bytes(&mut self, bytes: usize) -> Result<()> {
+        if !(MIN_JOURNAL_SEGMENT_BYTES..=MAX_JOURNAL_SEGMENT_BYTES).contains(&bytes) {
+            return Err(out_of_range(
+                "journal_segment_bytes",
+                bytes,
+                "1 MiB..=1 GiB",
+            ));
+        }
+        self.journal_segment_bytes = bytes;
+        Ok(())
+    }
+
+    pub fn set_journal_sync_ms(&mut self, ms: u32) -> Result<()> {
+        self.journal_sync = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    pub fn set_journal_max_age_ms(&mut self, ms: u32) -> Result<()> {
+        if ms == 0 {
+            return Err(out_of_range("journal_max_age_ms", ms, ">= 1"));
+        }
+        self.journal_max_age = Duration::from_millis(u64::from(ms));
+        Ok(())
+    }
+
+    /// The journal's settings, if it has a directory.
+    pub fn journal(&self) -> Option<crate::journal::JournalConfig> {
+        Some(crate::journal::JournalConfig {
+            dir: self.journal_dir.clone()?,
+            max_bytes: self.journal_max_bytes,
+            segment_bytes: self.journal_segment_bytes,
+            sync_interval: self.journal_sync,
+            max_age: self.journal_max_age,
+        })
+    }
+
+    /// The largest `LOGS` record one send can make: a full batch's raw bytes and the
+    /// per-log lengths.
+    fn largest_journal_record(&self) -> usize {
+        self.batch_size_bytes + 8 * self.batch_count + 4096
     }
 
     /// Every `ms` milliseconds (at least 100; 0: never) the stats callback gets the stats.
@@ -183,6 +254,23 @@ impl ProducerConfig {
                 "buffer size {} is smaller than the batch size {}: a full batch could never be buffered",
                 self.buffer_bytes, self.batch_size_bytes
             )));
+        }
+        if self.journal_dir.is_some() {
+            if self.journal_segment_bytes < 2 * self.largest_journal_record() {
+                return Err(Error::invalid_argument(format!(
+                    "journal_segment_bytes {} is too small for batches of {} bytes and {} logs: at least {} (twice the largest send)",
+                    self.journal_segment_bytes,
+                    self.batch_size_bytes,
+                    self.batch_count,
+                    2 * self.largest_journal_record()
+                )));
+            }
+            if self.journal_max_bytes < 2 * self.journal_segment_bytes as u64 {
+                return Err(Error::invalid_argument(format!(
+                    "journal_max_bytes {} holds fewer than two segments of {} bytes",
+                    self.journal_max_bytes, self.journal_segment_bytes
+                )));
+            }
         }
         Ok(())
     }

@@ -16,7 +16,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::producer::accumulator::{Accumulator, Part};
+use crate::producer::accumulator::{Accumulator, NoRoom, Part};
 use crate::producer::batch::Batch;
 use crate::producer::memory::MemoryCap;
 use crate::producer::outbox::Outbox;
@@ -37,16 +37,18 @@ pub(crate) enum Refused {
     /// No room under the memory cap now for the bytes it needed (a sender may wait for
     /// room and try again).
     NoRoom(usize),
+    /// No room in the journal's disk now; the memory cap's release count when it was
+    /// refused (a sender may wait for the next release, which a segment freed also is).
+    NoDisk(usize),
 }
 
-/// How a batch given back takes its room under the cap.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Room {
-    /// Like a send: refused if it does not fit.
-    Reserve,
-    /// Counted even past the cap (spilled batches: already in memory, and not the caller's
-    /// to refuse).
-    Force,
+/// Where a batch given back comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Given {
+    /// The application's (`resend_raw`): journaled like a send.
+    Resent,
+    /// The journal's recovery: its records are in the journal already.
+    Recovered,
 }
 
 pub(crate) struct Intake {
@@ -121,13 +123,17 @@ impl Intake {
         };
         let appended = match open.try_append(project, unit, attempt, &self.memory, Instant::now) {
             Ok(a) => a,
-            Err((needed, pending)) => {
+            Err((why, pending)) => {
                 let part = Part {
                     logs,
                     raw_size,
                     pending,
                 };
-                return Err((Refused::NoRoom(needed), part));
+                let why = match why {
+                    NoRoom::Memory(needed) => Refused::NoRoom(needed),
+                    NoRoom::Disk => Refused::NoDisk(self.memory.releases()),
+                };
+                return Err((why, part));
             }
         };
         for b in appended.closed {
@@ -140,27 +146,29 @@ impl Intake {
         Ok(())
     }
 
-    /// Posts a batch given back (spilled or resent) with `log_count` logs and `raw_bytes`
-    /// accepted, taking `batch.reserved` bytes of room as `room` says; a refused batch comes
-    /// back with the reason.
+    /// Posts a batch given back with `log_count` logs and `raw_bytes` accepted, reserving
+    /// `batch.reserved` bytes of room (and journaling it, if it is the application's); a
+    /// refused batch comes back with the reason.
     pub fn enqueue(
         &self,
         mut batch: Box<Batch>,
         log_count: usize,
         raw_bytes: usize,
-        room: Room,
+        given: Given,
     ) -> Result<(), (Refused, Box<Batch>)> {
         let mut open = lock(&self.open);
         if self.state.load(Ordering::Acquire) != RUNNING {
             return Err((Refused::Closed, batch));
         }
-        match room {
-            Room::Reserve if !self.memory.try_reserve(batch.reserved) => {
-                let needed = batch.reserved;
-                return Err((Refused::NoRoom(needed), batch));
-            }
-            Room::Reserve => {}
-            Room::Force => self.memory.add(batch.reserved),
+        if given == Given::Resent && !open.journal_room(raw_bytes) {
+            return Err((Refused::NoDisk(self.memory.releases()), batch));
+        }
+        if !self.memory.try_reserve(batch.reserved) {
+            let needed = batch.reserved;
+            return Err((Refused::NoRoom(needed), batch));
+        }
+        if given == Given::Resent {
+            open.journal_raw(&mut batch);
         }
         batch.slot = open.given_back(&batch.project, &batch.unit, log_count, raw_bytes);
         self.outbox.post(*batch);
@@ -168,10 +176,19 @@ impl Intake {
     }
 
     /// Counts a reported batch and gives its memory back, together under the lock (see
-    /// `Totals`): a batch of `logs` logs and `bytes` raw bytes of unit entry `slot`.
-    pub fn reported(&self, slot: u32, logs: u64, bytes: u64, ok: bool, held: usize) {
+    /// `Totals`): a batch of `logs` logs and `bytes` raw bytes of unit entry `slot`; `done`:
+    /// its id and journal records, when it is done with for good.
+    pub fn reported(
+        &self,
+        slot: u32,
+        logs: u64,
+        bytes: u64,
+        ok: bool,
+        held: usize,
+        done: Option<(&str, &crate::journal::Trace)>,
+    ) {
         let mut open = lock(&self.open);
-        open.reported(slot, logs, bytes, ok);
+        open.reported(slot, logs, bytes, ok, done);
         self.memory.release(held);
     }
 

@@ -130,7 +130,7 @@ fn one_log() -> Encoded {
 fn send_racing_close(batch_count: usize) {
     model(move || {
         let intake = Arc::new(Intake::new(
-            Accumulator::new(1 << 20, batch_count, Duration::from_secs(60), 8),
+            Accumulator::new(1 << 20, batch_count, Duration::from_secs(60), 8, None),
             MemoryCap::new(1 << 20),
         ));
         intake.start();
@@ -179,7 +179,7 @@ fn send_racing_close(batch_count: usize) {
 fn a_stats_snapshot_racing_a_send_and_its_report_is_consistent() {
     model(|| {
         let intake = Arc::new(Intake::new(
-            Accumulator::new(1 << 20, 1, Duration::from_secs(60), 8),
+            Accumulator::new(1 << 20, 1, Duration::from_secs(60), 8, None),
             MemoryCap::new(1 << 20),
         ));
         intake.start();
@@ -188,7 +188,7 @@ fn a_stats_snapshot_racing_a_send_and_its_report_is_consistent() {
             if let Some(taken) = i.outbox.queue.pop() {
                 let (_, batch) = &*taken;
                 let n = batch.payload.log_count() as u64;
-                i.reported(batch.slot, n, 1, true, batch.reserved);
+                i.reported(batch.slot, n, 1, true, batch.reserved, None);
             }
         });
         let i = intake.clone();

@@ -21,6 +21,9 @@ pub struct MemoryCap {
     shut: AtomicBool,
     lock: Mutex<()>,
     freed: Condvar,
+    /// Counts releases (memory, or a journal segment freed): a sender refused for want of
+    /// journal disk waits for it to change.
+    releases: AtomicUsize,
 }
 
 impl MemoryCap {
@@ -32,6 +35,7 @@ impl MemoryCap {
             shut: AtomicBool::new(false),
             lock: Mutex::new(()),
             freed: Condvar::new(),
+            releases: AtomicUsize::new(0),
         }
     }
 
@@ -115,6 +119,39 @@ impl MemoryCap {
     pub fn release(&self, n: usize) {
         self.used.fetch_sub(n, Ordering::AcqRel);
         let _guard = lock(&self.lock);
+        self.releases.fetch_add(1, Ordering::AcqRel);
+        self.freed.notify_all();
+    }
+
+    /// How many releases there have been (see [`MemoryCap::wait_for_release`]).
+    pub fn releases(&self) -> usize {
+        self.releases.load(Ordering::Acquire)
+    }
+
+    /// Waits until a release after the `since`-th (read before the refused attempt, so none
+    /// is missed), until `deadline`, or until the cap is shut. True if one came.
+    pub fn wait_for_release(&self, since: usize, deadline: Instant) -> bool {
+        let mut guard = lock(&self.lock);
+        loop {
+            if self.shut.load(Ordering::Acquire) {
+                return false;
+            }
+            if self.releases.load(Ordering::Acquire) != since {
+                return true;
+            }
+            let (g, timed_out) = wait_until(&self.freed, guard, deadline);
+            guard = g;
+            if timed_out {
+                return self.releases.load(Ordering::Acquire) != since;
+            }
+        }
+    }
+
+    /// Wakes every waiter, as a release would (a waiter with its own reason to stop, such
+    /// as the journal's recovery when close begins, looks at it).
+    pub fn wake(&self) {
+        let _guard = lock(&self.lock);
+        self.releases.fetch_add(1, Ordering::AcqRel);
         self.freed.notify_all();
     }
 

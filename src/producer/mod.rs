@@ -20,7 +20,7 @@ pub mod memory;
 mod outbox;
 mod queue;
 pub mod result;
-mod spill;
+mod journaling;
 mod stats;
 mod sync;
 mod units;
@@ -40,7 +40,7 @@ use crate::log_item::LogItem;
 use accumulator::{Accumulator, Part};
 use batch::{given_back_bytes, Batch, Claim, Payload, PendingSend};
 pub use config::{CallbackMode, ProducerConfig};
-use intake::{Intake, Refused, Room, CREATED, RUNNING};
+use intake::{Given, Intake, Refused, CREATED, RUNNING};
 use memory::MemoryCap;
 use result::Results;
 pub use result::{Callback, Notify, Outcome, SendResult};
@@ -68,7 +68,6 @@ struct RawBatch {
     batch_id: String,
     logs_data: Vec<u8>,
     log_count: usize,
-    spill_file: Option<std::path::PathBuf>,
 }
 
 struct Shared {
@@ -89,6 +88,13 @@ struct Shared {
     abort: Mutex<bool>,
     abort_changed: Condvar,
     counters: Counters,
+    /// The journal's shared part (its counters, what its thread syncs), if there is one.
+    journal: Option<Arc<crate::journal::Shared>>,
+    /// Stops the journal's sync thread (close sets it).
+    journal_stop: Mutex<bool>,
+    journal_wake: Condvar,
+    /// Stops the journal's recovery from queueing more (close with a timeout sets it).
+    recovery_stop: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -97,6 +103,8 @@ struct Threads {
     stats: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
     callbacks: Option<JoinHandle<()>>,
+    journal_sync: Option<JoinHandle<()>>,
+    recovery: Option<JoinHandle<()>>,
 }
 
 /// The asynchronous producer. Share it between threads (`send` takes `&self`).
@@ -129,16 +137,9 @@ impl Shared {
         false
     }
 
-    /// Posts a batch of `LogsData` bytes given back (spilled or resent) under its batch id,
-    /// taking its room under the cap as `room` says (waiting up to `max_block` for room like
-    /// a send).
-    fn enqueue_raw(
-        &self,
-        raw: RawBatch,
-        sends: Vec<PendingSend>,
-        reserved: usize,
-        room: Room,
-    ) -> Result<()> {
+    /// Posts a batch of `LogsData` bytes the application gave back under its batch id,
+    /// waiting up to `max_block` for room like a send.
+    fn enqueue_raw(&self, raw: RawBatch, sends: Vec<PendingSend>, reserved: usize) -> Result<()> {
         let (log_count, raw_bytes) = (raw.log_count, raw.logs_data.len());
         let mut batch = Box::new(Batch {
             project: raw.project,
@@ -150,7 +151,7 @@ impl Shared {
             },
             reserved,
             body_bytes: Default::default(),
-            spill_file: raw.spill_file,
+            trace: None, // journaled when it is counted
             sends: Claim::new(sends),
             batch_id: raw.batch_id,
             ready_at: Instant::now(),
@@ -158,7 +159,10 @@ impl Shared {
         });
         let mut deadline = None;
         loop {
-            match self.intake.enqueue(batch, log_count, raw_bytes, room) {
+            match self
+                .intake
+                .enqueue(batch, log_count, raw_bytes, Given::Resent)
+            {
                 Ok(()) => return Ok(()),
                 Err((why, b)) => {
                     batch = b;
@@ -173,22 +177,40 @@ impl Shared {
     /// After a refusal: for lack of room, waits (up to `max_block` from the first refusal)
     /// until there may be room. True if the caller should try again.
     fn wait_for_room(&self, why: Refused, deadline: &mut Option<Instant>) -> bool {
-        let Refused::NoRoom(n) = why else {
-            return false;
-        };
-        if self.config.max_block.is_zero() {
+        if matches!(why, Refused::Closed) || self.config.max_block.is_zero() {
             return false;
         }
         let d = *deadline.get_or_insert_with(|| Instant::now() + self.config.max_block);
-        self.intake.memory.wait_for_room(n, d)
+        match why {
+            Refused::NoRoom(n) => self.intake.memory.wait_for_room(n, d),
+            Refused::NoDisk(since) => self.intake.memory.wait_for_release(since, d),
+            Refused::Closed => false,
+        }
     }
 
     /// The error for a refusal.
     fn refusal(&self, why: Refused) -> Error {
         match why {
             Refused::Closed => Error::new(ErrorKind::Closed, "the producer is closed"),
-            Refused::NoRoom(_) if !self.intake.is_running() => {
+            Refused::NoRoom(_) | Refused::NoDisk(_) if !self.intake.is_running() => {
                 Error::new(ErrorKind::Closed, "the producer is closed")
+            }
+            Refused::NoDisk(_) => {
+                let e = Error::new(
+                    ErrorKind::BufferFull,
+                    format!(
+                        "the journal's disk cap (journal_max_bytes {}) is full: its segments wait for their batches to be delivered",
+                        self.config.journal_max_bytes
+                    ),
+                );
+                self.log.log(Topic::BufferFull, Level::Warn, || {
+                    format!(
+                        "a send was refused: {} (max_block_ms {}; deliveries are slower than sends, or failing)",
+                        e.message,
+                        self.config.max_block.as_millis()
+                    )
+                });
+                e
             }
             Refused::NoRoom(needed) => {
                 let e = Error::new(
@@ -215,7 +237,8 @@ impl Shared {
     /// The stats report now (see [`StatsReport`]).
     fn stats_report(&self) -> StatsReport {
         let (totals, buffered) = self.intake.totals();
-        let totals = self.counters.read(totals, buffered);
+        let journal = self.journal.as_ref().map(|j| &j.counters);
+        let totals = self.counters.read(totals, buffered, journal);
         let (units, retired) = self.intake.units();
         let tokens = self.clients.get().map_or((0, 0), |clients| {
             clients.values().fold((0, 0), |(r, f), c| {
@@ -263,6 +286,13 @@ impl Producer {
             Level::Warn,
             Level::Error,
         ));
+        // The journal's directory is taken now (a second producer on it is refused here);
+        // what an earlier producer left there is read once this one starts.
+        let journal = match config.journal() {
+            Some(cfg) => Some(crate::journal::Journal::open(cfg, log.clone())?),
+            None => None,
+        };
+        let journal_shared = journal.as_ref().map(|j| j.shared.clone());
         let shared = Arc::new(Shared {
             intake: Intake::new(
                 Accumulator::new(
@@ -270,6 +300,7 @@ impl Producer {
                     config.batch_count,
                     config.linger,
                     config.idle_units_max,
+                    journal,
                 ),
                 MemoryCap::for_producer(
                     config.buffer_bytes,
@@ -288,6 +319,10 @@ impl Producer {
             abort: Mutex::new(false),
             abort_changed: Condvar::new(),
             counters: Counters::default(),
+            journal: journal_shared,
+            journal_stop: Mutex::new(false),
+            journal_wake: Condvar::new(),
+            recovery_stop: std::sync::atomic::AtomicBool::new(false),
         });
         Ok(Producer {
             shared,
@@ -404,47 +439,8 @@ impl Producer {
             return Err(e);
         }
         self.shared.intake.start();
-        self.resend_spilled();
+        self.start_journal(&mut threads);
         Ok(())
-    }
-
-    /// Queues the batches an earlier producer spilled into this one's spill directory, for the
-    /// projects this producer has clients for (others stay on disk). Each keeps its batch id,
-    /// so a batch that did reach the service before is not stored twice. Runs under the
-    /// threads lock start holds, so close cannot stop intake meanwhile.
-    fn resend_spilled(&self) {
-        let sh = &*self.shared;
-        let Some(dir) = &sh.config.spill_dir else {
-            return;
-        };
-        let clients = sh.clients.get().expect("set at start");
-        let (mut batches, mut logs) = (0usize, 0usize);
-        for s in spill::read_all(dir) {
-            if !clients.contains_key(&s.project) {
-                continue;
-            }
-            batches += 1;
-            logs += s.log_count;
-            let reserved = given_back_bytes(&s.project, &s.unit, &s.logs_data, None);
-            let raw = RawBatch {
-                project: s.project,
-                unit: s.unit,
-                batch_id: s.batch_id,
-                logs_data: s.logs_data,
-                log_count: s.log_count,
-                spill_file: Some(s.path),
-            };
-            // Refused only by a producer already stopping; the file stays for the next one.
-            let _ = sh.enqueue_raw(raw, Vec::new(), reserved, Room::Force);
-        }
-        if batches > 0 {
-            sh.log.log(Topic::Spill, Level::Warn, || {
-                format!(
-                    "sending {batches} batches ({logs} logs) an earlier producer spilled to {}",
-                    dir.display()
-                )
-            });
-        }
     }
 
     /// Sends `LogsData` bytes again under their original batch id (for batches an application
@@ -490,7 +486,7 @@ impl Producer {
                 format!("{log_count} logs: between 1 and 40960 are allowed"),
             ));
         }
-        let reserved = given_back_bytes(project, unit, logs_data, callback.as_ref());
+        let reserved = given_back_bytes(project, unit, logs_data.len(), callback.as_ref());
         let sends = callback
             .map(|notify| vec![PendingSend { notify, log_count }])
             .unwrap_or_default();
@@ -500,9 +496,8 @@ impl Producer {
             batch_id: batch_id.to_owned(),
             logs_data: logs_data.to_vec(),
             log_count,
-            spill_file: None,
         };
-        sh.enqueue_raw(raw, sends, reserved, Room::Reserve)
+        sh.enqueue_raw(raw, sends, reserved)
     }
 
     /// Accepts logs for delivery and returns at once (waiting only up to `max_block` for
@@ -679,7 +674,8 @@ impl Producer {
 
     pub fn stats(&self) -> Stats {
         let (totals, buffered) = self.shared.intake.totals();
-        self.shared.counters.read(totals, buffered)
+        let journal = self.shared.journal.as_ref().map(|j| &j.counters);
+        self.shared.counters.read(totals, buffered, journal)
     }
 
     /// Everything in [`Stats`], plus each (project, unit)'s counts, retries by reason,
@@ -703,7 +699,20 @@ impl Producer {
     /// was: what a forked child uses instead of the parent's producer (whose threads do not
     /// exist in the child). Reads only state that needs no lock.
     pub fn fresh_copy(&self) -> Result<Producer> {
-        let p = Producer::new(self.shared.config.clone())?;
+        // The journal directory stays the parent's (its lock is the parent's, its segments
+        // are the parent's to send): the child's producer keeps its logs in memory.
+        let mut config = self.shared.config.clone();
+        let journal_dir = config.journal_dir.take();
+        let p = Producer::new(config)?;
+        if let Some(dir) = journal_dir {
+            // Through the new producer's log: the parent's runs on threads the child lacks.
+            p.shared.log.log(Topic::Journal, Level::Warn, || {
+                format!(
+                    "journal: a forked child's producer has no journal ({} stays its parent's): its logs are kept in memory only",
+                    dir.display()
+                )
+            });
+        }
         let started = self.shared.intake.state() != CREATED;
         let configs: Vec<ClientConfig> = match self.shared.clients.get() {
             Some(clients) => clients.values().map(|c| c.config().clone()).collect(),

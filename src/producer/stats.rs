@@ -48,6 +48,18 @@ pub struct Stats {
     pub inflight_batches: u64,
     /// Requests made beyond each batch's first.
     pub retries: u64,
+    /// The journal's segment files on disk, in bytes (0 without a journal).
+    pub journal_bytes: u64,
+    /// Batches (and their logs) a restart found in the journal and queued to send.
+    pub journal_recovered_batches: u64,
+    pub journal_recovered_logs: u64,
+    /// Journal records found damaged (a torn tail, a CRC mismatch) and skipped.
+    pub journal_damaged_records: u64,
+    /// Batches a restart found older than journal_max_age_ms: reported, not sent.
+    pub journal_expired_batches: u64,
+    /// Journal writes, syncs or segment creations that failed (new logs were kept in memory
+    /// only meanwhile).
+    pub journal_errors: u64,
 }
 
 impl Default for Stats {
@@ -63,6 +75,12 @@ impl Default for Stats {
             buffered_bytes: 0,
             inflight_batches: 0,
             retries: 0,
+            journal_bytes: 0,
+            journal_recovered_batches: 0,
+            journal_recovered_logs: 0,
+            journal_damaged_records: 0,
+            journal_expired_batches: 0,
+            journal_errors: 0,
         }
     }
 }
@@ -120,10 +138,23 @@ impl Counters {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// The counters: `totals` and `buffered` read together under the intake lock.
-    pub fn read(&self, totals: Totals, buffered: usize) -> Stats {
+    /// The counters: `totals` and `buffered` read together under the intake lock; the
+    /// journal's, if there is one.
+    pub fn read(
+        &self,
+        totals: Totals,
+        buffered: usize,
+        journal: Option<&crate::journal::Counters>,
+    ) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let j = |f: fn(&crate::journal::Counters) -> &AtomicU64| journal.map_or(0, |c| get(f(c)));
         Stats {
+            journal_bytes: j(|c| &c.bytes),
+            journal_recovered_batches: j(|c| &c.recovered_batches),
+            journal_recovered_logs: j(|c| &c.recovered_logs),
+            journal_damaged_records: j(|c| &c.damaged_records),
+            journal_expired_batches: j(|c| &c.expired_batches),
+            journal_errors: j(|c| &c.errors),
             logs_accepted: totals.logs_accepted,
             logs_sent: totals.logs_sent,
             logs_failed: totals.logs_failed,

@@ -49,6 +49,9 @@ impl Shared {
                     retries: u32::MAX,
                     deadline: Some(batch.ready_at + self.config.delivery_timeout),
                 };
+                if let Some(j) = self.journal_before_send() {
+                    j.sync();
+                }
                 Counters::add(&self.counters.inflight_batches, 1);
                 let d = client.deliver(
                     &batch.project,
@@ -112,14 +115,18 @@ impl Shared {
         let n = batch.payload.log_count() as u64;
         let raw = batch.payload.raw_size() as u64;
         let ok = outcome.is_ok();
-        if let (true, Some(f)) = (ok, &batch.spill_file) {
-            let _ = std::fs::remove_file(f);
-        }
         let held = batch.reserved
             + batch
                 .body_bytes
                 .swap(0, std::sync::atomic::Ordering::AcqRel);
-        self.intake.reported(batch.slot, n, raw, ok, held);
+        // Done with for good, unless close gave up on it: then its journal records stay,
+        // for the next producer to send.
+        let closed = matches!(&outcome, Err(e) if e.kind == ErrorKind::Closed);
+        let done = match (&batch.trace, closed) {
+            (Some(t), false) => Some((batch.batch_id.as_str(), t)),
+            _ => None,
+        };
+        self.intake.reported(batch.slot, n, raw, ok, held, done);
         let outcome = Arc::new(Outcome::of(outcome, attempts));
         if !ok {
             self.counters.failed(&outcome);

@@ -427,7 +427,15 @@ class ProducerConfig extends Options
     public int $buffer_bytes = 100 * 1024 * 1024;
     public int $max_block_ms = 0;
     public ?int $delivery_timeout_ms = null;
+    /** The former name of $journal_dir (the same setting). */
     public ?string $spill_dir = null;
+    /** A directory the producer owns where each accepted send is kept until reported, so a
+     * crash of the process loses none (lts_producer_config_set_journal_dir in lts.h). */
+    public ?string $journal_dir = null;
+    public ?int $journal_max_bytes = null;
+    public ?int $journal_segment_bytes = null;
+    public ?int $journal_sync_ms = null;
+    public ?int $journal_max_age_ms = null;
     public ?int $stats_interval_ms = null;
     /** Per-unit stats entries kept for idle units (null: 1000). */
     public ?int $idle_units_max = null;
@@ -444,6 +452,11 @@ class ProducerConfig extends Options
         self::add($o, 'max_block_ms', $this->max_block_ms);
         self::add($o, 'delivery_timeout_ms', $this->delivery_timeout_ms);
         self::add($o, 'spill_dir', $this->spill_dir);
+        self::add($o, 'journal_dir', $this->journal_dir);
+        self::add($o, 'journal_max_bytes', $this->journal_max_bytes);
+        self::add($o, 'journal_segment_bytes', $this->journal_segment_bytes);
+        self::add($o, 'journal_sync_ms', $this->journal_sync_ms);
+        self::add($o, 'journal_max_age_ms', $this->journal_max_age_ms);
         self::add($o, 'stats_interval_ms', $this->stats_interval_ms);
         self::add($o, 'idle_units_max', $this->idle_units_max);
         self::add($o, 'callback_mode', 'poll');

@@ -84,6 +84,11 @@ try {
     $pfull = new ProducerConfig();
     $pfull->delivery_timeout_ms = 1;
     $pfull->spill_dir = 'd';
+    $pfull->journal_dir = 'd';
+    $pfull->journal_max_bytes = 4 << 20;
+    $pfull->journal_segment_bytes = 2 << 20;
+    $pfull->journal_sync_ms = 1;
+    $pfull->journal_max_age_ms = 1;
     $pfull->stats_interval_ms = 100;
     $pfull->idle_units_max = 10;
     $ptyped = [];

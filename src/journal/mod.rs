@@ -1,0 +1,597 @@
+//! The producer's journal: with `journal_dir` set, every accepted send is copied into a
+//! memory-mapped segment file before `send` returns, so a `kill -9` of the process loses no
+//! accepted log; the next producer started on the directory sends what was not reported,
+//! each batch under the batch id it had, which the service answers without storing twice.
+//!
+//! - [`format`]: the bytes on disk; [`segment`]: a mapped segment file; [`lock`]: one
+//!   producer per directory; [`recover`]: reading what an earlier producer left.
+//! - A batch is journaled as an `OPEN` record when it opens, a `LOGS` record per send, and
+//!   a `DONE` record once it is reported (delivered, or failed for good). Batches close
+//!   reports `LTS_ERR_CLOSED` get no `DONE`: they stay for the next producer.
+//! - A segment is deleted once every batch with records in it is done, in any order, and
+//!   once no older segment still holds records of a batch whose `DONE` it holds (else a
+//!   recovery could see the records without the `DONE`).
+//! - The journal is written under the producer's intake lock, which orders every send,
+//!   so records are appended one at a time; durability against power loss is a background
+//!   thread's `msync` every `journal_sync_ms` (or before each batch is sent, with 0).
+//! - A disk that fails (full, read-only, gone) never fails a send or the process: the
+//!   journal stops taking new batches, says so through the log hook, counts it, and tries
+//!   again later; the producer goes on in memory.
+
+pub mod format;
+mod lock;
+pub mod recover;
+pub mod segment;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use smallvec::SmallVec;
+
+use crate::encode::Encoded;
+use crate::error::{Error, Result};
+use crate::log::{Level, Logger, Topic};
+use format::{Header, Payload, HEADER_LEN, RECORD_HEAD};
+use segment::Segment;
+
+/// How long a journal that failed waits before trying to make a segment again.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The journal's settings (the producer options `journal_*`).
+#[derive(Debug, Clone)]
+pub struct JournalConfig {
+    pub dir: PathBuf,
+    /// Disk the segments may take in all (the last one may pass it for `DONE` records).
+    pub max_bytes: u64,
+    pub segment_bytes: usize,
+    /// How often written records are made durable; zero: before each batch is sent.
+    pub sync_interval: Duration,
+    /// Batches older than this are not sent again after a restart (the service would no
+    /// longer recognize their ids), but reported.
+    pub max_age: Duration,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A batch's place in the journal: its number in this run and the segments holding its
+/// records (usually one).
+#[derive(Debug, Default, Clone)]
+pub struct Trace {
+    pub no: u64,
+    pub segs: SmallVec<[u64; 2]>,
+    /// Some of its records could not be written (the disk failed): it is in memory only,
+    /// and a recovery would find at most part of it.
+    pub broken: bool,
+}
+
+/// The journal's counters (read by the producer's stats).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Bytes of the segment files on disk.
+    pub bytes: AtomicU64,
+    pub recovered_batches: AtomicU64,
+    pub recovered_logs: AtomicU64,
+    /// Records found damaged (a torn tail, a CRC mismatch) and skipped.
+    pub damaged_records: AtomicU64,
+    /// Batches found older than `journal_max_age` and reported instead of sent.
+    pub expired_batches: AtomicU64,
+    /// Writes, syncs or segment creations that failed.
+    pub errors: AtomicU64,
+}
+
+/// What the journal's background thread works on, shared with it.
+pub struct Shared {
+    /// Segments with records not yet made durable: (segment, bytes written so far).
+    dirty: Mutex<Vec<(Arc<Segment>, usize)>>,
+    pub counters: Counters,
+    /// True while the journal takes no new batches (its disk failed).
+    pub degraded: AtomicBool,
+    dir: PathBuf,
+    log: Arc<Logger>,
+}
+
+impl Shared {
+    /// Makes every record written so far durable, and lets go of full segments once they
+    /// are (their pages go back to the page cache, out of the process).
+    pub fn sync(&self) {
+        let todo: Vec<(Arc<Segment>, usize)> = self
+            .dirty
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if todo.is_empty() {
+            return;
+        }
+        let mut finished: Vec<&Arc<Segment>> = Vec::new();
+        for (seg, upto) in &todo {
+            match seg.sync(*upto) {
+                Ok(()) if *upto == seg.len() => finished.push(seg),
+                Ok(()) => {}
+                Err(e) => {
+                    Counters::bump(&self.counters.errors);
+                    self.log.log(Topic::Journal, Level::Error, || {
+                        format!(
+                            "journal: making {} durable failed: {e}; what it holds stays in the page cache (it survives the process, not a power loss)",
+                            seg.path.display()
+                        )
+                    });
+                }
+            }
+        }
+        // The directory entries of new segments, so they survive a power loss too.
+        if let Ok(d) = std::fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        // Full segments synced to their end are let go of; the one being written stays.
+        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
+        dirty.retain(|(seg, _)| !finished.iter().any(|f| Arc::ptr_eq(f, seg)));
+    }
+}
+
+impl Counters {
+    pub fn bump(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct SegState {
+    /// Batches not done with records in this segment.
+    refs: u32,
+    /// Older segments still holding records of batches whose `DONE` is here.
+    pins: u32,
+    /// Newer segments whose `DONE`s this segment's records keep (`pins` on them).
+    pinning: Vec<u64>,
+    path: PathBuf,
+}
+
+/// The journal's state, kept under the producer's intake lock.
+pub struct Journal {
+    pub cfg: JournalConfig,
+    _lock: lock::DirLock,
+    run: u64,
+    /// The first segment this producer makes: those before it are an earlier producer's.
+    first_seq: u64,
+    next_seq: u64,
+    next_no: u64,
+    current: Option<(Arc<Segment>, usize)>,
+    segs: BTreeMap<u64, SegState>,
+    pub shared: Arc<Shared>,
+    /// While degraded: when to try making a segment again.
+    retry_at: Option<Instant>,
+}
+
+/// Why the journal cannot take a record now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The segments fill `journal_max_bytes`: a send waits for room like under the memory
+    /// cap, or is refused with `LTS_ERR_BUFFER_FULL`.
+    Full,
+}
+
+impl Journal {
+    /// Opens (creating it if needed) and locks `cfg.dir`. Segments already there are an
+    /// earlier producer's, for [`recover`] to read once the producer starts.
+    pub fn open(cfg: JournalConfig, log: Arc<Logger>) -> Result<Journal> {
+        let dir = &cfg.dir;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::invalid_argument(format!(
+                "journal_dir {}: cannot create it: {e}",
+                dir.display()
+            ))
+        })?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let lock = lock::DirLock::take(dir)?;
+        let next_seq = existing_segments(dir)
+            .last()
+            .map_or(0, |(seq, _)| seq + 1);
+        let mut run = [0u8; 8];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut run);
+        let shared = Arc::new(Shared {
+            dirty: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+            degraded: AtomicBool::new(false),
+            dir: dir.clone(),
+            log,
+        });
+        Ok(Journal {
+            cfg,
+            _lock: lock,
+            run: u64::from_le_bytes(run),
+            first_seq: next_seq,
+            next_seq,
+            next_no: 0,
+            current: None,
+            segs: BTreeMap::new(),
+            shared,
+            retry_at: None,
+        })
+    }
+
+    /// The segments an earlier producer left (for [`recover`]).
+    pub fn earlier_segments(&self) -> Vec<(u64, PathBuf)> {
+        existing_segments(&self.cfg.dir)
+            .into_iter()
+            .filter(|(seq, _)| *seq < self.first_seq)
+            .collect()
+    }
+
+    /// Deletes the adopted segments nothing keeps (after [`Journal::adopt`] and
+    /// [`Journal::pin`] of a recovery).
+    pub fn settle_adopted(&mut self) {
+        let seqs: Vec<u64> = self.segs.keys().copied().collect();
+        for seq in seqs {
+            self.delete_if_free(seq);
+        }
+    }
+
+    fn is_degraded(&self) -> bool {
+        self.shared.degraded.load(Ordering::Relaxed)
+    }
+
+    /// Whether a record of `payload` bytes can be written now without passing
+    /// `journal_max_bytes` (checked before a send changes anything).
+    pub fn room_for(&self, payload: usize) -> std::result::Result<(), Refused> {
+        if self.is_degraded() && self.retry_at.is_some_and(|t| Instant::now() < t) {
+            return Ok(()); // not journaling: the send goes on in memory
+        }
+        let span = format::record_span(payload);
+        let fits_current = self
+            .current
+            .as_ref()
+            .is_some_and(|(s, at)| at + span <= s.len());
+        if fits_current || self.disk_room() {
+            Ok(())
+        } else {
+            Err(Refused::Full)
+        }
+    }
+
+    /// Whether one more segment fits under `journal_max_bytes`.
+    fn disk_room(&self) -> bool {
+        let held = self.segs.len() as u64 * self.cfg.segment_bytes as u64;
+        held + self.cfg.segment_bytes as u64 <= self.cfg.max_bytes
+    }
+
+    /// The largest payload a record may have.
+    pub fn max_payload(&self) -> usize {
+        self.cfg.segment_bytes - HEADER_LEN - RECORD_HEAD - 8
+    }
+
+    /// A place for a record of `payload` bytes: the current segment, or a new one. `force`
+    /// lets a `DONE` record pass the disk cap (by at most one segment), so reporting a batch
+    /// is never refused. None when the journal is degraded or the disk failed now.
+    fn place(&mut self, payload: usize, force: bool) -> Option<(Arc<Segment>, usize)> {
+        let span = format::record_span(payload);
+        if let Some((seg, at)) = &self.current {
+            if at + span <= seg.len() {
+                return Some((seg.clone(), *at));
+            }
+        }
+        if self.is_degraded() {
+            if self.retry_at.is_some_and(|t| Instant::now() < t) {
+                return None;
+            }
+        }
+        if !force && !self.disk_room() {
+            return None;
+        }
+        self.roll();
+        let (seg, at) = self.current.as_ref()?;
+        (at + span <= seg.len()).then(|| (seg.clone(), *at))
+    }
+
+    /// Ends the current segment (it stays listed for syncing) and makes the next one.
+    fn roll(&mut self) {
+        if let Some((seg, _)) = self.current.take() {
+            self.mark_dirty(&seg, seg.len());
+            let seq = seg.seq;
+            drop(seg);
+            self.delete_if_free(seq);
+        }
+        let header = Header {
+            seq: self.next_seq,
+            run: self.run,
+            created_ms: now_ms(),
+            segment_bytes: self.cfg.segment_bytes as u64,
+        };
+        match Segment::create(&self.cfg.dir, &header) {
+            Ok(seg) => {
+                self.next_seq += 1;
+                let seg = Arc::new(seg);
+                self.segs.insert(
+                    seg.seq,
+                    SegState {
+                        refs: 0,
+                        pins: 0,
+                        pinning: Vec::new(),
+                        path: seg.path.clone(),
+                    },
+                );
+                self.shared
+                    .counters
+                    .bytes
+                    .fetch_add(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+                self.mark_dirty(&seg, HEADER_LEN);
+                self.current = Some((seg, HEADER_LEN));
+                if self.shared.degraded.swap(false, Ordering::Relaxed) {
+                    self.retry_at = None;
+                    self.shared.log.log(Topic::Journal, Level::Warn, || {
+                        format!(
+                            "journal: {} is writable again: new batches are journaled again",
+                            self.cfg.dir.display()
+                        )
+                    });
+                }
+            }
+            Err(e) => self.fail(format!(
+                "cannot make segment {} in {}: {e}",
+                segment::file_name(header.seq),
+                self.cfg.dir.display()
+            )),
+        }
+    }
+
+    fn fail(&mut self, why: String) {
+        Counters::bump(&self.shared.counters.errors);
+        self.retry_at = Some(Instant::now() + RETRY_AFTER);
+        let was = self.shared.degraded.swap(true, Ordering::Relaxed);
+        if !was {
+            self.shared.log.log(Topic::Journal, Level::Error, || {
+                format!("journal: {why}; new logs are kept in memory only (not crash-safe) until the journal can write again")
+            });
+        }
+    }
+
+    fn mark_dirty(&self, seg: &Arc<Segment>, upto: usize) {
+        let mut dirty = self.shared.dirty.lock().unwrap_or_else(|p| p.into_inner());
+        match dirty.iter_mut().find(|(s, _)| Arc::ptr_eq(s, seg)) {
+            Some((_, u)) => *u = (*u).max(upto),
+            None => dirty.push((seg.clone(), upto)),
+        }
+    }
+
+    /// Writes a record whose payload `fill` writes at the offset given, of `payload` bytes;
+    /// notes the segment in `trace`. False if nothing could be written.
+    fn write(
+        &mut self,
+        kind: u8,
+        payload: usize,
+        force: bool,
+        trace: Option<&mut Trace>,
+        fill: impl FnOnce(&Segment, usize),
+    ) -> bool {
+        let Some((seg, at)) = self.place(payload, force) else {
+            return false;
+        };
+        fill(&seg, at + RECORD_HEAD);
+        // The header last: until it is written the record reads as the end of the segment.
+        let crc = format::record_crc(kind, seg.read(at + RECORD_HEAD, payload));
+        let mut head = [0u8; RECORD_HEAD];
+        head[..4].copy_from_slice(&(payload as u32).to_le_bytes());
+        head[4..8].copy_from_slice(&crc.to_le_bytes());
+        head[8] = kind;
+        seg.write(at, &head);
+        let end = at + format::record_span(payload);
+        if let Some(t) = trace {
+            if !t.segs.contains(&seg.seq) {
+                t.segs.push(seg.seq);
+                if let Some(s) = self.segs.get_mut(&seg.seq) {
+                    s.refs += 1;
+                }
+            }
+        }
+        self.current = Some((seg, end));
+        true
+    }
+
+    /// A batch opened: its `OPEN` record. None if the journal is not taking batches now.
+    pub fn open_batch(&mut self, id: &str, project: &str, unit: &str) -> Option<Trace> {
+        let mut p = Payload::default();
+        let no = self.next_no;
+        p.u64(no).u64(now_ms()).str(id).str(project).str(unit);
+        let mut trace = Trace {
+            no,
+            ..Trace::default()
+        };
+        if !self.write(format::OPEN, p.0.len(), false, Some(&mut trace), |s, at| {
+            s.write(at, &p.0)
+        }) {
+            return None;
+        }
+        self.next_no += 1;
+        Some(trace)
+    }
+
+    /// The payload size of `enc`'s `LOGS` record.
+    pub fn logs_payload(enc: &Encoded) -> usize {
+        12 + enc.len() * 8 + enc.entries().map(|(r, l)| r.len() + l.len()).sum::<usize>()
+    }
+
+    /// A send's logs, appended to its batch's records.
+    pub fn logs(&mut self, trace: &mut Trace, enc: &Encoded, payload: usize) {
+        if trace.broken {
+            return;
+        }
+        let no = trace.no;
+        let written = self.write(format::LOGS, payload, false, Some(trace), |s, mut at| {
+            let mut head = [0u8; 12];
+            head[..8].copy_from_slice(&no.to_le_bytes());
+            head[8..].copy_from_slice(&(enc.len() as u32).to_le_bytes());
+            s.write(at, &head);
+            at += 12;
+            for (record, labels) in enc.entries() {
+                let mut lens = [0u8; 8];
+                lens[..4].copy_from_slice(&(record.len() as u32).to_le_bytes());
+                lens[4..].copy_from_slice(&(labels.len() as u32).to_le_bytes());
+                s.write(at, &lens);
+                s.write(at + 8, record);
+                s.write(at + 8 + record.len(), labels);
+                at += 8 + record.len() + labels.len();
+            }
+        });
+        if !written {
+            trace.broken = true;
+        }
+    }
+
+    /// A whole `LogsData` given back to the producer (not built from sends).
+    pub fn raw(
+        &mut self,
+        id: &str,
+        project: &str,
+        unit: &str,
+        log_count: usize,
+        logs_data: &[u8],
+    ) -> Option<Trace> {
+        let mut p = Payload::default();
+        p.u64(now_ms())
+            .str(id)
+            .str(project)
+            .str(unit)
+            .u32(log_count as u32);
+        let head = p.0;
+        let mut trace = Trace::default();
+        let n = head.len() + logs_data.len();
+        if n > self.max_payload() {
+            return None;
+        }
+        self.write(format::RAW, n, false, Some(&mut trace), |s, at| {
+            s.write(at, &head);
+            s.write(at + head.len(), logs_data);
+        })
+        .then_some(trace)
+    }
+
+    /// Segments an earlier producer left, with the batches in them not yet done, adopted
+    /// by this journal (see [`recover`]).
+    pub fn adopt(&mut self, seq: u64, refs: u32, path: PathBuf) {
+        self.segs.insert(
+            seq,
+            SegState {
+                refs,
+                pins: 0,
+                pinning: Vec::new(),
+                path,
+            },
+        );
+        self.shared
+            .counters
+            .bytes
+            .fetch_add(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+    }
+
+    /// Notes that segment `newer` holds `DONE` records of batches in segment `older`.
+    pub fn pin(&mut self, older: u64, newer: u64) {
+        if older == newer || !self.segs.contains_key(&older) {
+            return;
+        }
+        if let Some(n) = self.segs.get_mut(&newer) {
+            n.pins += 1;
+            if let Some(o) = self.segs.get_mut(&older) {
+                o.pinning.push(newer);
+            }
+        }
+    }
+
+    /// A batch was reported (delivered, or failed for good): its `DONE` record, and its
+    /// segments let go of.
+    pub fn done(&mut self, id: &str, trace: &Trace) {
+        let mut p = Payload::default();
+        p.str(id);
+        let wrote = !trace.segs.is_empty()
+            && self.write(format::DONE, p.0.len(), true, None, |s, at| s.write(at, &p.0));
+        let here = self.current.as_ref().map(|(s, _)| s.seq);
+        for &seq in &trace.segs {
+            if let (true, Some(here)) = (wrote, here) {
+                self.pin(seq, here);
+            }
+            if let Some(s) = self.segs.get_mut(&seq) {
+                s.refs = s.refs.saturating_sub(1);
+            }
+            self.delete_if_free(seq);
+        }
+    }
+
+    /// Deletes segment `seq` if nothing keeps it: not the one being written, no batch not
+    /// done, no older segment holding what its `DONE`s are about. Then looks again at the
+    /// segments it kept.
+    fn delete_if_free(&mut self, seq: u64) {
+        let mut todo = vec![seq];
+        while let Some(seq) = todo.pop() {
+            if self.current.as_ref().is_some_and(|(s, _)| s.seq == seq) {
+                continue;
+            }
+            let free = self
+                .segs
+                .get(&seq)
+                .is_some_and(|s| s.refs == 0 && s.pins == 0);
+            if !free {
+                continue;
+            }
+            let s = self.segs.remove(&seq).expect("checked");
+            let _ = std::fs::remove_file(&s.path);
+            self.shared
+                .counters
+                .bytes
+                .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+            {
+                let mut dirty = self.shared.dirty.lock().unwrap_or_else(|p| p.into_inner());
+                dirty.retain(|(d, _)| d.seq != seq);
+            }
+            for newer in s.pinning {
+                if let Some(n) = self.segs.get_mut(&newer) {
+                    n.pins = n.pins.saturating_sub(1);
+                    todo.push(newer);
+                }
+            }
+        }
+    }
+
+    /// Segment files on disk now.
+    pub fn segment_count(&self) -> usize {
+        self.segs.len()
+    }
+
+    /// Close: makes everything durable, and removes the segment being written if nothing
+    /// needs it (a producer that delivered everything leaves an empty directory but its
+    /// lock file).
+    pub fn finish(&mut self) {
+        self.shared.sync();
+        if let Some((seg, _)) = self.current.take() {
+            let seq = seg.seq;
+            drop(seg);
+            self.shared
+                .dirty
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|(d, _)| d.seq != seq);
+            self.delete_if_free(seq);
+        }
+    }
+}
+
+/// The segment files in `dir`, by sequence.
+pub fn existing_segments(dir: &Path) -> Vec<(u64, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(u64, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name();
+            segment::seq_of(name.to_str()?).map(|seq| (seq, e.path()))
+        })
+        .collect();
+    out.sort();
+    out
+}
