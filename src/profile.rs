@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 pub const MAX_REQUEST_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_REQUEST_LOGS: usize = 40960;
 
-
 /// The longest key the key rules allow.
 pub const MAX_KEY_CHARS: usize = 64;
 

@@ -99,7 +99,9 @@ fn a_server_outage_then_close_then_restart_delivers_every_log_once() {
         .collect();
     assert!(!closed.is_empty());
     assert!(
-        closed.iter().all(|r| r.message.contains("stays in the journal")),
+        closed
+            .iter()
+            .all(|r| r.message.contains("stays in the journal")),
         "{}",
         closed[0].message
     );
@@ -224,7 +226,10 @@ fn foreign_files_in_the_journal_directory_are_skipped_and_named() {
     lts::log::set_hook(None);
     server.stop();
 
-    assert!(took < Duration::from_secs(5), "start and close took {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "start and close took {took:?}"
+    );
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
@@ -234,6 +239,9 @@ fn foreign_files_in_the_journal_directory_are_skipped_and_named() {
         lines[0]
     );
     let aside = |p: &PathBuf| p.with_extension("ltsj.damaged");
-    assert!(aside(&fifo).exists() && aside(&huge).exists(), "set aside, not removed");
+    assert!(
+        aside(&fifo).exists() && aside(&huge).exists(),
+        "set aside, not removed"
+    );
     let _ = std::fs::remove_dir_all(&spill);
 }

@@ -40,14 +40,24 @@ fn producer(url: &str, dir: &Path, f: impl FnOnce(&mut ProducerConfig)) -> lts::
     c.set_batch_count(200).unwrap();
     f(&mut c);
     let p = Producer::new(c)?;
-    let mut cc =
-        lts::ClientConfig::new(url, lts_local::DEFAULT_ACCESS_KEY, lts_local::DEFAULT_SECRET_KEY, "proj")
-            .unwrap();
+    let mut cc = lts::ClientConfig::new(
+        url,
+        lts_local::DEFAULT_ACCESS_KEY,
+        lts_local::DEFAULT_SECRET_KEY,
+        "proj",
+    )
+    .unwrap();
     cc.profile.set("backoff_base_ms", "1").unwrap();
     cc.profile.set("backoff_cap_ms", "5").unwrap();
     p.add_client(cc).unwrap();
     p.start().unwrap();
     Ok(p)
+}
+
+/// An address where nothing listens.
+fn dead_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", l.local_addr().unwrap())
 }
 
 fn log(tag: &str, i: u64) -> lts::LogItem {
@@ -60,7 +70,8 @@ fn log(tag: &str, i: u64) -> lts::LogItem {
 fn stored(server: &Server) -> HashMap<String, usize> {
     let mut n = HashMap::new();
     for l in server.state().logs(Some("proj"), None) {
-        *n.entry(l["origin_msg"].as_str().unwrap().to_owned()).or_default() += 1;
+        *n.entry(l["origin_msg"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     n
 }
@@ -113,7 +124,12 @@ fn a_killed_process_loses_nothing_and_stores_nothing_twice() {
             "kill_after": 500 + run * 777,
         });
         let status = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "journal_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "journal_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("LTS_JOURNAL_CHILD", spec.to_string())
             .status()
             .unwrap();
@@ -156,7 +172,9 @@ fn a_second_producer_on_the_directory_is_refused_naming_the_owner() {
     let server = server();
     let dir = tmp("owner");
     let p = producer(&server.url(), &dir, |_| {}).unwrap();
-    let e = producer(&server.url(), &dir, |_| {}).err().expect("refused");
+    let e = producer(&server.url(), &dir, |_| {})
+        .err()
+        .expect("refused");
     assert_eq!(e.kind, ErrorKind::InvalidState);
     assert!(
         e.message.contains(&dir.display().to_string())
@@ -205,14 +223,13 @@ fn close_leaves_what_it_could_not_send_for_the_next_producer() {
 #[test]
 fn torn_tails_and_garbage_are_skipped_and_counted() {
     let server = server();
-    set_faults(&server, json!({"stall": true}));
     let dir = tmp("damage");
-    let p = producer(&server.url(), &dir, |_| {}).unwrap();
+    // The first producer reaches no server: everything it accepted stays in the journal.
+    let p = producer(&dead_url(), &dir, |_| {}).unwrap();
     for i in 0..400 {
         p.send("proj", "u", &[&log("damage", i)], None).unwrap();
     }
     let _ = p.close(Some(Duration::ZERO));
-    set_faults(&server, json!({"stall": false}));
     let segs: Vec<PathBuf> = lts::journal::existing_segments(&dir)
         .into_iter()
         .map(|(_, p)| p)
@@ -246,7 +263,12 @@ fn torn_tails_and_garbage_are_skipped_and_counted() {
         "the whole records sent, the damaged ones not: {}",
         got.len()
     );
-    assert!(dir.join(format!("{}.damaged", lts::journal::segment::file_name(9_999))).exists());
+    assert!(dir
+        .join(format!(
+            "{}.damaged",
+            lts::journal::segment::file_name(9_999)
+        ))
+        .exists());
     assert!(dir.join("notes.txt").exists(), "other files are left alone");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -254,18 +276,19 @@ fn torn_tails_and_garbage_are_skipped_and_counted() {
 #[test]
 fn batches_past_the_max_age_are_reported_not_sent() {
     let server = server();
-    set_faults(&server, json!({"stall": true}));
     let dir = tmp("age");
-    let p = producer(&server.url(), &dir, |_| {}).unwrap();
+    let p = producer(&dead_url(), &dir, |_| {}).unwrap();
     for i in 0..50 {
         p.send("proj", "u", &[&log("age", i)], None).unwrap();
     }
     let _ = p.close(Some(Duration::ZERO));
-    set_faults(&server, json!({"stall": false}));
-    std::thread::sleep(Duration::from_millis(20)); // the batches are now older than 1 ms
-    // What the stalled request held may be stored now that the server answers; nothing else.
+    // Time passing is what this test is about: the batches become older than 1 ms.
+    std::thread::sleep(Duration::from_millis(20));
     let before = server.state().logs(None, None).len();
-    let p2 = producer(&server.url(), &dir, |c| c.set_journal_max_age_ms(1).unwrap()).unwrap();
+    let p2 = producer(&server.url(), &dir, |c| {
+        c.set_journal_max_age_ms(1).unwrap()
+    })
+    .unwrap();
     p2.close(None).unwrap();
     let s = p2.stats();
     assert_eq!(s.journal_expired_batches, 1, "{s:?}");

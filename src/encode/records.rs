@@ -517,6 +517,20 @@ impl Encoded {
         })
     }
 
+    /// Each log's record length, labels length, and its record and labels together (they
+    /// lie one after the other), in order.
+    pub(crate) fn entries_joined(&self) -> impl Iterator<Item = (u32, u32, &[u8])> + '_ {
+        let b = &self.bytes;
+        self.spans.iter().map(move |s| {
+            debug_assert_eq!(s.record.1, s.labels.0);
+            (
+                s.record.1 - s.record.0,
+                s.labels.1 - s.labels.0,
+                &b[s.record.0 as usize..s.labels.1 as usize],
+            )
+        })
+    }
+
     /// The bytes of every record together (headers included, labels not).
     pub fn records_len(&self) -> usize {
         self.spans

@@ -1,18 +1,22 @@
 //! The journal's bytes on disk: a segment's header, and the records after it.
 //!
 //! A segment file is `journal_segment_bytes` long, allocated in full when made (so a full disk
-//! shows at creation, never as SIGBUS under a mapped write), zero after its last record.
+//! shows at creation, never as SIGBUS under a mapped write). A segment whose batches are all
+//! done is kept as a spare and written again as a later segment (its disk blocks and cached
+//! pages reused: writing fresh pages costs the kernel several times more), so what lies past
+//! its records may be an earlier life's: the header's `end` says where they stop.
 //!
 //! ```text
 //! header (64 bytes):  magic "LTSJRNL\0" | version u32 | header_len u32 | seq u64 | run u64
-//!                     | created_ms u64 | segment_bytes u64 | reserved [12] | crc32c u32
+//!                     | created_ms u64 | segment_bytes u64 | crc32c u32 (of the above)
+//!                     | reserved [4] | end u64
 //! record (8-aligned): len u32 | crc32c u32 | kind u8 | reserved [3] | payload [len] | pad
 //! ```
 //!
 //! All integers little-endian. A record's CRC (CRC-32C) covers its kind, its length and its
-//! payload. A record is written payload first and header last, so a record cut short by a
-//! crash has a zero header, which reads as the end of the segment; a header that was written
-//! over a payload torn by power loss fails its CRC.
+//! payload. A record is written whole, then `end` is moved past it (one aligned 8-byte
+//! store), so a record a crash cut short lies past `end` and is not read. After a power loss
+//! `end` and the records may disagree: a record before `end` whose CRC fails is damage.
 //!
 //! The records (`run` is the producer instance that wrote the segment, so batch numbers of
 //! different runs never meet):
@@ -28,6 +32,10 @@
 pub const MAGIC: &[u8; 8] = b"LTSJRNL\0";
 pub const VERSION: u32 = 1;
 pub const HEADER_LEN: usize = 64;
+/// Where the header's `end` lies (outside the header's CRC: it moves with every record).
+pub const END_AT: usize = 56;
+/// The bytes of the header its CRC covers, and where the CRC lies.
+const CRC_AT: usize = 48;
 pub const RECORD_HEAD: usize = 12;
 
 pub const OPEN: u8 = 1;
@@ -54,8 +62,9 @@ impl Header {
         h[24..32].copy_from_slice(&self.run.to_le_bytes());
         h[32..40].copy_from_slice(&self.created_ms.to_le_bytes());
         h[40..48].copy_from_slice(&self.segment_bytes.to_le_bytes());
-        let crc = crc32c::crc32c(&h[..HEADER_LEN - 4]);
-        h[HEADER_LEN - 4..].copy_from_slice(&crc.to_le_bytes());
+        let crc = crc32c::crc32c(&h[..CRC_AT]);
+        h[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_le_bytes());
+        h[END_AT..].copy_from_slice(&(HEADER_LEN as u64).to_le_bytes());
         h
     }
 
@@ -64,8 +73,8 @@ impl Header {
         if b.len() < HEADER_LEN || &b[..8] != MAGIC {
             return Err("not a journal segment (no header)".into());
         }
-        let crc = u32_at(b, HEADER_LEN - 4);
-        if crc != crc32c::crc32c(&b[..HEADER_LEN - 4]) {
+        let crc = u32_at(b, CRC_AT);
+        if crc != crc32c::crc32c(&b[..CRC_AT]) {
             return Err("its header is damaged (CRC mismatch)".into());
         }
         let version = u32_at(b, 8);
@@ -80,6 +89,17 @@ impl Header {
             created_ms: u64_at(b, 32),
             segment_bytes: u64_at(b, 40),
         })
+    }
+}
+
+/// Where a segment's records end, by its header (`b` holds the whole segment); a value that
+/// cannot be right (damage) means the whole segment is read, up to its first zero header.
+pub fn records_end(b: &[u8]) -> usize {
+    let end = u64_at(b, END_AT);
+    if end >= HEADER_LEN as u64 && end <= b.len() as u64 && end % 8 == 0 {
+        end as usize
+    } else {
+        b.len()
     }
 }
 
@@ -239,15 +259,15 @@ mod tests {
         };
         assert_eq!(kind, LOGS);
         let mut r = Reader::new(payload);
-        assert_eq!((r.u64(), r.str(), r.u32()), (Some(5), Some("batch"), Some(3)));
+        assert_eq!(
+            (r.u64(), r.str(), r.u32()),
+            (Some(5), Some("batch"), Some(3))
+        );
         assert_eq!(r.u32(), None, "reads past the payload are refused");
         let next = 64 + record_span(p.0.len());
         assert_eq!(record_at(&seg, next), Found::End);
         seg[64 + RECORD_HEAD + 2] ^= 0x40;
-        assert_eq!(
-            record_at(&seg, 64),
-            Found::Damaged { skip: Some(next) }
-        );
+        assert_eq!(record_at(&seg, 64), Found::Damaged { skip: Some(next) });
         seg[64..68].copy_from_slice(&10_000u32.to_le_bytes());
         assert_eq!(record_at(&seg, 64), Found::Damaged { skip: None });
     }

@@ -1,9 +1,10 @@
-//! The producer's journal: with `journal_dir` set, every accepted send is copied into a
-//! memory-mapped segment file before `send` returns, so a `kill -9` of the process loses no
-//! accepted log; the next producer started on the directory sends what was not reported,
+//! The producer's journal: with `journal_dir` set, every accepted send is copied into the
+//! journal's memory-mapped ring before `send` returns, so a `kill -9` of the process loses
+//! no accepted log; the next producer started on the directory sends what was not reported,
 //! each batch under the batch id it had, which the service answers without storing twice.
 //!
-//! - [`format`]: the bytes on disk; [`segment`]: a mapped segment file; [`lock`]: one
+//! - [`format`]: the segments' bytes; [`ring`]: where records land first, and the copier
+//!   that moves them into their segments; [`segment`]: a segment file; [`lock`]: one
 //!   producer per directory; [`recover`]: reading what an earlier producer left.
 //! - A batch is journaled as an `OPEN` record when it opens, a `LOGS` record per send, and
 //!   a `DONE` record once it is reported (delivered, or failed for good). Batches close
@@ -12,8 +13,10 @@
 //!   once no older segment still holds records of a batch whose `DONE` it holds (else a
 //!   recovery could see the records without the `DONE`).
 //! - The journal is written under the producer's intake lock, which orders every send,
-//!   so records are appended one at a time; durability against power loss is a background
-//!   thread's `msync` every `journal_sync_ms` (or before each batch is sent, with 0).
+//!   so records are appended one at a time. A background thread copies them from the ring
+//!   into their segments every few milliseconds and makes the segments durable against
+//!   power loss (`fdatasync`) every `journal_sync_ms` (or before each batch is sent, with 0).
+//!   Each record's place in its segment is decided when it is written to the ring.
 //! - A disk that fails (full, read-only, gone) never fails a send or the process: the
 //!   journal stops taking new batches, says so through the log hook, counts it, and tries
 //!   again later; the producer goes on in memory.
@@ -21,12 +24,13 @@
 pub mod format;
 mod lock;
 pub mod recover;
+pub mod ring;
 pub mod segment;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use smallvec::SmallVec;
@@ -35,10 +39,23 @@ use crate::encode::Encoded;
 use crate::error::{Error, Result};
 use crate::log::{Level, Logger, Topic};
 use format::{Header, Payload, HEADER_LEN, RECORD_HEAD};
+use ring::{Copier, Ring};
 use segment::Segment;
+
+/// How often the copier moves records from the ring into their segments (sooner when the
+/// ring is a quarter full).
+const COPY_EVERY: Duration = Duration::from_millis(10);
+
+/// The smallest ring: a few milliseconds of a fast sender's records, and room for the
+/// largest record (the ring is at least a segment).
+const MIN_RING: usize = 16 << 20;
 
 /// How long a journal that failed waits before trying to make a segment again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Segments kept to be written again once their batches are done (see `format`): writing
+/// pages the kernel already holds costs it a fraction of writing fresh ones.
+const SPARES_KEPT: usize = 4;
 
 /// The journal's settings (the producer options `journal_*`).
 #[derive(Debug, Clone)]
@@ -88,50 +105,94 @@ pub struct Counters {
 
 /// What the journal's background thread works on, shared with it.
 pub struct Shared {
-    /// Segments with records not yet made durable: (segment, bytes written so far).
-    dirty: Mutex<Vec<(Arc<Segment>, usize)>>,
+    ring: Arc<Ring>,
+    copier: Mutex<Copier>,
     pub counters: Counters,
     /// True while the journal takes no new batches (its disk failed).
     pub degraded: AtomicBool,
     dir: PathBuf,
     log: Arc<Logger>,
+    /// The thread's (stop, kick) and its wakeup.
+    ctl: Mutex<(bool, bool)>,
+    wake: Condvar,
 }
 
 impl Shared {
-    /// Makes every record written so far durable, and lets go of full segments once they
-    /// are (their pages go back to the page cache, out of the process).
+    fn failed(&self, what: &str, e: std::io::Error) {
+        Counters::bump(&self.counters.errors);
+        self.log.log(Topic::Journal, Level::Error, || {
+            format!(
+                "journal: {what} in {} failed: {e}; what the ring holds survives the process, not a power loss",
+                self.dir.display()
+            )
+        });
+    }
+
+    /// Moves what the ring holds into the segments.
+    pub fn copy(&self) {
+        let copied = self.copier.lock().unwrap_or_else(|p| p.into_inner()).copy();
+        if let Err(e) = copied {
+            self.failed("copying records into their segments", e);
+        }
+    }
+
+    /// Moves what the ring holds into the segments and makes them durable.
     pub fn sync(&self) {
-        let todo: Vec<(Arc<Segment>, usize)> = self
-            .dirty
+        let synced = self
+            .copier
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if todo.is_empty() {
-            return;
+            .sync(&self.dir);
+        if let Err(e) = synced {
+            self.failed("making the segments durable", e);
         }
-        let mut finished: Vec<&Arc<Segment>> = Vec::new();
-        for (seg, upto) in &todo {
-            match seg.sync(*upto) {
-                Ok(()) if *upto == seg.len() => finished.push(seg),
-                Ok(()) => {}
-                Err(e) => {
-                    Counters::bump(&self.counters.errors);
-                    self.log.log(Topic::Journal, Level::Error, || {
-                        format!(
-                            "journal: making {} durable failed: {e}; what it holds stays in the page cache (it survives the process, not a power loss)",
-                            seg.path.display()
-                        )
-                    });
+    }
+
+    /// The journal thread's body: copies every few milliseconds (or when the ring fills),
+    /// syncs every `sync_every` (never, if zero: then a batch is synced before it is sent),
+    /// until [`Shared::stop`].
+    pub fn run(&self, sync_every: Duration) {
+        let mut next_sync = Instant::now() + sync_every;
+        let mut ctl = self.ctl.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if ctl.0 {
+                return;
+            }
+            if !ctl.1 {
+                ctl = self
+                    .wake
+                    .wait_timeout(ctl, COPY_EVERY)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0);
+                if ctl.0 {
+                    return;
                 }
             }
+            ctl.1 = false;
+            drop(ctl);
+            if !sync_every.is_zero() && Instant::now() >= next_sync {
+                self.sync();
+                next_sync = Instant::now() + sync_every;
+            } else {
+                self.copy();
+            }
+            ctl = self.ctl.lock().unwrap_or_else(|p| p.into_inner());
         }
-        // The directory entries of new segments, so they survive a power loss too.
-        if let Ok(d) = std::fs::File::open(&self.dir) {
-            let _ = d.sync_all();
+    }
+
+    /// Ends [`Shared::run`].
+    pub fn stop(&self) {
+        self.ctl.lock().unwrap_or_else(|p| p.into_inner()).0 = true;
+        self.wake.notify_all();
+    }
+
+    /// Wakes the thread to copy now (the ring is filling).
+    fn kick(&self) {
+        let mut ctl = self.ctl.lock().unwrap_or_else(|p| p.into_inner());
+        if !ctl.1 {
+            ctl.1 = true;
+            self.wake.notify_one();
         }
-        // Full segments synced to their end are let go of; the one being written stays.
-        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
-        dirty.retain(|(seg, _)| !finished.iter().any(|f| Arc::ptr_eq(f, seg)));
     }
 }
 
@@ -160,8 +221,12 @@ pub struct Journal {
     first_seq: u64,
     next_seq: u64,
     next_no: u64,
+    /// The segment records go to, and where the next one goes in it.
     current: Option<(Arc<Segment>, usize)>,
     segs: BTreeMap<u64, SegState>,
+    /// Segment files free to be written again, and the number the next one is named by.
+    spares: Vec<PathBuf>,
+    spare_no: u64,
     pub shared: Arc<Shared>,
     /// While degraded: when to try making a segment again.
     retry_at: Option<Instant>,
@@ -191,22 +256,57 @@ impl Journal {
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
         let lock = lock::DirLock::take(dir)?;
-        let next_seq = existing_segments(dir)
-            .last()
-            .map_or(0, |(seq, _)| seq + 1);
+        let next_seq = existing_segments(dir).last().map_or(0, |(seq, _)| seq + 1);
+        // Spares an earlier producer kept are this one's (of the right size, a few).
+        let mut spares = Vec::new();
+        for path in spare_files(dir) {
+            let fits = std::fs::metadata(&path)
+                .is_ok_and(|m| m.is_file() && m.len() == cfg.segment_bytes as u64);
+            if fits && spares.len() < SPARES_KEPT {
+                spares.push(path);
+            } else {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        // What an earlier run's ring held and its copier had not copied goes into the
+        // segments first (before this run's ring replaces it, and before a recovery reads
+        // the segments).
+        let (_, torn) = ring::replay(dir);
         let mut run = [0u8; 8];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut run);
+        let run = u64::from_le_bytes(run);
+        let area = cfg.segment_bytes.max(MIN_RING);
+        let ring = Arc::new(Ring::create(dir, area, run).map_err(|e| {
+            Error::invalid_argument(format!(
+                "journal_dir {}: cannot make its ring file ({} bytes): {e}",
+                dir.display(),
+                ring::RING_HEAD + area
+            ))
+        })?);
         let shared = Arc::new(Shared {
-            dirty: Mutex::new(Vec::new()),
+            copier: Mutex::new(Copier::new(ring.clone())),
+            ring,
             counters: Counters::default(),
             degraded: AtomicBool::new(false),
             dir: dir.clone(),
             log,
+            ctl: Mutex::new((false, false)),
+            wake: Condvar::new(),
         });
+        shared
+            .counters
+            .damaged_records
+            .store(torn, Ordering::Relaxed);
+        shared.counters.bytes.store(
+            (spares.len() * cfg.segment_bytes + ring::RING_HEAD + area) as u64,
+            Ordering::Relaxed,
+        );
         Ok(Journal {
-            cfg,
             _lock: lock,
-            run: u64::from_le_bytes(run),
+            spare_no: spares.len() as u64 + now_ms(),
+            spares,
+            cfg,
+            run,
             first_seq: next_seq,
             next_seq,
             next_no: 0,
@@ -248,7 +348,7 @@ impl Journal {
         let fits_current = self
             .current
             .as_ref()
-            .is_some_and(|(s, at)| at + span <= s.len());
+            .is_some_and(|(s, at)| at + span <= s.size());
         if fits_current || self.disk_room() {
             Ok(())
         } else {
@@ -256,10 +356,10 @@ impl Journal {
         }
     }
 
-    /// Whether one more segment fits under `journal_max_bytes`.
+    /// Whether one more segment fits under `journal_max_bytes` (a spare always does).
     fn disk_room(&self) -> bool {
-        let held = self.segs.len() as u64 * self.cfg.segment_bytes as u64;
-        held + self.cfg.segment_bytes as u64 <= self.cfg.max_bytes
+        let files = (self.segs.len() + self.spares.len()) as u64;
+        !self.spares.is_empty() || (files + 1) * self.cfg.segment_bytes as u64 <= self.cfg.max_bytes
     }
 
     /// The largest payload a record may have.
@@ -273,27 +373,24 @@ impl Journal {
     fn place(&mut self, payload: usize, force: bool) -> Option<(Arc<Segment>, usize)> {
         let span = format::record_span(payload);
         if let Some((seg, at)) = &self.current {
-            if at + span <= seg.len() {
+            if at + span <= seg.size() {
                 return Some((seg.clone(), *at));
             }
         }
-        if self.is_degraded() {
-            if self.retry_at.is_some_and(|t| Instant::now() < t) {
-                return None;
-            }
+        if self.is_degraded() && self.retry_at.is_some_and(|t| Instant::now() < t) {
+            return None;
         }
         if !force && !self.disk_room() {
             return None;
         }
         self.roll();
         let (seg, at) = self.current.as_ref()?;
-        (at + span <= seg.len()).then(|| (seg.clone(), *at))
+        (at + span <= seg.size()).then(|| (seg.clone(), *at))
     }
 
-    /// Ends the current segment (it stays listed for syncing) and makes the next one.
+    /// Ends the current segment and makes the next one.
     fn roll(&mut self) {
         if let Some((seg, _)) = self.current.take() {
-            self.mark_dirty(&seg, seg.len());
             let seq = seg.seq;
             drop(seg);
             self.delete_if_free(seq);
@@ -304,8 +401,23 @@ impl Journal {
             created_ms: now_ms(),
             segment_bytes: self.cfg.segment_bytes as u64,
         };
-        match Segment::create(&self.cfg.dir, &header) {
-            Ok(seg) => {
+        let made = match self.spares.pop() {
+            Some(spare) => match Segment::reuse(&spare, &self.cfg.dir, &header) {
+                Ok(seg) => Ok((seg, false)),
+                Err(_) => {
+                    // A spare that cannot be used is removed; a new segment instead.
+                    let _ = std::fs::remove_file(&spare);
+                    self.shared
+                        .counters
+                        .bytes
+                        .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+                    Segment::create(&self.cfg.dir, &header).map(|s| (s, true))
+                }
+            },
+            None => Segment::create(&self.cfg.dir, &header).map(|s| (s, true)),
+        };
+        match made {
+            Ok((seg, new)) => {
                 self.next_seq += 1;
                 let seg = Arc::new(seg);
                 self.segs.insert(
@@ -317,11 +429,13 @@ impl Journal {
                         path: seg.path.clone(),
                     },
                 );
-                self.shared
-                    .counters
-                    .bytes
-                    .fetch_add(self.cfg.segment_bytes as u64, Ordering::Relaxed);
-                self.mark_dirty(&seg, HEADER_LEN);
+                if new {
+                    self.shared
+                        .counters
+                        .bytes
+                        .fetch_add(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+                }
+                self.copier().add(seg.clone());
                 self.current = Some((seg, HEADER_LEN));
                 if self.shared.degraded.swap(false, Ordering::Relaxed) {
                     self.retry_at = None;
@@ -352,36 +466,65 @@ impl Journal {
         }
     }
 
-    fn mark_dirty(&self, seg: &Arc<Segment>, upto: usize) {
-        let mut dirty = self.shared.dirty.lock().unwrap_or_else(|p| p.into_inner());
-        match dirty.iter_mut().find(|(s, _)| Arc::ptr_eq(s, seg)) {
-            Some((_, u)) => *u = (*u).max(upto),
-            None => dirty.push((seg.clone(), upto)),
-        }
+    fn copier(&self) -> std::sync::MutexGuard<'_, Copier> {
+        self.shared.copier.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes a record whose payload `fill` writes at the offset given, of `payload` bytes;
-    /// notes the segment in `trace`. False if nothing could be written.
+    /// Writes a record of `payload` bytes, which `fill` writes, into the ring, bound for
+    /// its place in the current segment; notes the segment in `trace`. False if nothing
+    /// could be written.
     fn write(
         &mut self,
         kind: u8,
         payload: usize,
         force: bool,
         trace: Option<&mut Trace>,
-        fill: impl FnOnce(&Segment, usize),
+        fill: impl FnOnce(&mut Sink<'_>),
     ) -> bool {
         let Some((seg, at)) = self.place(payload, force) else {
             return false;
         };
-        fill(&seg, at + RECORD_HEAD);
-        // The header last: until it is written the record reads as the end of the segment.
-        let crc = format::record_crc(kind, seg.read(at + RECORD_HEAD, payload));
+        let span = format::record_span(payload);
+        let ring = self.shared.ring.clone();
+        let slot = match ring.reserve(span) {
+            Some(slot) => slot,
+            None => {
+                // The ring is full: the copier catches up here (the record never waits).
+                let copied = self.copier().copy();
+                if let Err(e) = copied {
+                    self.shared.failed("copying records into their segments", e);
+                }
+                match ring.reserve(span) {
+                    Some(slot) => slot,
+                    None => return false, // the copy failed: the disk is failing
+                }
+            }
+        };
+        let rec = ring.record_at(&slot);
+        let mut sink = Sink {
+            ring: &ring,
+            at: rec + RECORD_HEAD,
+        };
+        fill(&mut sink);
+        debug_assert_eq!(
+            sink.at,
+            rec + RECORD_HEAD + payload,
+            "the payload as announced"
+        );
+        // One CRC over the payload where it now lies (one call costs less than a call a
+        // piece).
+        let crc = format::record_crc(kind, ring.read_back(rec + RECORD_HEAD, payload));
         let mut head = [0u8; RECORD_HEAD];
         head[..4].copy_from_slice(&(payload as u32).to_le_bytes());
         head[4..8].copy_from_slice(&crc.to_le_bytes());
         head[8] = kind;
-        seg.write(at, &head);
-        let end = at + format::record_span(payload);
+        ring.put(rec, &head);
+        // The entry is whole: only now is it published (to the copier, and to a replay).
+        ring.commit(slot, seg.seq, at, crc);
+        if ring.pending() > ring.area() / 4 {
+            self.shared.kick();
+        }
+        let end = at + span;
         if let Some(t) = trace {
             if !t.segs.contains(&seg.seq) {
                 t.segs.push(seg.seq);
@@ -403,8 +546,8 @@ impl Journal {
             no,
             ..Trace::default()
         };
-        if !self.write(format::OPEN, p.0.len(), false, Some(&mut trace), |s, at| {
-            s.write(at, &p.0)
+        if !self.write(format::OPEN, p.0.len(), false, Some(&mut trace), |s| {
+            s.put(&p.0)
         }) {
             return None;
         }
@@ -414,7 +557,7 @@ impl Journal {
 
     /// The payload size of `enc`'s `LOGS` record.
     pub fn logs_payload(enc: &Encoded) -> usize {
-        12 + enc.len() * 8 + enc.entries().map(|(r, l)| r.len() + l.len()).sum::<usize>()
+        12 + enc.len() * 8 + enc.entries_joined().map(|(_, _, b)| b.len()).sum::<usize>()
     }
 
     /// A send's logs, appended to its batch's records.
@@ -423,20 +566,17 @@ impl Journal {
             return;
         }
         let no = trace.no;
-        let written = self.write(format::LOGS, payload, false, Some(trace), |s, mut at| {
+        let written = self.write(format::LOGS, payload, false, Some(trace), |s| {
             let mut head = [0u8; 12];
             head[..8].copy_from_slice(&no.to_le_bytes());
             head[8..].copy_from_slice(&(enc.len() as u32).to_le_bytes());
-            s.write(at, &head);
-            at += 12;
-            for (record, labels) in enc.entries() {
+            s.put(&head);
+            for (record_len, labels_len, both) in enc.entries_joined() {
                 let mut lens = [0u8; 8];
-                lens[..4].copy_from_slice(&(record.len() as u32).to_le_bytes());
-                lens[4..].copy_from_slice(&(labels.len() as u32).to_le_bytes());
-                s.write(at, &lens);
-                s.write(at + 8, record);
-                s.write(at + 8 + record.len(), labels);
-                at += 8 + record.len() + labels.len();
+                lens[..4].copy_from_slice(&record_len.to_le_bytes());
+                lens[4..].copy_from_slice(&labels_len.to_le_bytes());
+                s.put(&lens);
+                s.put(both);
             }
         });
         if !written {
@@ -465,9 +605,9 @@ impl Journal {
         if n > self.max_payload() {
             return None;
         }
-        self.write(format::RAW, n, false, Some(&mut trace), |s, at| {
-            s.write(at, &head);
-            s.write(at + head.len(), logs_data);
+        self.write(format::RAW, n, false, Some(&mut trace), |s| {
+            s.put(&head);
+            s.put(logs_data);
         })
         .then_some(trace)
     }
@@ -509,7 +649,7 @@ impl Journal {
         let mut p = Payload::default();
         p.str(id);
         let wrote = !trace.segs.is_empty()
-            && self.write(format::DONE, p.0.len(), true, None, |s, at| s.write(at, &p.0));
+            && self.write(format::DONE, p.0.len(), true, None, |s| s.put(&p.0));
         let here = self.current.as_ref().map(|(s, _)| s.seq);
         for &seq in &trace.segs {
             if let (true, Some(here)) = (wrote, here) {
@@ -539,15 +679,7 @@ impl Journal {
                 continue;
             }
             let s = self.segs.remove(&seq).expect("checked");
-            let _ = std::fs::remove_file(&s.path);
-            self.shared
-                .counters
-                .bytes
-                .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
-            {
-                let mut dirty = self.shared.dirty.lock().unwrap_or_else(|p| p.into_inner());
-                dirty.retain(|(d, _)| d.seq != seq);
-            }
+            self.retire(seq, &s.path);
             for newer in s.pinning {
                 if let Some(n) = self.segs.get_mut(&newer) {
                     n.pins = n.pins.saturating_sub(1);
@@ -555,6 +687,34 @@ impl Journal {
                 }
             }
         }
+    }
+
+    /// A segment nothing needs any more: kept as a spare (renamed, so no recovery reads
+    /// it), or removed when there are spares enough.
+    fn retire(&mut self, seq: u64, path: &Path) {
+        // Nothing bound for it may stay in the ring: it could land in the file's next life.
+        {
+            let mut copier = self.copier();
+            if let Err(e) = copier.copy() {
+                drop(copier);
+                self.shared.failed("copying records into their segments", e);
+                copier = self.copier();
+            }
+            copier.remove(seq);
+        }
+        if self.spares.len() < SPARES_KEPT {
+            let spare = self.cfg.dir.join(segment::spare_name(self.spare_no));
+            self.spare_no += 1;
+            if std::fs::rename(path, &spare).is_ok() {
+                self.spares.push(spare);
+                return;
+            }
+        }
+        let _ = std::fs::remove_file(path);
+        self.shared
+            .counters
+            .bytes
+            .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
     }
 
     /// Segment files on disk now.
@@ -566,18 +726,56 @@ impl Journal {
     /// needs it (a producer that delivered everything leaves an empty directory but its
     /// lock file).
     pub fn finish(&mut self) {
+        self.shared.stop();
         self.shared.sync();
         if let Some((seg, _)) = self.current.take() {
             let seq = seg.seq;
             drop(seg);
-            self.shared
-                .dirty
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .retain(|(d, _)| d.seq != seq);
             self.delete_if_free(seq);
         }
+        // A producer that delivered everything leaves no segment behind, spares included;
+        // the ring holds nothing that is not in the segments (synced above).
+        for spare in std::mem::take(&mut self.spares) {
+            let _ = std::fs::remove_file(&spare);
+            self.shared
+                .counters
+                .bytes
+                .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
+        }
+        if self.segs.is_empty() {
+            let _ = std::fs::remove_file(self.cfg.dir.join(ring::FILE_NAME));
+        }
     }
+}
+
+/// Writes a record's payload into the ring, piece after piece.
+pub(crate) struct Sink<'a> {
+    ring: &'a Ring,
+    at: usize,
+}
+
+impl Sink<'_> {
+    #[inline]
+    pub fn put(&mut self, bytes: &[u8]) {
+        self.ring.put(self.at, bytes);
+        self.at += bytes.len();
+    }
+}
+
+/// The spare segment files in `dir`.
+fn spare_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with("spare-") && n.ends_with(".ltsj"))
+        })
+        .map(|e| e.path())
+        .collect()
 }
 
 /// The segment files in `dir`, by sequence.

@@ -13,7 +13,7 @@
 //! is damaged, or of another format version, is renamed `*.damaged` and left alone.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::encode::BatchBuilder;
 use crate::journal::format::{self, Found, Header, Reader, HEADER_LEN};
@@ -63,7 +63,7 @@ struct Seen {
 
 /// Reads segment `path` (a regular file of at most the largest segment size), checks its
 /// header; `Err` says why it cannot be used.
-fn read_segment(path: &PathBuf) -> Result<(Header, Vec<u8>), String> {
+fn read_segment(path: &Path) -> Result<(Header, Vec<u8>), String> {
     let limit = crate::producer::config::MAX_JOURNAL_SEGMENT_BYTES as u64;
     let bytes = crate::bounded_file::read(path, limit).map_err(|e| e.to_string())?;
     let header = Header::decode(&bytes)?;
@@ -75,6 +75,7 @@ fn read_segment(path: &PathBuf) -> Result<(Header, Vec<u8>), String> {
 fn records(seg: &[u8], mut each: impl FnMut(usize, u8, &[u8])) -> u64 {
     let mut at = HEADER_LEN;
     let mut damaged = 0;
+    let seg = &seg[..format::records_end(seg)];
     while at < seg.len() {
         match format::record_at(seg, at) {
             Found::End => break,
@@ -240,7 +241,10 @@ pub fn rebuild(
     let mut building: HashMap<usize, BatchBuilder> = HashMap::new();
     let mut ending: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, p) in want.iter().enumerate() {
-        ending.entry(*p.segs.last().expect("a batch has a segment")).or_default().push(i);
+        ending
+            .entry(*p.segs.last().expect("a batch has a segment"))
+            .or_default()
+            .push(i);
     }
     let needed: HashSet<u64> = want.iter().flat_map(|p| p.segs.iter().copied()).collect();
     let mut damaged = 0;

@@ -1,10 +1,6 @@
-//! One segment file, made at its full size and mapped into memory for writing: what a send
-//! copies into the mapping is in the kernel's page cache the moment the copy is done, so it
-//! outlives a `kill -9` of the process.
-//!
-//! The file's blocks are allocated when it is made (`fallocate`), so a full disk is an error
-//! there, never a SIGBUS when a mapped page is first written. The mapping is not inherited
-//! by a forked child (`MADV_DONTFORK`): a child never writes its parent's journal.
+//! One segment file: made at its full size (so a full disk shows when it is made, never
+//! later), written with `pwrite` by the journal's copier (see `ring.rs`), made durable with
+//! `fdatasync`.
 
 use std::fs::File;
 use std::io;
@@ -12,11 +8,17 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use crate::journal::format::{Header, HEADER_LEN};
+use crate::journal::format::{Header, END_AT};
 
 /// The file name of segment `seq`: sorted by name is sorted by sequence.
 pub fn file_name(seq: u64) -> String {
     format!("seg-{seq:016x}.ltsj")
+}
+
+/// The name of a spare segment (one whose batches are all done, kept to be written again):
+/// never read by a recovery.
+pub fn spare_name(n: u64) -> String {
+    format!("spare-{n:016x}.ltsj")
 }
 
 /// The sequence number in a segment's file name.
@@ -27,94 +29,139 @@ pub fn seq_of(name: &str) -> Option<u64> {
         .flatten()
 }
 
-/// A segment being written: its file and its mapping (unmapped when dropped).
+/// A segment file, open for writing.
 pub struct Segment {
     pub seq: u64,
     pub path: PathBuf,
-    /// Held open as long as the mapping (what msync writes back goes to it).
-    _file: File,
-    map: *mut u8,
+    file: File,
     len: usize,
 }
 
-// SAFETY: the mapping is plain memory owned by this value; writers are serialized by the
-// journal's lock, and msync (the only other use) reads no Rust references.
-unsafe impl Send for Segment {}
-unsafe impl Sync for Segment {}
+fn open_rw(path: &Path, create: bool) -> io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(create)
+        .mode(0o600)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+}
 
 impl Segment {
     /// Makes segment `header.seq` in `dir`: created (never over an existing file), given its
-    /// full size on disk, its header written, then mapped. On error nothing is left behind.
+    /// full size on disk, its header written. On error nothing is left behind.
     pub fn create(dir: &Path, header: &Header) -> io::Result<Segment> {
         let path = dir.join(file_name(header.seq));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&path)?;
-        let made = (|| {
-            let len = header.segment_bytes as usize;
-            allocate(&file, len)?;
-            file.write_all_at(&header.encode(), 0)?;
-            map(&file, len)
-        })();
-        match made {
-            Ok(map) => Ok(Segment {
-                seq: header.seq,
-                path,
-                _file: file,
-                map,
-                len: header.segment_bytes as usize,
-            }),
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                Err(e)
-            }
+        let file = open_rw(&path, true)?;
+        let len = header.segment_bytes as usize;
+        let made = allocate(&file, len).and_then(|_| file.write_all_at(&header.encode(), 0));
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
         }
+        Ok(Segment {
+            seq: header.seq,
+            path,
+            file,
+            len,
+        })
     }
 
-    pub fn len(&self) -> usize {
+    /// Makes segment `header.seq` in `dir` out of the spare file `spare` (its blocks are
+    /// allocated, its pages perhaps still cached): its header is written, with `end` right
+    /// after it (what lies past is an earlier life's), then it is renamed.
+    pub fn reuse(spare: &Path, dir: &Path, header: &Header) -> io::Result<Segment> {
+        let file = open_rw(spare, false)?;
+        let len = header.segment_bytes as usize;
+        if file.metadata()?.len() != len as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a spare segment of another size",
+            ));
+        }
+        file.write_all_at(&header.encode(), 0)?;
+        let path = dir.join(file_name(header.seq));
+        std::fs::rename(spare, &path)?;
+        Ok(Segment {
+            seq: header.seq,
+            path,
+            file,
+            len,
+        })
+    }
+
+    /// Opens an existing segment `path` whose header is `header` (a recovery's replay).
+    pub fn open(path: &Path, header: &Header) -> io::Result<Segment> {
+        Ok(Segment {
+            seq: header.seq,
+            path: path.to_owned(),
+            file: open_rw(path, false)?,
+            len: header.segment_bytes as usize,
+        })
+    }
+
+    /// The segment's size (its file's, made whole).
+    pub fn size(&self) -> usize {
         self.len
     }
 
-    /// Copies `bytes` into the segment at `at` (which the caller owns: writers are
-    /// serialized by the journal's lock).
-    pub fn write(&self, at: usize, bytes: &[u8]) {
-        assert!(
-            at >= HEADER_LEN && at + bytes.len() <= self.len,
-            "a write past the segment"
-        );
-        // SAFETY: in bounds (checked above) of a mapping that lives as long as self.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.map.add(at), bytes.len()) }
-    }
-
-    /// The bytes at `at..at + n` (to compute a record's CRC where it was written).
-    pub fn read(&self, at: usize, n: usize) -> &[u8] {
-        assert!(at + n <= self.len, "a read past the segment");
-        // SAFETY: in bounds of a mapping that lives as long as self.
-        unsafe { std::slice::from_raw_parts(self.map.add(at), n) }
-    }
-
-    /// Makes the first `upto` bytes durable (written back and the disk told to keep them).
-    pub fn sync(&self, upto: usize) -> io::Result<()> {
-        let n = upto.min(self.len);
-        if n == 0 {
-            return Ok(());
-        }
-        // SAFETY: the range lies in the mapping; msync only writes pages back.
-        if unsafe { libc::msync(self.map.cast(), n, libc::MS_SYNC) } != 0 {
-            return Err(io::Error::last_os_error());
+    /// Writes `parts` one after another from `at`, as few calls as can be (`pwritev`).
+    pub fn write_at(&self, at: usize, parts: &[&[u8]]) -> io::Result<()> {
+        // Up to IOV_MAX (1024 on Linux) pieces a call; a short write goes on from where it
+        // stopped.
+        let mut off = at as u64;
+        let mut rest: Vec<&[u8]> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+        let mut first = 0;
+        while first < rest.len() {
+            let n = (rest.len() - first).min(1024);
+            let iov: Vec<libc::iovec> = rest[first..first + n]
+                .iter()
+                .map(|p| libc::iovec {
+                    iov_base: p.as_ptr() as *mut libc::c_void,
+                    iov_len: p.len(),
+                })
+                .collect();
+            // SAFETY: the iovecs point at live slices for the call; the descriptor is ours.
+            let w = unsafe {
+                libc::pwritev(
+                    self.file.as_raw_fd(),
+                    iov.as_ptr(),
+                    n as libc::c_int,
+                    off as libc::off_t,
+                )
+            };
+            if w < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            let mut w = w as usize;
+            off += w as u64;
+            while w > 0 && first < rest.len() {
+                let p = rest[first];
+                if w >= p.len() {
+                    w -= p.len();
+                    first += 1;
+                } else {
+                    rest[first] = &p[w..];
+                    w = 0;
+                }
+            }
         }
         Ok(())
     }
-}
 
-impl Drop for Segment {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in create, unmapped once.
-        unsafe { libc::munmap(self.map.cast(), self.len) };
+    /// Moves the header's `end` to `end` (after the records before it were written).
+    pub fn set_end(&self, end: usize) -> io::Result<()> {
+        self.file
+            .write_all_at(&(end as u64).to_le_bytes(), END_AT as u64)
+    }
+
+    /// Makes what was written durable.
+    pub fn sync(&self) -> io::Result<()> {
+        self.file.sync_data()
     }
 }
 
@@ -137,35 +184,16 @@ fn allocate(file: &File, len: usize) -> io::Result<()> {
     }
 }
 
-fn map(file: &File, len: usize) -> io::Result<*mut u8> {
-    // SAFETY: a shared mapping of a file we hold open, checked for failure.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            file.as_raw_fd(),
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the mapping just made; a failure only means a child would inherit it, and a
-    // child never uses its parent's producer (its handles refuse it).
-    unsafe { libc::madvise(p, len, libc::MADV_DONTFORK) };
-    Ok(p.cast())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::format::HEADER_LEN;
 
     #[test]
     fn names_sort_by_sequence_and_a_segment_is_made_whole() {
         assert_eq!(seq_of(&file_name(0xabc)), Some(0xabc));
         assert_eq!(seq_of("seg-12.ltsj"), None);
+        assert_eq!(seq_of(&spare_name(1)), None);
         assert!(file_name(9) < file_name(10));
         let dir = std::env::temp_dir().join(format!("lts-seg-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -177,17 +205,30 @@ mod tests {
             segment_bytes: 1 << 16,
         };
         let s = Segment::create(&dir, &h).unwrap();
-        s.write(HEADER_LEN, b"hello");
-        s.sync(HEADER_LEN + 5).unwrap();
+        s.write_at(HEADER_LEN, &[b"hel", b"lo"]).unwrap();
+        s.set_end(HEADER_LEN + 8).unwrap();
+        s.sync().unwrap();
         let on_disk = std::fs::read(&s.path).unwrap();
         assert_eq!(on_disk.len(), 1 << 16);
         assert_eq!(Header::decode(&on_disk), Ok(h));
         assert_eq!(&on_disk[HEADER_LEN..HEADER_LEN + 5], b"hello");
+        assert_eq!(
+            crate::journal::format::records_end(&on_disk),
+            HEADER_LEN + 8
+        );
         assert!(
             Segment::create(&dir, &h).is_err(),
             "never over an existing segment"
         );
-        drop(s);
+        // Spare, then reused as segment 4: its header is new, its end back at the start.
+        let spare = dir.join(spare_name(1));
+        std::fs::rename(&s.path, &spare).unwrap();
+        let h4 = Header { seq: 4, ..h };
+        let r = Segment::reuse(&spare, &dir, &h4).unwrap();
+        let on_disk = std::fs::read(&r.path).unwrap();
+        assert_eq!(Header::decode(&on_disk), Ok(h4));
+        assert_eq!(crate::journal::format::records_end(&on_disk), HEADER_LEN);
+        assert!(!spare.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -298,8 +298,13 @@ impl Accumulator {
 
     /// Journals a batch given back (a `RAW` record), if there is a journal.
     pub fn journal_raw(&mut self, batch: &mut Batch) {
-        if let (Some(j), Payload::Raw { logs_data, log_count }) =
-            (&mut self.journal, &batch.payload)
+        if let (
+            Some(j),
+            Payload::Raw {
+                logs_data,
+                log_count,
+            },
+        ) = (&mut self.journal, &batch.payload)
         {
             batch.trace = j.raw(
                 &batch.batch_id,

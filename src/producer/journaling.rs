@@ -23,28 +23,6 @@ impl Shared {
         }
     }
 
-    /// The sync thread's body: every `every`, what was written is made durable, until
-    /// close stops it.
-    fn run_journal_sync(&self, every: Duration, journal: &crate::journal::Shared) {
-        let mut stop = lock(&self.journal_stop);
-        let mut next = Instant::now() + every;
-        while !*stop {
-            let now = Instant::now();
-            if now < next {
-                stop = self
-                    .journal_wake
-                    .wait_timeout(stop, next - now)
-                    .map(|(g, _)| g)
-                    .unwrap_or_else(|p| p.into_inner().0);
-                continue;
-            }
-            drop(stop);
-            journal.sync();
-            next = Instant::now() + every;
-            stop = lock(&self.journal_stop);
-        }
-    }
-
     /// Close with a timeout: the recovery queues nothing more (what it has not queued stays
     /// in the journal), and a recovery waiting for room stops waiting.
     pub(super) fn stop_recovery(&self) {
@@ -56,8 +34,9 @@ impl Shared {
     /// being written removed if nothing needs it, and the directory let go of (another
     /// producer may take it now).
     pub(super) fn end_journal(&self, sync_thread: Option<std::thread::JoinHandle<()>>) {
-        *lock(&self.journal_stop) = true;
-        self.journal_wake.notify_all();
+        if let Some(j) = &self.journal {
+            j.stop();
+        }
         if let Some(t) = sync_thread {
             let _ = t.join();
         }
@@ -77,9 +56,10 @@ impl Shared {
         let counters = &journal.counters;
         let dir = self.config.journal_dir.clone().unwrap_or_default();
         let scan = recover::scan(&segs);
-        counters
-            .damaged_records
-            .fetch_add(scan.damaged + scan.unreadable.len() as u64, Ordering::Relaxed);
+        counters.damaged_records.fetch_add(
+            scan.damaged + scan.unreadable.len() as u64,
+            Ordering::Relaxed,
+        );
         // The segments become this journal's, kept while their batches are not done.
         {
             let mut open = lock(&self.intake.open);
@@ -126,7 +106,10 @@ impl Shared {
             want.len()
         )];
         if !expired.is_empty() {
-            let oldest = expired.iter().map(|p| now.saturating_sub(p.created_ms)).max();
+            let oldest = expired
+                .iter()
+                .map(|p| now.saturating_sub(p.created_ms))
+                .max();
             found.push(format!(
                 "{} batches ({} logs) past journal_max_age_ms ({} s; the oldest {} s) are not sent, as the service would no longer know their ids and could store them twice: {}",
                 expired.len(),
@@ -156,7 +139,10 @@ impl Shared {
             ));
         }
         for (path, why) in &scan.unreadable {
-            found.push(format!("{} cannot be used ({why}); set aside", path.display()));
+            found.push(format!(
+                "{} cannot be used ({why}); set aside",
+                path.display()
+            ));
         }
         let quiet = want.is_empty()
             && expired.is_empty()
@@ -175,12 +161,18 @@ impl Shared {
         if want.is_empty() {
             return;
         }
-        let limit = self.config.batch_size_bytes.max(crate::profile::MAX_REQUEST_BYTES) + 256;
+        let limit = self
+            .config
+            .batch_size_bytes
+            .max(crate::profile::MAX_REQUEST_BYTES)
+            + 256;
         recover::rebuild(&scan, &want, limit, |p, rebuilt| {
             let n = p.log_count;
             if self.queue_recovered(p, rebuilt) {
                 counters.recovered_batches.fetch_add(1, Ordering::Relaxed);
-                counters.recovered_logs.fetch_add(n as u64, Ordering::Relaxed);
+                counters
+                    .recovered_logs
+                    .fetch_add(n as u64, Ordering::Relaxed);
                 true
             } else {
                 false
@@ -198,10 +190,17 @@ impl Shared {
                 }
                 b.seal();
                 let (raw, held) = (b.raw_size(), b.held_bytes());
-                (Payload::Built(b), raw, held + fixed_bytes(&p.project, &p.unit))
+                (
+                    Payload::Built(b),
+                    raw,
+                    held + fixed_bytes(&p.project, &p.unit),
+                )
             }
             Rebuilt::Raw(data) => {
-                let (n, held) = (data.len(), given_back_bytes(&p.project, &p.unit, data.len(), None));
+                let (n, held) = (
+                    data.len(),
+                    given_back_bytes(&p.project, &p.unit, data.len(), None),
+                );
                 (
                     Payload::Raw {
                         logs_data: data,
@@ -254,21 +253,19 @@ impl Shared {
 }
 
 impl Producer {
-    /// Starts the journal's threads, if it has one: the sync thread (unless it syncs before
-    /// each batch) and, if an earlier producer left segments, the recovery.
+    /// Starts the journal's threads, if it has one: the copier (which also syncs, unless a
+    /// batch is synced before it is sent) and, if an earlier producer left segments, the
+    /// recovery.
     pub(super) fn start_journal(&self, threads: &mut Threads) {
         let sh = &self.shared;
         let Some(journal) = sh.journal.clone() else {
             return;
         };
         let every = sh.config.journal_sync;
-        if !every.is_zero() {
-            let s = sh.clone();
-            threads.journal_sync = std::thread::Builder::new()
-                .name("lts-journal".into())
-                .spawn(move || s.run_journal_sync(every, &journal))
-                .ok();
-        }
+        threads.journal_sync = std::thread::Builder::new()
+            .name("lts-journal".into())
+            .spawn(move || journal.run(every))
+            .ok();
         let earlier = lock(&sh.intake.open)
             .journal
             .as_ref()

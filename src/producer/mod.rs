@@ -13,6 +13,7 @@ mod batch;
 mod close;
 pub mod config;
 mod intake;
+mod journaling;
 mod linger;
 #[cfg(all(test, loom))]
 mod loom_tests;
@@ -20,7 +21,6 @@ pub mod memory;
 mod outbox;
 mod queue;
 pub mod result;
-mod journaling;
 mod stats;
 mod sync;
 mod units;
@@ -90,9 +90,6 @@ struct Shared {
     counters: Counters,
     /// The journal's shared part (its counters, what its thread syncs), if there is one.
     journal: Option<Arc<crate::journal::Shared>>,
-    /// Stops the journal's sync thread (close sets it).
-    journal_stop: Mutex<bool>,
-    journal_wake: Condvar,
     /// Stops the journal's recovery from queueing more (close with a timeout sets it).
     recovery_stop: std::sync::atomic::AtomicBool,
 }
@@ -320,8 +317,6 @@ impl Producer {
             abort_changed: Condvar::new(),
             counters: Counters::default(),
             journal: journal_shared,
-            journal_stop: Mutex::new(false),
-            journal_wake: Condvar::new(),
             recovery_stop: std::sync::atomic::AtomicBool::new(false),
         });
         Ok(Producer {
