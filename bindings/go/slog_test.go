@@ -85,17 +85,10 @@ func TestTheSlogHandlerShipsRecordsFieldByField(t *testing.T) {
 	if err := p.SafeClose(); err != nil {
 		t.Fatal(err)
 	}
-	logs := storedLogs(t, url, "proj", "app")
-	if len(logs) != 4+200 {
-		t.Fatalf("%d logs stored, want 204", len(logs))
-	}
-	byMsg := map[string]map[string]interface{}{}
-	for _, l := range logs {
-		byMsg[l["origin_msg"].(string)] = l
-	}
+	byMsg := storedByMessage(t, url, "app", 4+200)
 	placed := byMsg["order placed"]
 	if placed == nil {
-		t.Fatalf("no 'order placed' among %v", logs[:4])
+		t.Fatalf("no 'order placed' among %v", byMsg)
 	}
 	_, file, _, _ := runtime.Caller(0)
 	want := map[string]interface{}{

@@ -112,8 +112,12 @@ class AppenderTest {
         } finally {
             f.delete();
         }
+        assertStoppedAndShippedOnlyTheApplicationsRecord("log4j2-lines");
+    }
+
+    static void assertStoppedAndShippedOnlyTheApplicationsRecord(String unit) throws Exception {
         assertSame(Log.JAVA_UTIL_LOGGING, Log.handler(), "back to java.util.logging once the appender stopped");
-        String shipped = server.logs("jproj", "log4j2-lines");
+        String shipped = server.logs("jproj", unit);
         assertEquals(1, LocalServer.count(shipped, "\"origin_msg\":"), "only the application's record is shipped: " + shipped);
     }
 
@@ -151,9 +155,7 @@ class AppenderTest {
         assertEquals(Log.LOGGER_NAME, e.getLoggerName());
         ctx.getLogger("app.lines").info("an application record");
         ctx.stop();
-        assertSame(Log.JAVA_UTIL_LOGGING, Log.handler(), "back to java.util.logging once the appender stopped");
-        String shipped = server.logs("jproj", "logback-lines");
-        assertEquals(1, LocalServer.count(shipped, "\"origin_msg\":"), "only the application's record is shipped: " + shipped);
+        assertStoppedAndShippedOnlyTheApplicationsRecord("logback-lines");
     }
 
     @Test
