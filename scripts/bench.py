@@ -212,7 +212,7 @@ def main():
             f"{f[shape + '_lz4_alone_mb_per_s']:.1f} MB/s; {f[shape + '_pipeline_over_lz4']:.2f}")
 
     if not a.no_python:
-        print("== the Python wrapper beside the pure-Python peer (scripts/bench-python.sh)")
+        print("== the Python package beside the official SDK's stack (scripts/bench-python.sh)")
         out = subprocess.run([os.path.join(ROOT, "scripts", "bench-python.sh"), "--logs", "100000"],
                              check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():

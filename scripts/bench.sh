@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: builds liblts, lts-local and the C benchmark in release, then runs
 # every benchmark (send cost from C, end to end over loopback, stalled-server RSS, the
-# pipeline beside lz4 alone, the Python wrapper beside the pure-Python peer) and prints one
+# pipeline beside lz4 alone, the Python package beside the official SDK's stack) and prints one
 # table (also written to target/bench-results.md). Options go to scripts/bench.py:
 #   --runs N (3), --logs N (1,000,000), --rss-seconds S (20: how long the 1 GiB offer to a
 #   stalled server lasts), --no-python (skip the Python side, which needs PyPI packages).

@@ -6,13 +6,48 @@ LTS_PREREQS=(
     "cc gcc" "c++ g++" "make make" "pkg-config pkg-config" "cmake cmake"
     "readelf binutils" "objcopy binutils" "strip binutils" "taskset util-linux"
     "valgrind valgrind" "python3 python3" "pip python3-pip" "venv python3-venv" "curl curl"
-    "go golang-go" "mcs mono-mcs" "mono mono-runtime" "php php-cli"
+    "go golang-go" "/usr/lib/go-1.23/bin/go golang-1.23-go" "mcs mono-mcs" "mono mono-runtime" "php php-cli"
     "javac openjdk-17-jdk-headless" "jar openjdk-17-jdk-headless"
     "/usr/share/java/junit-platform-console-standalone.jar junit5"
     "/usr/share/java/log4j-core.jar liblog4j2-java" "/usr/share/java/logback-classic.jar liblogback-java"
     "/usr/include/spdlog/spdlog.h libspdlog-dev" "/usr/share/php/Monolog/autoload.php php-monolog"
     "node nodejs" "npm npm"
 )
+
+# The prerequisites Debian 12 has only in bookworm-backports (Go 1.23: the Go binding's tests
+# run on Debian's Go 1.19 and on a Go with log/slog). .ci/run adds that suite to apt's sources
+# when one of them is missing.
+LTS_BACKPORTS=(golang-1.23-go)
+
+# Prints an apt source for bookworm-backports made from the machine's own source of bookworm
+# (its mirror and signing key), and the file to write it to; nothing when there is none.
+lts_backports_source() {
+    local f line stanza
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        stanza=""
+        while IFS= read -r line || [ -n "$line" ]; do
+            if [ -n "$line" ]; then stanza+="$line"$'\n'; continue; fi
+            lts_bookworm_stanza "$stanza" && return
+            stanza=""
+        done <"$f"
+        lts_bookworm_stanza "$stanza" && return
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        line=$(grep -Em1 '^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+[[:space:]]+bookworm[[:space:]]' "$f") || continue
+        echo "/etc/apt/sources.list.d/bookworm-backports.list"
+        sed -E 's/[[:space:]]bookworm[[:space:]]/ bookworm-backports /' <<<"$line"
+        return
+    done
+}
+
+# A deb822 stanza listing the suite bookworm, as a bookworm-backports source (see above).
+lts_bookworm_stanza() {
+    grep -Eq '^Suites:(.*[[:space:]])?bookworm([[:space:]]|$)' <<<"$1" || return 1
+    echo "/etc/apt/sources.list.d/bookworm-backports.sources"
+    sed -E '/^#/d; s/^Suites:.*/Suites: bookworm-backports/' <<<"$1"
+}
 
 # Prints the Debian packages of every missing prerequisite, once each, space-separated.
 lts_missing_packages() {

@@ -3,8 +3,10 @@
 
 Each block runs in `bash -euo pipefail` from the repository's root (where the README says its
 commands run), with HOME pointing at a scratch folder, so `make install PREFIX=$HOME/.local` and
-`cd "$(mktemp -d)"` touch nothing of the machine's. Afterwards the checkout must have no new
-untracked or changed files: a README command that litters the repository fails here.
+`cd "$(mktemp -d)"` touch nothing of the machine's. TMPDIR is unset, as in many a reader's shell
+(a block that uses it fails here: `-u`), and `mktemp` is a wrapper first on PATH that makes its
+files and folders in the scratch folder, so they go with it. Afterwards the checkout must have
+no new untracked or changed files: a README command that litters the repository fails here.
 
 A block may be preceded by one marker comment:
   <!-- readme: skip: REASON -->          not run (say why)
@@ -67,8 +69,17 @@ def environment(scratch):
     for var in ("GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS"):
         env.pop(var, None)
     env["HOME"] = home
-    env["TMPDIR"] = os.path.join(scratch, "tmp")
-    os.makedirs(env["TMPDIR"])
+    env.pop("TMPDIR", None)
+    tmp = os.path.join(scratch, "tmp")
+    shims = os.path.join(scratch, "bin")
+    os.makedirs(tmp)
+    os.makedirs(shims)
+    # A later -p/--tmpdir of the caller's own still wins over this one.
+    wrapper = os.path.join(shims, "mktemp")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec {shutil.which("mktemp")} --tmpdir="{tmp}" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    env["PATH"] = shims + os.pathsep + env["PATH"]
     for var in ("PKG_CONFIG_PATH", "LTS_LIBRARY_PATH", "LTS_LOCAL_BIN", "LD_LIBRARY_PATH",
                 "LTS_ENDPOINT", "XDG_DATA_HOME"):
         env.pop(var, None)

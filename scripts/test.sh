@@ -21,6 +21,9 @@ if [ -n "$missing" ] || [ -n "$components" ]; then
         echo "scripts/test.sh cannot start: this machine lacks what some stages need."
         [ -n "$missing" ] && echo "  Debian packages: $missing
   install them:    sudo apt-get install -y $missing"
+        for pkg in "${LTS_BACKPORTS[@]}"; do
+            case " $missing " in *" $pkg "*) echo "  ($pkg is in bookworm-backports: add that suite to apt's sources first)" ;; esac
+        done
         [ -n "$components" ] && echo "  Rust: $components
   install:         rustup component add $components   (cargo itself: https://rustup.rs)"
         echo "  (bash .ci/run, as root on Debian, installs the packages and then runs this script.)"
@@ -100,12 +103,17 @@ go_binding() {
     debug_build
     cd bindings/go
     test -z "$(gofmt -l .)" || { echo "gofmt: $(gofmt -l .)"; return 1; }
-    # cgo finds liblts through pkg-config (lts.pc of the debug build, rpath included). A build
-    # cache of its own: Go 1.19 keys cgo packages without pkg-config's output.
+    # cgo finds liblts through pkg-config (lts.pc of the debug build, rpath included).
     export PKG_CONFIG_PATH="$repo/target/debug/pkgconfig" LTS_LOCAL_BIN="$repo/target/debug/lts-local"
-    export GOCACHE="$repo/target/go-cache"
-    go vet ./...
-    go test -count=1 -v ./...
+    # Debian 12's Go 1.19 (no log/slog: slog.go is left out) and Go 1.23 (bookworm-backports),
+    # each with a build cache of its own: Go 1.19 keys cgo packages without pkg-config's output.
+    local go
+    for go in go /usr/lib/go-1.23/bin/go; do
+        echo "--- $("$go" version)"
+        export GOCACHE="$repo/target/go-cache-$("$go" env GOVERSION)"
+        "$go" vet ./...
+        "$go" test -count=1 -v ./...
+    done
 }
 dotnet_binding() {
     debug_build
@@ -148,7 +156,7 @@ stage "CONFIGURATION.md is what the option table generates" configuration
 stage "cargo test (Rust, lts-local, C and C++ under valgrind and sanitizers)" rust_tests
 stage "loom model checks of the producer's concurrency protocols" loom
 stage "Python: the wheel pip builds from bindings/python, in a fresh virtualenv" python_wheel
-stage "Go binding (cgo, pkg-config) and its log package writer" go_binding
+stage "Go binding (cgo, pkg-config), its log writer and slog handler, on Go 1.19 and 1.23" go_binding
 stage ".NET binding (mono)" dotnet_binding
 stage "PHP binding (FFI, poll mode) and its Monolog handler" php_binding
 stage "Java binding (JNI, liblts_jni.so inside lts.jar)" java_binding

@@ -86,6 +86,7 @@ namespace Lts
         [DllImport(Lib)] internal static extern int lts_producer_add_client(ProducerHandle p, IntPtr cfg);
         [DllImport(Lib)] internal static extern int lts_producer_start(ProducerHandle p);
         [DllImport(Lib)] internal static extern int lts_producer_send_packed(ProducerHandle p, byte[] project, byte[] unit, byte[] buf, UIntPtr len, UIntPtr count, SendCallback cb, IntPtr userData);
+        [DllImport(Lib)] internal static extern int lts_producer_flush(ProducerHandle p);
         [DllImport(Lib)] internal static extern int lts_producer_safe_close(ProducerHandle p);
         [DllImport(Lib)] internal static extern int lts_producer_close(ProducerHandle p, uint timeoutMs);
         [DllImport(Lib)] internal static extern void lts_producer_free(IntPtr p);
@@ -690,6 +691,12 @@ namespace Lts
                 throw new LtsException(r, detail);
             }
         }
+
+        /// <summary>Hands every open batch to the workers now, instead of when its linger
+        /// time runs out, and returns at once: it does not wait for delivery (close does) and
+        /// the producer keeps accepting sends. For a logging framework's flush. Throws
+        /// LtsException InvalidState before Start, Closed once a close began.</summary>
+        public void Flush() { Native.Check(Native.lts_producer_flush(Handle())); }
 
         public void SafeClose() { Native.Check(Native.lts_producer_safe_close(Handle())); }
 

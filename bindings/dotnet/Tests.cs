@@ -61,7 +61,7 @@ static class Tests
         string dir = Path.Combine(Path.GetTempPath(), "lts-dotnet-" + Process.GetCurrentProcess().Id);
         Directory.CreateDirectory(dir);
         string portFile = Path.Combine(dir, "port");
-        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s --port-file " + portFile)
+        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s,unit-f --port-file " + portFile)
         { UseShellExecute = false });
         try
         {
@@ -79,6 +79,28 @@ static class Tests
         finally { server.Kill(); server.WaitForExit(); Directory.Delete(dir, true); }
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>A linger far longer than the test: the logs reach the server only because
+    /// Flush handed their batch over. Synchronised on the server's count.</summary>
+    static void Flush(ClientConfig cfg)
+    {
+        var p = new Producer(new ProducerConfig { LingerMs = 600000 });
+        p.AddClient(cfg);
+        try { p.Flush(); Check(false, "flush before start accepted"); }
+        catch (LtsException e) { Check(e.Code == Result.InvalidState, "flush before start: " + e.Name); }
+        p.Start();
+        for (int i = 0; i < 5; i++) p.Send("proj", "unit-f", new List<LogItem> { Item("held " + i) }, null);
+        var held = p.Stats();
+        Check((double)held["logs_sent"] == 0 && (double)held["buffered_bytes"] > 0, "the producer holds the logs before the flush");
+        var watch = Stopwatch.StartNew();
+        p.Flush();
+        while (Count("proj", "unit-f") < 5 && watch.Elapsed < TimeSpan.FromMinutes(1)) Thread.Sleep(10);
+        Check(Count("proj", "unit-f") == 5, "flushed logs stored within a minute (linger: 10 min): " + watch.ElapsedMilliseconds + " ms");
+        p.SafeClose();
+        try { p.Flush(); Check(false, "flush after close accepted"); }
+        catch (LtsException e) { Check(e.Code == Result.Closed, "flush after close: " + e.Name); }
+        p.Dispose();
     }
 
     static void Run()
@@ -145,6 +167,8 @@ static class Tests
         try { producer.Send("proj", "unit-p", new List<LogItem> { Item("late") }, null); Check(false, "closed producer accepted"); }
         catch (LtsException e) { Check(e.Code == Result.Closed, "closed producer: " + e.Name); }
         producer.Dispose();
+
+        Flush(cfg);
 
         Post("/_lts/faults", "{\"stall\": true}");
         var stalled = new Producer(new ProducerConfig());

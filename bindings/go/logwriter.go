@@ -17,7 +17,7 @@ import (
 // drops the line at once) and never returns an error to the log package: a line the producer
 // refuses is counted in Dropped and given to OnError. Safe for concurrent use, as log needs.
 //
-// Go 1.19 (Debian 12's) has no log/slog; a slog.Handler would need Go 1.21.
+// For log/slog (Go 1.21 or later) there is SlogHandler.
 type LogWriter struct {
 	producer *Producer
 	project  string
@@ -122,20 +122,34 @@ func (w *LogWriter) Write(p []byte) (int, error) {
 		text = "(empty message)"
 	}
 	it := NewLogItem(NowNs(), text)
-	err := w.fill(it, source)
-	if err == nil {
-		err = w.producer.Send(w.project, w.unit, []*LogItem{it}, func(r SendResult) {
-			if !r.OK() {
-				w.failed.Add(1)
-				w.report(&Error{Code: r.Code, Name: resultName(r.Code), Message: r.Message})
-			}
-		})
-	}
-	if err != nil {
+	if err := w.fill(it, source); err != nil {
 		w.dropped.Add(1)
-		w.report(err)
+		report(w.OnError, err)
+		return len(p), nil
 	}
+	ship(w.producer, w.project, w.unit, it, w.dropped, w.failed, w.OnError)
 	return len(p), nil
+}
+
+// Flush hands the lines the producer holds to its senders now rather than when linger_ms
+// runs out (Producer.Flush), and returns at once: before a fork, at the end of a job, or
+// wherever the program wants its lines on their way. An *Error when the producer is not
+// started or is closed.
+func (w *LogWriter) Flush() error { return w.producer.Flush() }
+
+// ship sends one log of a log handler (LogWriter, SlogHandler) without a result to return:
+// a refusal is counted in dropped, a failed delivery in failed, and each is given to onError.
+func ship(p *Producer, project, unit string, it *LogItem, dropped, failed *atomic.Int64, onError func(error)) {
+	err := p.Send(project, unit, []*LogItem{it}, func(r SendResult) {
+		if !r.OK() {
+			failed.Add(1)
+			report(onError, &Error{Code: r.Code, Name: resultName(r.Code), Message: r.Message})
+		}
+	})
+	if err != nil {
+		dropped.Add(1)
+		report(onError, err)
+	}
 }
 
 func (w *LogWriter) fill(it *LogItem, source string) error {
@@ -167,8 +181,8 @@ func (w *LogWriter) fill(it *LogItem, source string) error {
 	return nil
 }
 
-func (w *LogWriter) report(err error) {
-	if w.OnError != nil {
-		w.OnError(err)
+func report(onError func(error), err error) {
+	if onError != nil {
+		onError(err)
 	}
 }

@@ -48,17 +48,10 @@ func TestTheLogWriterShipsLogPackageLinesWithTheirFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := NowNs()
-	logs := storedLogs(t, url, "proj", "app")
-	if len(logs) != 4+200 {
-		t.Fatalf("%d logs stored, want 204", len(logs))
-	}
-	byMsg := map[string]map[string]interface{}{}
-	for _, l := range logs {
-		byMsg[l["origin_msg"].(string)] = l
-	}
+	byMsg := storedByMessage(t, url, "app", 4+200)
 	placed := byMsg["order 17 placed"]
 	if placed == nil {
-		t.Fatalf("no 'order 17 placed' among %v", logs[:4])
+		t.Fatalf("no 'order 17 placed' among %v", byMsg)
 	}
 	c := placed["contents"].(map[string]interface{})
 	want := map[string]interface{}{"level": "info", "logger": "billing", "source": "logwriter_test.go:" + strconv.Itoa(line-1), "service": "api", "pid": float64(42)}
@@ -106,6 +99,20 @@ func TestTheLogWriterShipsLogPackageLinesWithTheirFields(t *testing.T) {
 		t.Errorf("failed %d", w.Failed())
 	}
 	checkBalanced(t, p, 204)
+}
+
+// storedByMessage is the logs lts-local stored in proj/unit by their message, which must be n.
+func storedByMessage(t *testing.T, url, unit string, n int) map[string]map[string]interface{} {
+	t.Helper()
+	logs := storedLogs(t, url, "proj", unit)
+	if len(logs) != n {
+		t.Fatalf("%d logs stored, want %d", len(logs), n)
+	}
+	byMsg := map[string]map[string]interface{}{}
+	for _, l := range logs {
+		byMsg[l["origin_msg"].(string)] = l
+	}
+	return byMsg
 }
 
 // After close: accepted == sent + failed, nothing buffered, and sent as stored.

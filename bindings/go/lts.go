@@ -127,14 +127,20 @@ func push(list *[]field, key string, value interface{}, label bool) error {
 	if err := checkKey(key, label); err != nil {
 		return err
 	}
+	put(list, key, value)
+	return nil
+}
+
+// put adds or replaces a field whose key is known to follow the rules and whose value is of
+// a type putFields lays out.
+func put(list *[]field, key string, value interface{}) {
 	for i := range *list {
 		if (*list)[i].key == key {
 			(*list)[i].value = value
-			return nil
+			return
 		}
 	}
 	*list = append(*list, field{key, value})
-	return nil
 }
 
 // PushContent adds (or replaces) a content: string, integer or float (others as fmt.Sprint).

@@ -298,6 +298,20 @@ func (p *Producer) Send(project, unit string, items []*LogItem, cb Callback) err
 	return err
 }
 
+// Flush hands every open batch to the workers now, instead of when its linger time runs
+// out, and returns at once: it does not wait for delivery (Close does) and the producer keeps
+// accepting sends. For a logging framework's flush. An *Error with Code ErrInvalidState
+// before Start, ErrClosed once a close began.
+func (p *Producer) Flush() error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	h, err := p.handle()
+	if err != nil {
+		return err
+	}
+	return call(func() C.lts_result { return C.lts_producer_flush(h) })
+}
+
 // Close stops intake and sends what it can within timeout (0: none), runs every callback
 // (unsent logs get Code ErrClosed), and frees the producer. It returns an *Error with Code
 // ErrTimeout if logs were left unsent. Closing again returns nil.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Java binding: liblts_jni.so (cargo, release) inside lts.jar under
-# native/linux-x86_64/, the classes compiled for Java 8 with the JDK's javac; then, with
-# `test`, compiles the tests and runs them with JUnit 5's console launcher (Debian's junit5)
-# against lts-local. Everything goes to target/java/.
+# native/linux-x86_64/, the classes compiled for Java 8 with the JDK's javac, and lts-local
+# (target/release/, which the README's example and the tests run against); then, with `test`,
+# compiles the tests and runs them with JUnit 5's console launcher (Debian's junit5) against
+# lts-local. Everything else goes to target/java/.
 #
 #   bindings/java/build.sh          # target/java/lts.jar
 #   bindings/java/build.sh test     # and the tests
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/../.."
 out=target/java
 java_dir=/usr/share/java
 
-cargo build -q --release -p lts-java
+cargo build -q --release -p lts-java -p lts-local
 rm -rf "$out/classes" "$out/test-classes"
 mkdir -p "$out/classes/native/linux-x86_64" "$out/test-classes"
 # shellcheck disable=SC2046

@@ -111,6 +111,12 @@ export class Producer {
   close(timeoutMs: number): Promise<Stats>;
   /** Hands every open batch to the workers now; does not wait for delivery. */
   flush(): void;
+  /** Lets the process exit while this producer is open (an open producer keeps the event
+   *  loop alive until a close completes). Whoever calls it closes the producer before exit,
+   *  at 'beforeExit' for instance, as the winston transport does; else logs are lost. */
+  unref(): this;
+  /** Undoes unref() (no effect once closed). */
+  ref(): this;
   /** callback_mode "poll" only: runs up to `maxResults` ready results, blocking the loop up
    *  to `timeoutMs` for the first; returns how many ran (they settle on a later turn). */
   poll(maxResults?: number, timeoutMs?: number): number;
@@ -123,6 +129,10 @@ export class Producer {
 export function version(): string;
 /** The LTS_ERR_* name of a code. */
 export function resultName(code: number): string;
-/** liblts's own log lines (to stderr) above this level are dropped: -1 off, 3 error,
- *  4 warn (the default), 6 info, 7 debug. */
+/** liblts's own log lines above this level are dropped: -1 off, 3 error, 4 warn (the
+ *  default), 6 info, 7 debug. */
 export function setLogLevel(level: number): void;
+/** Where liblts's own log lines (failed attempts, token failures, a full buffer, close
+ *  leaving logs unsent) go: `handler(level, message)` on this thread's event loop, on a later
+ *  turn than the event that caused them; null (the default): stderr. */
+export function setLogHandler(handler: ((level: number, message: string) => void) | null): void;

@@ -229,6 +229,21 @@ class Producer {
   }
 }
 
+/** Where liblts's own log lines (failed attempts, token failures, a full buffer, close
+ *  leaving logs unsent) go: `handler(level, message)` on this thread's event loop (level 3
+ *  error, 4 warn, 6 info, 7 debug), or stderr (the default) for null. What the handler throws
+ *  is rethrown on its own turn of the loop, as a callback's is. */
+function setLogHandler(handler) {
+  if (handler === null || handler === undefined) {
+    native.setLogHandler(null);
+    return;
+  }
+  if (typeof handler !== 'function') {
+    throw native.error('LTS_ERR_INVALID_ARGUMENT', 'setLogHandler takes a function (level, message) or null');
+  }
+  native.setLogHandler((level, message) => callSafely(handler, level, message));
+}
+
 module.exports = {
   LogClient,
   Producer,
@@ -236,4 +251,5 @@ module.exports = {
   version: native.version,
   resultName: native.resultName,
   setLogLevel: native.setLogLevel,
+  setLogHandler,
 };

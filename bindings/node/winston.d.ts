@@ -24,6 +24,14 @@ export interface LtsTransportOptions extends TransportStream.TransportStreamOpti
  *  runs out of work. */
 export class LtsTransport extends TransportStream {
   constructor(opts: LtsTransportOptions);
+  /** "lts". */
+  name: string;
+  /** Where the records go (the options' logProject, else client.log_project). */
+  readonly logProject: string;
+  readonly logUnit: string;
+  readonly loggerName?: string;
+  readonly labels?: Record<string, FieldValue>;
+  readonly closeTimeoutMs?: number;
   readonly producer: Producer;
   dropped: number;
   refusedFields: number;

@@ -6,6 +6,7 @@
 mod client;
 mod errors;
 mod items;
+mod log;
 mod options;
 mod producer;
 
@@ -32,10 +33,18 @@ pub fn result_name(code: i32) -> &'static str {
 }
 
 /// The core's log lines above `level` are dropped: -1 off, 3 error, 4 warn (the default),
-/// 6 info, 7 debug (syslog's numbers, as `lts_set_log_level`). They go to stderr.
+/// 6 info, 7 debug (syslog's numbers, as `lts_set_log_level`). They go to stderr, or to the
+/// function given to `setLogHandler` (log.rs).
 #[napi]
 pub fn set_log_level(level: i32) {
     lts::log::set_level(level);
+}
+
+/// `handler(level, message)` gets the core's log lines from now on, on this thread's event
+/// loop; null: back to stderr (log.rs).
+#[napi(catch_unwind)]
+pub fn set_log_handler(env: Env, handler: Option<JsFunction>) -> Result<()> {
+    log::set_handler(env, handler)
 }
 
 /// An `LtsError` of a kind by its `LTS_ERR_*` name, for the package's own argument checks.

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` against index.d.ts: the declarations must accept the
 // package's documented uses and refuse misuse (the @ts-expect-error lines must be errors).
-import { LogClient, Producer, LtsError, Log, SendResult, Stats, version } from '..';
+import { LogClient, Producer, LtsError, Log, SendResult, Stats, version, setLogHandler, setLogLevel, resultName } from '..';
 
 async function main(): Promise<void> {
   const options = { endpoint: 'http://127.0.0.1:9480', access_key: 'ak', secret_key: 'sk', log_project: 'p' };
@@ -16,6 +16,12 @@ async function main(): Promise<void> {
   });
   producer.sendLogs('p', 'u', [log, log]);
   producer.flush();
+  const same: Producer = producer.unref().ref();
+  setLogLevel(6);
+  setLogHandler((level: number, message: string) => console.log(level, message, resultName(0)));
+  setLogHandler(null);
+  // @ts-expect-error the handler is a function or null
+  setLogHandler('stderr');
   const s: Stats = await producer.close(1000);
   const balanced: boolean = s.logs_accepted === s.logs_sent + s.logs_failed;
   try {
@@ -23,7 +29,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof LtsError) console.log(e.code, e.name, e.message);
   }
-  console.log(code, res.attempts, balanced, version(), producer.closed);
+  console.log(code, res.attempts, balanced, version(), producer.closed, same === producer);
   // @ts-expect-error a log needs its message
   await client.putLogs('p', 'u', { timestamp: 1n });
   // @ts-expect-error a field's value is a primitive
@@ -44,5 +50,7 @@ const transport = new LtsTransport({
   producer: { linger_ms: 500 },
 });
 winston.createLogger({ transports: [transport] }).info('typed', { n: transport.dropped + transport.failed });
+const unit: string = transport.logUnit + transport.logProject;
+console.log(unit, transport.producer.stats().logs_sent);
 // @ts-expect-error the unit is required
 new LtsTransport({ client: { endpoint: 'x', access_key: 'a', secret_key: 's', log_project: 'p' } });

@@ -654,6 +654,15 @@ class Producer
         }
     }
 
+    /** Hands every open batch to the workers now, instead of when its linger time runs out,
+     * and returns at once: it does not wait for delivery (close does; the results run in
+     * poll()) and the producer keeps accepting sends. For a logging framework's flush. Throws
+     * LogException: LTS_ERR_INVALID_STATE before start(), LTS_ERR_CLOSED once closed. */
+    public function flush(): void
+    {
+        Native::check(Native::ffi()->lts_producer_flush($this->handle()));
+    }
+
     /** Runs up to $max ready callbacks here, waiting up to $timeoutMs for the first. */
     public function poll(int $max = 100, int $timeoutMs = 0): int
     {

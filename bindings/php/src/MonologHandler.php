@@ -19,7 +19,9 @@ use Monolog\Logger;
  * the record at once) and never throws into the application: a dropped record, a field
  * liblts refuses (left out; the log is still sent) and a failed delivery are counted and
  * given to $onError(Throwable). Records after close are dropped and counted. Monolog closes
- * the handler when it is destroyed, at the latest when the script ends.
+ * the handler when it is destroyed, at the latest when the script ends. flush() — and so
+ * Monolog's reset(), which a long-running worker calls between jobs — hands what the
+ * producer holds to its senders at once instead of after linger_ms.
  */
 class LtsHandler extends AbstractProcessingHandler
 {
@@ -130,6 +132,28 @@ class LtsHandler extends AbstractProcessingHandler
             $this->dropped++;
             $this->report($e);
         }
+    }
+
+    /** Hands the records the producer holds to its senders now (Producer::flush) and runs
+     * the results that are ready; it does not wait for delivery. Never throws. */
+    public function flush(): void
+    {
+        if ($this->closed) {
+            return;
+        }
+        try {
+            $this->producer->flush();
+            $this->producer->poll(1000, 0);
+        } catch (\Throwable $e) {
+            $this->report($e);
+        }
+    }
+
+    /** Monolog's reset (Logger::reset(), between the jobs of a long-running worker): flushes. */
+    public function reset(): void
+    {
+        $this->flush();
+        parent::reset();
     }
 
     /** Sends what is buffered (all of it, or what $closeTimeoutMs allows) and runs the

@@ -76,6 +76,24 @@ check($full->dropped > 0 && $took < 2.0, "monolog: full buffer drops at once ({$
 check($s['logs_accepted'] + $full->dropped === 200 && $s['logs_accepted'] === $s['logs_sent'] + $s['logs_failed']
     && $s['buffered_bytes'] === 0, 'monolog: full buffer stats ' . json_encode($s));
 
+// The flush paths, with a linger far longer than the test: the handler's flush(), then
+// Monolog's reset() (a long-running worker's end of a job).
+$longCfg = new ProducerConfig();
+$longCfg->linger_ms = 600000;
+$flushing = new LtsHandler($client, 'unit-mf', $longCfg);
+$l3 = new Logger('jobs', [$flushing]);
+$l3->info('job 1 done');
+check($flushing->stats()['logs_sent'] === 0, 'monolog: the record is held before the flush');
+$flushing->flush();
+check(stored_within('unit-mf', 1, 60), 'monolog: flush() ships the held record');
+$l3->info('job 2 done');
+$l3->reset();
+check(stored_within('unit-mf', 2, 60), 'monolog: Logger::reset() ships the held record');
+$flushing->close();
+$flushing->flush(); // closed: nothing to do, nothing thrown
+check($flushing->sent === 2 && $flushing->dropped === 0 && $flushing->failed === 0,
+    "monolog: flushed records' results ran ({$flushing->sent} sent)");
+
 // A script that never closes: Monolog's destructor closes the handler at exit.
 $script = 'require "/usr/share/php/Monolog/autoload.php"; require $argv[1] . "/../src/Lts.php";'
     . ' require $argv[1] . "/../src/MonologHandler.php";'

@@ -25,7 +25,7 @@ $dir = sys_get_temp_dir() . '/lts-php-' . getmypid();
 $portFile = "$dir/port";
 $bin = getenv('LTS_LOCAL_BIN');
 $server = proc_open([$bin, '--listen', '127.0.0.1:0', '--memory', '--port-file', $portFile,
-    '--project', 'proj=unit-a,unit-p,unit-s,unit-d,unit-m,unit-e'], [1 => ['file', '/dev/null', 'w']], $pipes);
+    '--project', 'proj=unit-a,unit-p,unit-s,unit-d,unit-m,unit-e,unit-f,unit-mf'], [1 => ['file', '/dev/null', 'w']], $pipes);
 $deadline = microtime(true) + 30;
 while (!(file_exists($portFile) && filesize($portFile) > 0)) {
     if (microtime(true) > $deadline) {
@@ -45,6 +45,15 @@ function faults(string $json): void
 {
     global $url;
     file_get_contents("$url/_lts/faults", false, stream_context_create(['http' => ['method' => 'POST', 'header' => 'Content-Type: application/json', 'content' => $json]]));
+}
+// Waits (polling the server's count) until $unit holds $n logs, at most $seconds.
+function stored_within(string $unit, int $n, float $seconds): bool
+{
+    $deadline = microtime(true) + $seconds;
+    while (count(logs('proj', $unit)) < $n && microtime(true) < $deadline) {
+        usleep(10000);
+    }
+    return count(logs('proj', $unit)) === $n;
 }
 function item(string $msg): LogItem
 {
@@ -128,6 +137,32 @@ try {
         check(false, 'closed producer used');
     } catch (LogException $e) {
         check($e->getCode() === Constants::LTS_ERR_CLOSED, 'closed producer: ' . $e->name);
+    }
+
+    // flush() with a linger far longer than the test: the logs reach the server only because
+    // their batch was handed over.
+    $long = new ProducerConfig();
+    $long->linger_ms = 600000;
+    $pf = new Producer($long);
+    $pf->build_clients($config);
+    try {
+        $pf->flush();
+        check(false, 'flush before start accepted');
+    } catch (LogException $e) {
+        check($e->getCode() === Constants::LTS_ERR_INVALID_STATE, 'flush before start: ' . $e->name);
+    }
+    $pf->start();
+    $pf->send_logs('proj', 'unit-f', array_fill(0, 5, item('held')));
+    $held = $pf->stats();
+    check($held['logs_sent'] === 0 && $held['buffered_bytes'] > 0, 'held before the flush: ' . json_encode($held));
+    $pf->flush();
+    check(stored_within('unit-f', 5, 60), 'flushed logs stored within a minute (linger: 10 minutes)');
+    $pf->safe_close();
+    try {
+        $pf->flush();
+        check(false, 'flush after close accepted');
+    } catch (LogException $e) {
+        check($e->getCode() === Constants::LTS_ERR_CLOSED, 'flush after close: ' . $e->name);
     }
 
     // The async example's default callback output.

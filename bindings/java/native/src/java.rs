@@ -11,6 +11,7 @@ pub struct Classes {
     pub exception: GlobalRef,
     pub response: GlobalRef,
     pub result: GlobalRef,
+    pub log: GlobalRef,
 }
 
 static CLASSES: OnceCell<Classes> = OnceCell::new();
@@ -27,6 +28,7 @@ pub fn init(env: &mut JNIEnv<'_>) -> jni::errors::Result<()> {
             exception: find(env, "cn/ctyun/lts/LtsException")?,
             response: find(env, "cn/ctyun/lts/Response")?,
             result: find(env, "cn/ctyun/lts/Result")?,
+            log: find(env, "cn/ctyun/lts/Log")?,
         };
         let _ = CLASSES.set(classes);
     }

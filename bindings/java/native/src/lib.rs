@@ -9,6 +9,7 @@
 
 mod callback;
 mod java;
+mod log;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -396,4 +397,13 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_setLogLevel(
     level: jint,
 ) {
     lts::log::set_level(level);
+}
+
+#[no_mangle]
+pub extern "system" fn Java_cn_ctyun_lts_Native_setLogHook(
+    _: JNIEnv<'_>,
+    _: JClass<'_>,
+    on: jboolean,
+) {
+    log::set_hook(on != 0);
 }

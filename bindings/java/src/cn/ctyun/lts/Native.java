@@ -24,6 +24,8 @@ final class Native {
         if (abi != ABI_VERSION) {
             throw new UnsatisfiedLinkError("liblts_jni has ABI " + abi + "; this jar needs " + ABI_VERSION);
         }
+        // liblts's lines go to Log's handler (java.util.logging) from the start.
+        setLogHook(true);
     }
 
     private static void load() {
@@ -88,4 +90,6 @@ final class Native {
     static native void producerFree(long producer);
 
     static native void setLogLevel(int level);
+    /** On: liblts's lines go to Log.line; off: to liblts's own stderr lines. */
+    static native void setLogHook(boolean on);
 }

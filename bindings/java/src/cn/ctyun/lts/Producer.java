@@ -28,6 +28,9 @@ public final class Producer implements AutoCloseable {
         // Logs handed to a producer the program never closed are delivered at JVM exit, within
         // EXIT_TIMEOUT (at once when nothing is pending); what is left then is reported CLOSED.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // The logging frameworks close at shutdown too: the lines of these closes go to
+            // stderr, where nothing can have closed them.
+            Log.atExit();
             List<Producer> open;
             synchronized (OPEN) {
                 open = new ArrayList<>(OPEN);

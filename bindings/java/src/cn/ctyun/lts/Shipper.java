@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * framework's fields as contents, and a bounded stop. {@link #ship} never throws and never
  * waits longer than the producer's {@code max_block_ms} (0 unless configured: a full buffer
  * drops the record and says so); a context key that liblts's key rules refuse is left out of
- * that log and counted in {@link #skippedFields()}.
+ * that log and counted in {@link #skippedFields()}. Records of liblts's own logger ({@link
+ * Log#LOGGER_NAME}, where an appender sends the library's lines) are not shipped: they report
+ * on the producer that would carry them, and a failing delivery would feed itself.
  */
 public final class Shipper {
     private final Producer producer;
@@ -47,6 +49,7 @@ public final class Shipper {
      */
     public String ship(long timestampNs, String message, String level, String logger, String thread,
                        Map<String, String> context, String exception) {
+        if (Log.LOGGER_NAME.equals(logger)) return null;
         try {
             LogItem item = new LogItem(timestampNs, message == null || message.isEmpty() ? "(empty message)" : message);
             item.putContent("level", level);

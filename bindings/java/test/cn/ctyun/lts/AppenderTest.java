@@ -2,12 +2,17 @@ package cn.ctyun.lts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,16 +44,7 @@ class AppenderTest {
 
     @Test
     void log4j2FromXml() throws Exception {
-        String xml = "<Configuration status=\"warn\">\n"
-                + "  <Appenders>\n"
-                + "    <Lts name=\"lts\" endpoint=\"" + server.url + "\" accessKey=\"lts-local-ak\" secretKey=\"lts-local-sk\"\n"
-                + "         project=\"jproj\" unit=\"log4j2\" stopTimeoutMs=\"10000\">\n"
-                + "      <Property name=\"producer.linger_ms\" value=\"600000\"/>\n"
-                + "      <Property name=\"label.service\" value=\"api\"/>\n"
-                + "    </Lts>\n"
-                + "  </Appenders>\n"
-                + "  <Loggers><Root level=\"info\"><AppenderRef ref=\"lts\"/></Root></Loggers>\n"
-                + "</Configuration>\n";
+        String xml = log4j2Config("log4j2");
         File f = File.createTempFile("log4j2", ".xml");
         try {
             Files.write(f.toPath(), xml.getBytes(StandardCharsets.UTF_8));
@@ -66,6 +62,100 @@ class AppenderTest {
             f.delete();
         }
         assertShipped("log4j2", "app.log4j2");
+    }
+
+    static String log4j2Config(String unit) {
+        return "<Configuration status=\"warn\">\n"
+                + "  <Appenders>\n"
+                + "    <Lts name=\"lts\" endpoint=\"" + server.url + "\" accessKey=\"lts-local-ak\" secretKey=\"lts-local-sk\"\n"
+                + "         project=\"jproj\" unit=\"" + unit + "\" stopTimeoutMs=\"10000\">\n"
+                + "      <Property name=\"producer.linger_ms\" value=\"600000\"/>\n"
+                + "      <Property name=\"label.service\" value=\"api\"/>\n"
+                + "    </Lts>\n"
+                + "  </Appenders>\n"
+                + "  <Loggers><Root level=\"info\"><AppenderRef ref=\"lts\"/></Root></Loggers>\n"
+                + "</Configuration>\n";
+    }
+
+    /** While the Log4j2 appender runs, liblts's lines go to its context's logger cn.ctyun.lts
+     *  (and are not shipped by the appender); after it stops, to java.util.logging again. */
+    @Test
+    void log4j2GetsTheLibrarysLinesWhileItsAppenderRuns() throws Exception {
+        File f = File.createTempFile("log4j2", ".xml");
+        List<org.apache.logging.log4j.core.LogEvent> events = new ArrayList<>();
+        CountDownLatch got = new CountDownLatch(1);
+        try {
+            Files.write(f.toPath(), log4j2Config("log4j2-lines").getBytes(StandardCharsets.UTF_8));
+            org.apache.logging.log4j.core.LoggerContext ctx =
+                    org.apache.logging.log4j.core.config.Configurator.initialize("lts-lines", null, f.toURI());
+            org.apache.logging.log4j.core.appender.AbstractAppender capture =
+                    new org.apache.logging.log4j.core.appender.AbstractAppender("capture", null, null, true,
+                            org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+                @Override
+                public void append(org.apache.logging.log4j.core.LogEvent e) {
+                    synchronized (events) { events.add(e.toImmutable()); }
+                    if (e.getMessage().getFormattedMessage().contains("buffer")) got.countDown();
+                }
+            };
+            capture.start();
+            ctx.getLogger(Log.LOGGER_NAME).addAppender(capture);
+            assertTrue(Log.handler() != Log.JAVA_UTIL_LOGGING, "the running appender routes the lines");
+            LogTest.refuseASendForAFullBuffer(server);
+            assertTrue(got.await(10, TimeUnit.SECONDS), "no full-buffer line reached Log4j2: " + events);
+            synchronized (events) {
+                org.apache.logging.log4j.core.LogEvent e = events.get(0);
+                assertEquals(org.apache.logging.log4j.Level.WARN, e.getLevel());
+                assertEquals(Log.LOGGER_NAME, e.getLoggerName());
+            }
+            ctx.getLogger("app.lines").info("an application record");
+            org.apache.logging.log4j.core.config.Configurator.shutdown(ctx);
+        } finally {
+            f.delete();
+        }
+        assertStoppedAndShippedOnlyTheApplicationsRecord("log4j2-lines");
+    }
+
+    static void assertStoppedAndShippedOnlyTheApplicationsRecord(String unit) throws Exception {
+        assertSame(Log.JAVA_UTIL_LOGGING, Log.handler(), "back to java.util.logging once the appender stopped");
+        String shipped = server.logs("jproj", unit);
+        assertEquals(1, LocalServer.count(shipped, "\"origin_msg\":"), "only the application's record is shipped: " + shipped);
+    }
+
+    /** The same for Logback: its context's logger cn.ctyun.lts, while the appender runs. */
+    @Test
+    void logbackGetsTheLibrarysLinesWhileItsAppenderRuns() throws Exception {
+        ch.qos.logback.classic.LoggerContext ctx = new ch.qos.logback.classic.LoggerContext();
+        cn.ctyun.lts.logback.LtsAppender a = new cn.ctyun.lts.logback.LtsAppender();
+        a.setContext(ctx);
+        a.setName("lts");
+        a.setEndpoint(server.url);
+        a.setAccessKey("lts-local-ak");
+        a.setSecretKey("lts-local-sk");
+        a.setProject("jproj");
+        a.setUnit("logback-lines");
+        a.addProducerOption("linger_ms=600000");
+        a.start();
+        ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(a);
+        CountDownLatch got = new CountDownLatch(1);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> capture =
+                new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                super.append(e);
+                if (e.getFormattedMessage().contains("buffer")) got.countDown();
+            }
+        };
+        capture.setContext(ctx);
+        capture.start();
+        ctx.getLogger(Log.LOGGER_NAME).addAppender(capture);
+        LogTest.refuseASendForAFullBuffer(server);
+        assertTrue(got.await(10, TimeUnit.SECONDS), "no full-buffer line reached Logback: " + capture.list);
+        ch.qos.logback.classic.spi.ILoggingEvent e = capture.list.get(0);
+        assertEquals(ch.qos.logback.classic.Level.WARN, e.getLevel());
+        assertEquals(Log.LOGGER_NAME, e.getLoggerName());
+        ctx.getLogger("app.lines").info("an application record");
+        ctx.stop();
+        assertStoppedAndShippedOnlyTheApplicationsRecord("logback-lines");
     }
 
     @Test

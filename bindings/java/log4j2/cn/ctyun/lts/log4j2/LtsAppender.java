@@ -8,11 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.Core;
 import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.Layout;
 import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 import org.apache.logging.log4j.core.config.plugins.Plugin;
@@ -21,6 +25,7 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
 import org.apache.logging.log4j.core.config.plugins.validation.constraints.Required;
 
 import cn.ctyun.lts.ClientConfig;
+import cn.ctyun.lts.Log;
 import cn.ctyun.lts.LtsException;
 import cn.ctyun.lts.Shipper;
 
@@ -33,18 +38,23 @@ import cn.ctyun.lts.Shipper;
  * {@code client.KEY} a client option, {@code label.KEY} a label. {@code append} never throws
  * into the application and never waits longer than {@code producer.max_block_ms} (default 0:
  * a full buffer drops the record, reported to the status logger); {@code stopTimeoutMs} bounds
- * the flush at stop.
+ * the flush at stop. While it runs, liblts's own lines go to the logger {@code cn.ctyun.lts}
+ * of its LoggerContext (see {@link Log}).
  */
 @Plugin(name = "Lts", category = Core.CATEGORY_NAME, elementType = Appender.ELEMENT_TYPE, printObject = true)
 public final class LtsAppender extends AbstractAppender {
     private final Shipper shipper;
     private final long stopTimeoutMs;
+    private final Log.Handler lines;
 
     private LtsAppender(String name, Filter filter, Layout<? extends Serializable> layout, boolean ignoreExceptions,
-                        Property[] properties, Shipper shipper, long stopTimeoutMs) {
+                        Property[] properties, Shipper shipper, long stopTimeoutMs, LoggerContext context) {
         super(name, filter, layout, ignoreExceptions, properties);
         this.shipper = shipper;
         this.stopTimeoutMs = stopTimeoutMs;
+        final Logger logger = context != null ? context.getLogger(Log.LOGGER_NAME) : LogManager.getLogger(Log.LOGGER_NAME);
+        this.lines = (level, message) -> logger.log(level <= Log.ERROR ? Level.ERROR : level == Log.WARN ? Level.WARN
+                : level == Log.INFO ? Level.INFO : Level.DEBUG, message);
     }
 
     @PluginBuilderFactory
@@ -84,7 +94,7 @@ public final class LtsAppender extends AbstractAppender {
                 }
                 Shipper shipper = new Shipper(client, unit, producer, labels);
                 return new LtsAppender(getName(), getFilter(), getLayout(), isIgnoreExceptions(), props, shipper,
-                        stopTimeoutMs);
+                        stopTimeoutMs, getConfiguration() != null ? getConfiguration().getLoggerContext() : null);
             } catch (LtsException e) {
                 LOGGER.error("Lts appender {}: {}", getName(), e.getMessage());
                 return null;
@@ -110,7 +120,15 @@ public final class LtsAppender extends AbstractAppender {
     }
 
     @Override
+    public void start() {
+        super.start();
+        Log.setHandler(lines);
+    }
+
+    @Override
     public boolean stop(long timeout, TimeUnit timeUnit) {
+        // Before the producer closes: the lines of its close must not reach a stopping framework.
+        Log.unsetHandler(lines);
         setStopping();
         boolean stopped = super.stop(timeout, timeUnit, false);
         long ms = Math.min(stopTimeoutMs, timeout > 0 ? timeUnit.toMillis(timeout) : stopTimeoutMs);

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
@@ -11,6 +14,7 @@ import ch.qos.logback.core.Layout;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 
 import cn.ctyun.lts.ClientConfig;
+import cn.ctyun.lts.Log;
 import cn.ctyun.lts.LtsException;
 import cn.ctyun.lts.Shipper;
 
@@ -23,6 +27,8 @@ import cn.ctyun.lts.Shipper;
  * (else the formatted message). Level, logger, thread, the MDC and the exception's stack trace
  * are contents. {@code append} never throws and never waits longer than
  * {@code max_block_ms} (default 0); {@code <stopTimeoutMs>} (5000) bounds the flush at stop.
+ * While it runs, liblts's own lines go to the logger {@code cn.ctyun.lts} of its
+ * LoggerContext (see {@link Log}).
  */
 public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private String endpoint, accessKey, secretKey, project, unit;
@@ -32,6 +38,7 @@ public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private Layout<ILoggingEvent> layout;
     private volatile Shipper shipper;
     private volatile long dropped;
+    private Log.Handler lines;
 
     public void setEndpoint(String v) { endpoint = v; }
     public void setAccessKey(String v) { accessKey = v; }
@@ -64,6 +71,15 @@ public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             return;
         }
         super.start();
+        final org.slf4j.Logger logger = getContext() instanceof LoggerContext
+                ? ((LoggerContext) getContext()).getLogger(Log.LOGGER_NAME) : LoggerFactory.getLogger(Log.LOGGER_NAME);
+        lines = (level, message) -> {
+            if (level <= Log.ERROR) logger.error(message);
+            else if (level == Log.WARN) logger.warn(message);
+            else if (level == Log.INFO) logger.info(message);
+            else logger.debug(message);
+        };
+        Log.setHandler(lines);
     }
 
     @Override
@@ -80,6 +96,8 @@ public class LtsAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
     @Override
     public void stop() {
+        // Before the producer closes: the lines of its close must not reach a stopping framework.
+        if (lines != null) Log.unsetHandler(lines);
         super.stop();
         Shipper s = shipper;
         shipper = null;
