@@ -86,6 +86,8 @@ debug_build() {
     make -s pkgconfig PROFILE=debug
 }
 python_wheel() {
+    # pip's build of the core is the same one as every other build's (no compiling it again).
+    python3 scripts/check-features.py
     debug_build
     # The wheel as a user installs it: pip builds it from the source tree (maturin, the core
     # compiled in), into a fresh virtualenv; the tests run on it with no LTS_* variable but
