@@ -5,6 +5,7 @@
 #   make uninstall PREFIX=/usr/local
 #   make header                   # regenerate include/lts.h (pinned cbindgen)
 #   make pkgconfig                # target/release/pkgconfig/lts.pc for using the build in place
+#   make dist                     # scripts/dist.sh: every release artifact into target/dist/
 #   make install-built ...        # install without building (scripts/dist.sh: BUILD=<its build>,
 #                                 # RELOCATABLE=yes for .pc files relative to where they lie)
 #
@@ -50,6 +51,9 @@ build:
 
 header:
 	$(CARGO) run -q -p xtask -- gen-header
+
+dist:
+	./scripts/dist.sh
 
 # $(call rel,FROM,TO): the folder TO as a path relative to the folder FROM.
 rel = $(shell realpath -m --relative-to='$(1)' '$(2)')
@@ -125,4 +129,4 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfigVersion.cmake
 	-rmdir $(DESTDIR)$(LIBDIR)/cmake/lts 2>/dev/null
 
-.PHONY: all build header install install-built uninstall pkgconfig FORCE
+.PHONY: all build dist header install install-built uninstall pkgconfig FORCE

@@ -24,15 +24,16 @@
 # are installed on first use outside the checkout (scripts/dist-tools.sh). Each artifact is
 # made by one function below; a new one is a function and a line in the list at the end.
 set -euo pipefail
+caller=$PWD
 cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/dist-tools.sh
 
 triple=x86_64-unknown-linux-gnu
-out=target/dist
+out=
 while [ $# -gt 0 ]; do
     case $1 in
-        --out) out=$2; shift 2 ;;
+        --out) out=$(cd "$caller" && realpath -m "$2"); shift 2 ;;
         -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         -*) echo "scripts/dist.sh: unknown option $1 (--help says what it takes)" >&2; exit 2 ;;
         *) triple=$1; shift ;;
@@ -64,9 +65,15 @@ done
 
 build=target/$triple/shipped  # cargo's output for the `shipped` profile (Cargo.toml)
 work=target/dist-work/$triple # what is packed, laid out; not shipped
-rm -rf "$out" "$work"
+if [ -z "$out" ]; then
+    out=$repo/target/dist
+    rm -rf "$out"
+elif [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+    echo "scripts/dist.sh: $out is not empty (the artifacts go into an empty or new folder)" >&2
+    exit 2
+fi
+rm -rf "$work"
 mkdir -p "$out" "$work"
-out=$(cd "$out" && pwd)
 
 lts_dist_tools
 lts_zig_env "$triple" "$repo/target/dist-work/zig-$triple"
