@@ -5,6 +5,9 @@
 #   make uninstall PREFIX=/usr/local
 #   make header                   # regenerate include/lts.h (pinned cbindgen)
 #   make pkgconfig                # target/release/pkgconfig/lts.pc for using the build in place
+#   make dist                     # scripts/dist.sh: every release artifact into target/dist/
+#   make install-built ...        # install without building (scripts/dist.sh: BUILD=<its build>,
+#                                 # RELOCATABLE=yes for .pc files relative to where they lie)
 #
 # What install puts under PREFIX:
 #   lib/liblts.so.$(VERSION), .so.0, .so   stripped; its debug info in liblts.so.$(VERSION).debug
@@ -14,6 +17,7 @@
 #   include/lts.h, include/lts.hpp, include/lts_spdlog.hpp (the spdlog sink)
 #   lib/pkgconfig/lts.pc, lts-static.pc    shared (with an rpath to lib/), and static
 #   lib/cmake/lts/                         find_package(lts CONFIG): lts::lts, lts::lts_static
+#                                          (paths relative to itself: the tree may be moved)
 #
 # PROFILE=debug installs the debug build instead (unstripped).
 
@@ -23,12 +27,13 @@ INCDIR     ?= $(PREFIX)/include
 PROFILE    ?= release
 CARGO      ?= cargo
 DEBUG_INFO ?= yes
+RELOCATABLE ?= no
 STRIP      ?= strip
 OBJCOPY    ?= objcopy
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 ABI     := 0
-BUILD   := target/$(PROFILE)
+BUILD   ?= target/$(PROFILE)
 GEN     := $(BUILD)/install-files
 ifeq ($(PROFILE),release)
 CARGO_FLAGS := --release
@@ -47,10 +52,23 @@ build:
 header:
 	$(CARGO) run -q -p xtask -- gen-header
 
+dist:
+	./scripts/dist.sh
+
+# $(call rel,FROM,TO): the folder TO as a path relative to the folder FROM.
+rel = $(shell realpath -m --relative-to='$(1)' '$(2)')
 # $(call subst_for,PREFIX,LIBDIR,INCDIR): the sed that fills a template for those places.
 subst_for = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCDIR@|$(3)|g' \
-            -e 's|@VERSION@|$(VERSION)|g' -e 's|@ABI@|$(ABI)|g' -e 's|@STATIC_LIBS@|$(STATIC_LIBS)|g'
+            -e 's|@VERSION@|$(VERSION)|g' -e 's|@ABI@|$(ABI)|g' -e 's|@STATIC_LIBS@|$(STATIC_LIBS)|g' \
+            -e 's|@CMAKE_TO_LIBDIR@|$(call rel,$(LIBDIR)/cmake/lts,$(LIBDIR))|g' \
+            -e 's|@CMAKE_TO_INCDIR@|$(call rel,$(LIBDIR)/cmake/lts,$(INCDIR))|g'
+# A relocatable .pc names its places from ${pcfiledir}, the folder pkg-config found it in.
+ifeq ($(RELOCATABLE),yes)
+PC_DIRS = $(foreach d,$(PREFIX) $(LIBDIR) $(INCDIR),$${pcfiledir}/$(call rel,$(LIBDIR)/pkgconfig,$(d)))
+SUBST = $(call subst_for,$(word 1,$(PC_DIRS)),$(word 2,$(PC_DIRS)),$(word 3,$(PC_DIRS)))
+else
 SUBST = $(call subst_for,$(PREFIX),$(LIBDIR),$(INCDIR))
+endif
 
 # pkg-config files for the build in place (no install): PKG_CONFIG_PATH=$(BUILD)/pkgconfig.
 pkgconfig: build
@@ -76,7 +94,10 @@ FORCE:
 
 SO := liblts.so.$(VERSION)
 
-install: build $(GENERATED)
+install: build
+	@$(MAKE) --no-print-directory install-built
+
+install-built: $(GENERATED)
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/lts $(DESTDIR)$(INCDIR)
 ifeq ($(PROFILE),release)
 	$(STRIP) --strip-unneeded -o $(DESTDIR)$(LIBDIR)/$(SO) $(BUILD)/liblts.so
@@ -108,4 +129,4 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/cmake/lts/ltsConfigVersion.cmake
 	-rmdir $(DESTDIR)$(LIBDIR)/cmake/lts 2>/dev/null
 
-.PHONY: all build header install uninstall pkgconfig FORCE
+.PHONY: all build dist header install install-built uninstall pkgconfig FORCE

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,9 @@ class Server:
         deadline = time.monotonic() + 10
         while not (os.path.exists(port_file) and open(port_file).read().strip()):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("lts-local did not start: " + open(self.log.name).read())
+                said = open(self.log.name).read()
+                self.stop()
+                raise RuntimeError("lts-local did not start: " + said)
             time.sleep(0.02)
         self.url = "http://127.0.0.1:" + open(port_file).read().strip()
 
@@ -66,6 +69,7 @@ class Server:
         self.proc.terminate()
         self.proc.wait(timeout=10)
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def figures(cmd, env=None):

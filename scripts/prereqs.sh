@@ -11,7 +11,7 @@ LTS_PREREQS=(
     "/usr/share/java/junit-platform-console-standalone.jar junit5"
     "/usr/share/java/log4j-core.jar liblog4j2-java" "/usr/share/java/logback-classic.jar liblogback-java"
     "/usr/include/spdlog/spdlog.h libspdlog-dev" "/usr/share/php/Monolog/autoload.php php-monolog"
-    "node nodejs" "npm npm"
+    "node nodejs" "npm npm" "debootstrap debootstrap"
 )
 
 # The prerequisites Debian 12 has only in bookworm-backports (Go 1.23: the Go binding's tests

@@ -3,7 +3,8 @@
 # against fresh generations, the Rust unit and integration tests (C programs under valgrind and
 # sanitizers among them), loom, each language binding against lts-local, installing and
 # linking the library every supported way, sends racing close, a soak, the benchmark suite at
-# smoke size, and every command of README.md as written.
+# smoke size, the release artifacts (scripts/dist.sh) on glibc 2.17's floor, in a Debian 11 root
+# and on every CPython from 3.8, and every command of README.md as written.
 #
 # It first checks that the machine has everything (the list is scripts/prereqs.sh) and, if not,
 # says in one message what to install. Every stage runs even when an earlier one failed; the
@@ -89,6 +90,8 @@ debug_build() {
     make -s pkgconfig PROFILE=debug
 }
 python_wheel() {
+    # pip's build of the core is the same one as every other build's (no compiling it again).
+    python3 scripts/check-features.py
     debug_build
     # The wheel as a user installs it: pip builds it from the source tree (maturin, the core
     # compiled in), into a fresh virtualenv; the tests run on it with no LTS_* variable but
@@ -147,6 +150,12 @@ soak() { cargo run -q --release --example soak -- --secs 25; }
 bench_smoke() {
     ./scripts/bench.sh --runs 1 --logs 20000 --rss-seconds 0 --no-python --out target/bench-smoke.md
 }
+release() {
+    ./scripts/dist.sh
+    ./scripts/test-release.sh artifacts
+}
+debian11() { ./scripts/test-release.sh debian11; }
+wheel_pythons() { ./scripts/test-release.sh pythons; }
 readme() { python3 scripts/readme-check.py; }
 
 stage "cargo fmt --check" fmt
@@ -165,6 +174,9 @@ stage "make install; C, C++ and Go programs link it (pkg-config, CMake, a module
 stage "close racing sends: every accepted send gets exactly one result (1 CPU, then 2)" close_race
 stage "soak: 25 s of the producer with faults switching on and off" soak
 stage "benchmark suite at smoke size (every benchmark builds, runs, and checks delivery)" bench_smoke
+stage "scripts/dist.sh: every release artifact, each ELF file for glibc 2.17 (manylinux2014)" release
+stage "the release artifacts in a Debian 11 root: C (pkg-config, CMake), Python, Java, Node 16" debian11
+stage "the wheel on every CPython 3.8-3.13 here; 3.6 and 3.7 refused by Requires-Python" wheel_pythons
 stage "every command block of README.md, as written" readme
 
 passed=0 failed=0

@@ -7,19 +7,29 @@
 #
 #   bindings/java/build.sh          # target/java/lts.jar
 #   bindings/java/build.sh test     # and the tests
+#
+# scripts/dist.sh packs a library it built instead: LTS_JNI_LIB names that liblts_jni.so (put
+# in as it is), LTS_JNI_PLATFORM its folder in the jar (default linux-x86_64), LTS_JAVA_OUT the
+# output folder (default target/java).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=target/java
+out=${LTS_JAVA_OUT:-target/java}
+platform=${LTS_JNI_PLATFORM:-linux-x86_64}
 java_dir=/usr/share/java
 
-cargo build -q --release -p lts-java -p lts-local
+if [ -z "${LTS_JNI_LIB:-}" ]; then cargo build -q --release -p lts-java -p lts-local; fi
 rm -rf "$out/classes" "$out/test-classes"
-mkdir -p "$out/classes/native/linux-x86_64" "$out/test-classes"
+mkdir -p "$out/classes/native/$platform" "$out/classes/META-INF" "$out/test-classes"
 # shellcheck disable=SC2046
 javac -Xlint:all -Werror --release 8 -d "$out/classes" $(find bindings/java/src -name '*.java' | sort) 2>&1 \
     | grep -v "bootstrap class path not set" || true
 test -f "$out/classes/cn/ctyun/lts/Producer.class" || { echo "javac failed"; exit 1; }
-strip --strip-unneeded -o "$out/classes/native/linux-x86_64/liblts_jni.so" target/release/liblts_jni.so
+if [ -n "${LTS_JNI_LIB:-}" ]; then
+    cp "$LTS_JNI_LIB" "$out/classes/native/$platform/liblts_jni.so"
+else
+    strip --strip-unneeded -o "$out/classes/native/$platform/liblts_jni.so" target/release/liblts_jni.so
+fi
+cp bindings/java/README.md "$out/classes/META-INF/README.md"
 jar cf "$out/lts.jar" -C "$out/classes" .
 echo "built $out/lts.jar ($(du -k "$out/lts.jar" | cut -f1) KiB)"
 
@@ -27,7 +37,9 @@ echo "built $out/lts.jar ($(du -k "$out/lts.jar" | cut -f1) KiB)"
 log4j=$java_dir/log4j-api.jar:$java_dir/log4j-core.jar
 logback=$java_dir/logback-classic.jar:$java_dir/logback-core.jar:$java_dir/slf4j-api.jar
 rm -rf "$out/log4j2-classes" "$out/logback-classes"
-mkdir -p "$out/log4j2-classes" "$out/logback-classes"
+mkdir -p "$out/log4j2-classes/META-INF" "$out/logback-classes/META-INF"
+cp bindings/java/README.md "$out/log4j2-classes/META-INF/README.md"
+cp bindings/java/README.md "$out/logback-classes/META-INF/README.md"
 # log4j-core's annotation processor writes the plugin index (Log4j2Plugins.dat) into the jar.
 # shellcheck disable=SC2046
 javac --release 8 -Xlint:all,-processing,-options -d "$out/log4j2-classes" -cp "$out/lts.jar:$log4j" \

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use crate::errors::OrRaise;
 
-#[pyclass(module = "lts._lts", name = "ClientConfig")]
+#[pyclass(module = "lts._lts", name = "ClientConfig", skip_from_py_object)]
 #[derive(Clone)]
 pub struct NativeClientConfig {
     pub(crate) inner: lts::ClientConfig,
@@ -39,7 +39,7 @@ impl NativeClientConfig {
     }
 }
 
-#[pyclass(module = "lts._lts", name = "ProducerConfig")]
+#[pyclass(module = "lts._lts", name = "ProducerConfig", skip_from_py_object)]
 #[derive(Clone)]
 pub struct NativeProducerConfig {
     pub(crate) inner: lts::producer::ProducerConfig,

@@ -56,7 +56,7 @@ impl<T> OrRaise<T> for lts::error::Result<T> {
 /// raises its own exception for bad input, not TypeError.
 pub fn str_arg<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'a str> {
     match v.cast::<pyo3::types::PyString>() {
-        Ok(s) => s.to_str(),
+        Ok(s) => crate::text::utf8(s),
         Err(_) => Err(exception(
             v.py(),
             ErrorKind::InvalidArgument,

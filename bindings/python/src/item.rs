@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::errors::{exception, OrRaise};
+use crate::text::utf8;
 
 /// One log: a timestamp (ns since the epoch) and an origin message are required; contents
 /// and labels map keys (str) to str, int or float values (any other value travels as its
@@ -36,9 +37,9 @@ fn push(
             &format!("{what} key {shown} must be a str, not {}", type_name(key)),
         ));
     };
-    let key = key_str.to_str()?;
+    let key = utf8(key_str)?;
     let r = if let Ok(s) = value.cast_exact::<PyString>() {
-        item.push(field, key, ValueRef::Str(s.to_str()?))
+        item.push(field, key, ValueRef::Str(utf8(s)?))
     } else if let Ok(f) = value.cast_exact::<PyFloat>() {
         item.push(field, key, ValueRef::Double(f.value()))
     } else if value.is_instance_of::<PyBool>() {
@@ -60,7 +61,7 @@ fn push(
         item.push(field, key, ValueRef::Double(f.value()))
     } else {
         let text = value.str()?;
-        item.push(field, key, ValueRef::Str(text.to_str()?))
+        item.push(field, key, ValueRef::Str(utf8(&text)?))
     };
     r.or_raise(py)
 }
@@ -130,7 +131,7 @@ impl LogItem {
             Ok(s) => s.clone(),
             Err(_) => msg.str()?,
         };
-        self.inner.set_origin_msg(text.to_str()?).or_raise(py)
+        self.inner.set_origin_msg(utf8(&text)?).or_raise(py)
     }
 
     fn contents_push_back(

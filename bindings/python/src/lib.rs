@@ -8,6 +8,7 @@ mod errors;
 mod item;
 mod logs;
 mod producer;
+mod text;
 mod wait;
 
 use pyo3::prelude::*;
