@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::encode::BatchBuilder;
 use crate::producer::result::Notify;
-use crate::producer::sync::{lock, AtomicUsize, Mutex};
+use crate::producer::sync::{lock, AtomicUsize, Condvar, Mutex};
 
 /// A send call waiting for its batch's result. Sends without a callback leave none: the
 /// batch counts their logs, and nothing else is owed to them.
@@ -116,7 +116,7 @@ pub(crate) struct Scratch {
 /// bounds them (eight workers each making their own held eight batches' worth more).
 pub(crate) struct Scratches {
     free: Mutex<(Vec<Scratch>, usize)>,
-    returned: std::sync::Condvar,
+    returned: Condvar,
     max: usize,
 }
 
@@ -152,7 +152,7 @@ impl Scratches {
     pub fn new(max: usize) -> Self {
         Scratches {
             free: Mutex::new((Vec::new(), 0)),
-            returned: std::sync::Condvar::new(),
+            returned: Condvar::new(),
             max: max.max(1),
         }
     }

@@ -12,7 +12,8 @@ use crate::log::{Level, Topic};
 use crate::producer::accumulator::fixed_bytes;
 use crate::producer::batch::{given_back_bytes, Batch, Claim, Payload};
 use crate::producer::intake::{Given, Refused};
-use crate::producer::{lock, Producer, Shared, Threads};
+use crate::producer::sync::lock;
+use crate::producer::{Producer, Shared, Threads};
 
 impl Shared {
     /// The journal to make durable before a batch is sent (`journal_sync_ms` 0).
