@@ -231,9 +231,10 @@ pub unsafe extern "C" fn lts_producer_send_packed(
     }
 }
 
-/// Sends OTLP `LogsData` bytes (uncompressed, as a spill file holds them) again under their
-/// original batch id, so a service that already stored them does not store them twice. The
-/// callback runs exactly once if this returns LTS_OK. Never does network I/O.
+/// Sends OTLP `LogsData` bytes (uncompressed) again under their original batch id, so a
+/// service that already stored them does not store them twice (for batches an application
+/// kept itself). With a journal they are journaled like a send. The callback runs exactly
+/// once if this returns LTS_OK. Never does network I/O.
 /// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL, a project without a client, an empty unit
 ///          or batch id, data that is not LogsData); LTS_ERR_TOO_LARGE; LTS_ERR_BUFFER_FULL;
 ///          LTS_ERR_CLOSED.
