@@ -678,7 +678,8 @@ With `journal_dir` set, what each setting guarantees and costs:
   allocated whole when made, so a full disk shows there, never as SIGBUS under a mapped
   write): the journal says so in the log, counts it (`journal_errors`), and new logs are
   kept in memory only until it can write again (it tries every 5 s).
-- **Ownership**: one producer per directory (a lock on `journal_dir/lock` that the kernel drops when the process dies, and a forked child does not inherit); another gets
+- **Ownership**: one producer per directory (a lock on `journal_dir/lock`, which the kernel
+  drops when the process dies and a forked child does not inherit); another gets
   `LTS_ERR_INVALID_STATE` naming the directory and the owner's pid. A forked child's
   producer (`lts_producer_after_fork`) has no journal: the directory stays its parent's.
 - **Cost**: per send, a copy of its encoded logs and a CRC-32C; per segment, a file made
