@@ -224,9 +224,9 @@ pub struct Journal {
     /// The segment records go to, and where the next one goes in it.
     current: Option<(Arc<Segment>, usize)>,
     segs: BTreeMap<u64, SegState>,
-    /// Segment files free to be written again, and the number the next one is named by.
+    /// Segment files free to be written again (named by the sequence number they last had,
+    /// which no other file in the directory has).
     spares: Vec<PathBuf>,
-    spare_no: u64,
     pub shared: Arc<Shared>,
     /// While degraded: when to try making a segment again.
     retry_at: Option<Instant>,
@@ -303,7 +303,6 @@ impl Journal {
         );
         Ok(Journal {
             _lock: lock,
-            spare_no: spares.len() as u64 + now_ms(),
             spares,
             cfg,
             run,
@@ -703,8 +702,7 @@ impl Journal {
             copier.remove(seq);
         }
         if self.spares.len() < SPARES_KEPT {
-            let spare = self.cfg.dir.join(segment::spare_name(self.spare_no));
-            self.spare_no += 1;
+            let spare = self.cfg.dir.join(segment::spare_name(seq));
             if std::fs::rename(path, &spare).is_ok() {
                 self.spares.push(spare);
                 return;
