@@ -14,10 +14,17 @@
 #   ctyun_lts_liblts-VERSION.tar.gz     the Python sdist (the core inside: it builds anywhere)
 #   ctyun_lts_liblts-VERSION-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 #                                       built from that sdist, unpacked outside the checkout
-#   lts.jar, lts-log4j2.jar, lts-logback.jar   liblts_jni.so inside lts.jar
+#   lts-VERSION.jar, lts-log4j2-VERSION.jar, lts-logback-VERSION.jar
+#                                       liblts_jni.so inside lts's; each jar beside its Maven
+#                                       pom (packaging/maven/) and its sources jar
+#                                       (NAME-VERSION.pom, NAME-VERSION-sources.jar)
 #   liblts-VERSION.tgz                  the npm package, lts.node inside
-#   dotnet/                             Lts.nuspec, lib/net45/Lts.dll and
-#                                       runtimes/linux-x64/native/liblts.so (NuGet's layout)
+#   CTyun.Lts.VERSION.nupkg             the NuGet package: lib/netstandard2.0/Lts.dll (mono's
+#                                       mcs) and runtimes/linux-x64/native/liblts.so, its nuspec
+#                                       made from bindings/dotnet/Lts.csproj (scripts/nupkg.py)
+#   ctyun-lts-liblts-VERSION.zip        the composer package of bindings/php (composer archive:
+#                                       what composer's artifact repository reads); liblts.so
+#                                       comes from the tarball above
 #
 # Every ELF file in them asks for glibc 2.17 at most and needs only libraries manylinux2014
 # allows: zig links them, and scripts/check-floor.py checks them at the end. The pinned tools
@@ -52,14 +59,22 @@ if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$triple/lib" ]; then
         "(rustup target add $triple)" >&2
     exit 2
 fi
-for tool in python3 npm node javac jar mcs readelf make; do
+for tool in python3 npm node javac jar mcs composer readelf make; do
     command -v "$tool" >/dev/null || { echo "scripts/dist.sh: $tool is missing (scripts/prereqs.sh lists the packages)" >&2; exit 2; }
 done
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 # Every package carries the core's version.
+xml_version() {  # the <version> of a project file (a pom's own, not its dependencies')
+    python3 -c 'import re, sys; print(re.search(r"<(?:V|v)ersion>([^<$]*)</", open(sys.argv[1]).read()).group(1))' "$1"
+}
 for said in "bindings/python/pyproject.toml:$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/python/pyproject.toml)" \
-    "bindings/node/package.json:$(node -p "require('./bindings/node/package.json').version")"; do
+    "bindings/node/package.json:$(node -p "require('./bindings/node/package.json').version")" \
+    "bindings/php/composer.json:$(python3 -c 'import json; print(json.load(open("bindings/php/composer.json"))["version"])')" \
+    "bindings/dotnet/Lts.csproj:$(xml_version bindings/dotnet/Lts.csproj)" \
+    "packaging/maven/lts.pom:$(xml_version packaging/maven/lts.pom)" \
+    "packaging/maven/lts-log4j2.pom:$(xml_version packaging/maven/lts-log4j2.pom)" \
+    "packaging/maven/lts-logback.pom:$(xml_version packaging/maven/lts-logback.pom)"; do
     [ "${said#*:}" = "$version" ] || { echo "scripts/dist.sh: ${said%%:*} says version ${said#*:}, the core $version" >&2; exit 1; }
 done
 
@@ -109,10 +124,16 @@ python_packages() {
 }
 
 java_jars() {
-    echo "--- lts.jar (liblts_jni.so inside), lts-log4j2.jar, lts-logback.jar"
+    echo "--- lts, lts-log4j2 and lts-logback: jar (liblts_jni.so inside lts's), pom, sources jar"
     LTS_JNI_LIB="$build/liblts_jni.so" LTS_JNI_PLATFORM="linux-$arch" LTS_JAVA_OUT="$work/java" \
         bindings/java/build.sh
-    cp "$work/java/lts.jar" "$work/java/lts-log4j2.jar" "$work/java/lts-logback.jar" "$out/"
+    local name sources
+    for name in lts lts-log4j2 lts-logback; do
+        case $name in lts) sources=bindings/java/src ;; *) sources=bindings/java/${name#lts-} ;; esac
+        cp "$work/java/$name.jar" "$out/$name-$version.jar"
+        cp "packaging/maven/$name.pom" "$out/$name-$version.pom"
+        jar cf "$out/$name-$version-sources.jar" -C "$sources" .
+    done
 }
 
 npm_package() {
@@ -128,14 +149,20 @@ npm_package() {
     (cd "$stage" && npm pkg set "cpu[0]=$npm_cpu" && npm pack --silent --pack-destination "$out" >/dev/null)
 }
 
-dotnet_layout() {
-    echo "--- dotnet/: Lts.dll and liblts.so in NuGet's layout, Lts.nuspec"
-    local dir=$out/dotnet
-    mkdir -p "$dir/lib/net45" "$dir/runtimes/$rid/native"
-    mcs -nologo -warnaserror -target:library -out:"$dir/lib/net45/Lts.dll" bindings/dotnet/Lts.cs
-    cp "$build/liblts.so" "$dir/runtimes/$rid/native/liblts.so"
-    sed -e "s|@VERSION@|$version|g" -e "s|@RID@|$rid|g" packaging/Lts.nuspec.in > "$dir/Lts.nuspec"
-    cp bindings/dotnet/README.md LICENSE "$dir/"
+nuget_package() {
+    echo "--- CTyun.Lts.$version.nupkg: Lts.dll and liblts.so in NuGet's layout"
+    mcs -nologo -warnaserror -target:library -out:"$work/Lts.dll" bindings/dotnet/Lts.cs
+    python3 scripts/nupkg.py bindings/dotnet/Lts.csproj --out "$out" \
+        "lib/netstandard2.0/Lts.dll=$work/Lts.dll" "runtimes/$rid/native/liblts.so=$build/liblts.so" \
+        README.md=bindings/dotnet/README.md LICENSE=LICENSE >/dev/null
+}
+
+php_package() {
+    echo "--- ctyun-lts-liblts-$version.zip: the composer package"
+    local stage=$work/php
+    mkdir -p "$stage"
+    cp -r bindings/php/composer.json bindings/php/README.md bindings/php/lts_ffi.h bindings/php/src LICENSE "$stage/"
+    (cd "$stage" && composer archive --quiet --format=zip --dir="$out" --file="ctyun-lts-liblts-$version")
 }
 
 native
@@ -143,9 +170,10 @@ c_tarball
 python_packages
 java_jars
 npm_package
-dotnet_layout
+nuget_package
+php_package
 
 echo "--- the glibc floor of every ELF file"
-python3 scripts/check-floor.py --machine "$arch" "$out"/*.tar.gz "$out"/*.tgz "$out"/*.whl "$out"/*.jar "$out/dotnet"
+python3 scripts/check-floor.py --machine "$arch" "$out"/*.tar.gz "$out"/*.tgz "$out"/*.whl "$out"/*.jar "$out"/*.nupkg
 echo "--- $out"
-(cd "$out" && du -b -- *.tar.gz *.tgz *.whl *.jar && du -sb dotnet) | awk '{ printf "  %10d  %s\n", $1, $2 }'
+(cd "$out" && du -b -- *) | awk '{ printf "  %10d  %s\n", $1, $2 }'

@@ -1,7 +1,7 @@
 # What scripts/test.sh needs beyond cargo, as one list: sourced by scripts/test.sh (which says
 # what is missing) and by .ci/run (which installs it). Each entry is "CHECK PACKAGE": a command
-# that must be on PATH (or, for "pip" and "venv", a Python module; or a file, by its absolute
-# path), and the Debian package giving it.
+# that must be on PATH (or, for "pip" and "venv", a Python module; for "php-zip", PHP's zip
+# extension; or a file, by its absolute path), and the Debian package giving it.
 LTS_PREREQS=(
     "cc gcc" "c++ g++" "make make" "pkg-config pkg-config" "cmake cmake"
     "readelf binutils" "objcopy binutils" "strip binutils" "taskset util-linux"
@@ -12,6 +12,15 @@ LTS_PREREQS=(
     "/usr/share/java/log4j-core.jar liblog4j2-java" "/usr/share/java/logback-classic.jar liblogback-java"
     "/usr/include/spdlog/spdlog.h libspdlog-dev" "/usr/share/php/Monolog/autoload.php php-monolog"
     "node nodejs" "npm npm" "debootstrap debootstrap"
+    # The packages taken by their ecosystems' tools (scripts/test-release.sh packages): Maven
+    # offline on Debian's packaged plugins (the versions tests/install/maven/pom.xml pins),
+    # composer (its artifact repository reads zips with PHP's zip extension), Debian's NuGet.
+    "mvn maven"
+    "/usr/share/maven-repo/org/apache/maven/plugins/maven-install-plugin/3.1.0/maven-install-plugin-3.1.0.jar libmaven-install-plugin-java"
+    "/usr/share/maven-repo/org/apache/maven/plugins/maven-resources-plugin/3.3.0/maven-resources-plugin-3.3.0.jar libmaven-resources-plugin-java"
+    "/usr/share/maven-repo/org/apache/maven/plugins/maven-compiler-plugin/3.10.1/maven-compiler-plugin-3.10.1.jar libmaven-compiler-plugin-java"
+    "/usr/share/maven-repo/org/codehaus/mojo/exec-maven-plugin/3.1.0/exec-maven-plugin-3.1.0.jar libexec-maven-plugin-java"
+    "composer composer" "php-zip php-zip" "nuget nuget"
 )
 
 # The prerequisites Debian 12 has only in bookworm-backports (Go 1.23: the Go binding's tests
@@ -59,6 +68,8 @@ lts_missing_packages() {
             python3 -m pip --version >/dev/null 2>&1 && continue
         elif [ "$check" = venv ]; then
             python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && continue
+        elif [ "$check" = php-zip ]; then
+            php -r 'exit(extension_loaded("zip") ? 0 : 1);' >/dev/null 2>&1 && continue
         elif [ "${check#/}" != "$check" ]; then
             [ -f "$check" ] && continue
         else

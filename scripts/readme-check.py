@@ -10,8 +10,10 @@ no new untracked or changed files: a README command that litters the repository 
 
 A block may be preceded by one marker comment:
   <!-- readme: skip: REASON -->          not run (say why)
-  <!-- readme: run-by scripts/test.sh --> not run here because scripts/test.sh runs each of its
-                                         lines verbatim (checked: every line must appear there)
+  <!-- readme: run-by SCRIPT -->         not run here because SCRIPT (scripts/test.sh, or a script
+                                         it runs) runs each of its lines verbatim (checked: every
+                                         line must appear there, once the version the README
+                                         names, Cargo.toml's, is read as the script's $version)
   <!-- readme: without TEXT: REASON -->  lines starting with TEXT are left out
   <!-- readme: server -->                each line starts a server: it must print "listening on"
                                          and still be running then; it is stopped afterwards
@@ -124,7 +126,7 @@ def git_state():
 
 def main():
     readme = open(os.path.join(ROOT, "README.md")).read()
-    test_sh = open(os.path.join(ROOT, "scripts", "test.sh")).read()
+    version = re.search(r'^version = "(.*)"', open(os.path.join(ROOT, "Cargo.toml")).read(), re.M).group(1)
     before = git_state()
     scratch = tempfile.mkdtemp(prefix="readme-check-")
     env = environment(scratch)
@@ -147,11 +149,15 @@ def main():
                 print(f"    not run: {marker[5:].strip()}")
                 skipped += 1
                 continue
-            if marker == "run-by scripts/test.sh":
-                missing = [l for l in body.split("\n") if l.strip() and l.strip() not in test_sh]
+            if marker.startswith("run-by "):
+                script = marker[len("run-by "):].strip()
+                with open(os.path.join(ROOT, script)) as f:
+                    text = f.read()
+                missing = [l for l in body.split("\n")
+                           if l.strip() and l.strip().replace(version, "$version") not in text]
                 if missing:
-                    failures.append(f"README.md:{line}: not in scripts/test.sh: {missing}")
-                print("    run by scripts/test.sh, verbatim")
+                    failures.append(f"README.md:{line}: not in {script}: {missing}")
+                print(f"    run by {script}, verbatim")
                 skipped += 1
                 continue
             if marker.startswith("without "):

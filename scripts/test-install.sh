@@ -75,7 +75,8 @@ echo "--- Go, a module outside the repository (replace directive, cgo pkg-config
 cp -r tests/install/go "$work/my-go-app"
 (
     cd "$work/my-go-app"
-    go mod edit -require=liblts/lts@v0.0.0 -replace=liblts/lts="$repo/bindings/go"
+    go mod edit -require=github.com/ctyun-it/liblts/bindings/go@v0.1.0 \
+        -replace=github.com/ctyun-it/liblts/bindings/go="$repo/bindings/go"
     # A cache of its own: Go 1.19 keys cgo packages without pkg-config's output, so a shared
     # cache that built this module against an earlier run's prefix would link against that.
     GOCACHE="$work/gocache" GOFLAGS=-mod=mod GOPROXY=off go build -o my-go-app .

@@ -3,8 +3,9 @@
 # against fresh generations, the Rust unit and integration tests (C programs under valgrind and
 # sanitizers among them), loom, each language binding against lts-local, installing and
 # linking the library every supported way, sends racing close, a soak, the benchmark suite at
-# smoke size, the release artifacts (scripts/dist.sh) on glibc 2.17's floor, in a Debian 11 root
-# and on every CPython from 3.8, and every command of README.md as written.
+# smoke size, the release artifacts (scripts/dist.sh) on glibc 2.17's floor, taken by each
+# ecosystem's own tool (Maven, composer, NuGet, go get), in a Debian 11 root and on every
+# CPython from 3.8, and every command of README.md as written.
 #
 # It first checks that the machine has everything (the list is scripts/prereqs.sh) and, if not,
 # says in one message what to install. Every stage runs even when an earlier one failed; the
@@ -154,6 +155,7 @@ release() {
     ./scripts/dist.sh
     ./scripts/test-release.sh artifacts
 }
+packages() { ./scripts/test-release.sh packages; }
 debian11() { ./scripts/test-release.sh debian11; }
 wheel_pythons() { ./scripts/test-release.sh pythons; }
 readme() { python3 scripts/readme-check.py; }
@@ -175,6 +177,7 @@ stage "close racing sends: every accepted send gets exactly one result (1 CPU, t
 stage "soak: 25 s of the producer with faults switching on and off" soak
 stage "benchmark suite at smoke size (every benchmark builds, runs, and checks delivery)" bench_smoke
 stage "scripts/dist.sh: every release artifact, each ELF file for glibc 2.17 (manylinux2014)" release
+stage "each ecosystem's tool takes its package: Maven, composer, NuGet, go get through a module proxy" packages
 stage "the release artifacts in a Debian 11 root: C (pkg-config, CMake), Python, Java, Node 16" debian11
 stage "the wheel on every CPython 3.8-3.13 here; 3.6 and 3.7 refused by Requires-Python" wheel_pythons
 stage "every command block of README.md, as written" readme

@@ -1,3 +1,3 @@
-module liblts/lts
+module github.com/ctyun-it/liblts/bindings/go
 
 go 1.19

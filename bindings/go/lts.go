@@ -1,8 +1,19 @@
 // Package lts is the CTyun Cloud Log Service (LTS) SDK for Go, on the native liblts core.
 //
-// Build flags come from pkg-config (lts.pc): after `make install PREFIX=P`, set
-// PKG_CONFIG_PATH=P/lib/pkgconfig unless P is a prefix pkg-config already searches. Against a
-// build in the repository, `make pkgconfig` writes target/release/pkgconfig/lts.pc.
+// The module is github.com/ctyun-it/liblts/bindings/go (tagged bindings/go/vX.Y.Z in the
+// liblts repository) and its package is named lts:
+//
+//	go get github.com/ctyun-it/liblts/bindings/go@v0.1.0
+//	import lts "github.com/ctyun-it/liblts/bindings/go"
+//
+// A checkout of the repository takes the module's place with a replace directive:
+//
+//	go mod edit -replace=github.com/ctyun-it/liblts/bindings/go=/path/to/liblts/bindings/go
+//
+// Build flags come from pkg-config (lts.pc): with the release tarball unpacked in DIR, set
+// PKG_CONFIG_PATH=DIR/lib/pkgconfig; after `make install PREFIX=P`, P/lib/pkgconfig unless P is
+// a prefix pkg-config already searches. Against a build in the repository, `make pkgconfig`
+// writes target/release/pkgconfig/lts.pc.
 //
 // Items are validated, encoded, signed and sent by liblts; this package only marshals them.
 // Client and Producer may be used from many goroutines; LogItem from one at a time.

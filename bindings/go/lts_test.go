@@ -21,9 +21,21 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// server starts an lts-local process (LTS_LOCAL_BIN, or the repository's release build, or
-// its debug build).
+// server starts an lts-local process for t (StartLtsLocal), stopped when t ends.
 func server(t *testing.T, args ...string) string {
+	url, stop, err := StartLtsLocal(t.TempDir(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return url
+}
+
+// StartLtsLocal starts lts-local (LTS_LOCAL_BIN, or the repository's release build, or its
+// debug build) on a free loopback port, its port file in dir, and returns its URL and the
+// function that stops it. Exported for the examples' TestMain (package lts_test): like every
+// name of a _test.go file, it exists only in the package's tests.
+func StartLtsLocal(dir string, args ...string) (string, func(), error) {
 	bin := os.Getenv("LTS_LOCAL_BIN")
 	for _, p := range []string{"release", "debug"} {
 		if bin == "" {
@@ -33,22 +45,22 @@ func server(t *testing.T, args ...string) string {
 		}
 	}
 	if bin == "" {
-		t.Fatal("no lts-local: set LTS_LOCAL_BIN or run cargo build --release")
+		return "", nil, fmt.Errorf("no lts-local: set LTS_LOCAL_BIN or run cargo build --release")
 	}
-	dir := t.TempDir()
 	portFile := filepath.Join(dir, "port")
 	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0", "--port-file", portFile, "--memory"}, args...)...)
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if b, err := os.ReadFile(portFile); err == nil && len(b) > 0 {
-			return "http://127.0.0.1:" + strings.TrimSpace(string(b))
+			return "http://127.0.0.1:" + strings.TrimSpace(string(b)), stop, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("lts-local did not start")
+			stop()
+			return "", nil, fmt.Errorf("lts-local did not start")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

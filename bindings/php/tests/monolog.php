@@ -4,7 +4,7 @@
 // left out and reported; a full buffer drops without throwing; records after close are
 // dropped; a script that never closes its logger still ships its records.
 require_once '/usr/share/php/Monolog/autoload.php';
-require_once __DIR__ . '/../src/MonologHandler.php';
+require_once __DIR__ . '/../src/Monolog/LtsHandler.php';
 
 use Lts\{ClientConfig, Constants, LogException, ProducerConfig};
 use Lts\Monolog\LtsHandler;
@@ -96,7 +96,7 @@ check($flushing->sent === 2 && $flushing->dropped === 0 && $flushing->failed ===
 
 // A script that never closes: Monolog's destructor closes the handler at exit.
 $script = 'require "/usr/share/php/Monolog/autoload.php"; require $argv[1] . "/../src/Lts.php";'
-    . ' require $argv[1] . "/../src/MonologHandler.php";'
+    . ' require $argv[1] . "/../src/Monolog/LtsHandler.php";'
     . ' $l = new Monolog\Logger("exit", [new Lts\Monolog\LtsHandler(new Lts\ClientConfig($argv[2], "lts-local-ak",'
     . ' "lts-local-sk", "proj"), "unit-e")]); for ($i = 0; $i < 3; $i++) { $l->info("bye $i"); }';
 $child = proc_open([PHP_BINARY, '-r', $script, __DIR__, $url], [], $childPipes);

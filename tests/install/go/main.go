@@ -1,13 +1,13 @@
-// A Go program outside the liblts repository, using the binding through a replace directive
-// and finding liblts through pkg-config (make install + PKG_CONFIG_PATH). Exits 0 only if the
-// service stored the logs.
+// A Go program outside the liblts repository, using the binding by its module path (through a
+// replace directive or a module proxy) and finding liblts through pkg-config (make install or
+// the release tarball, and PKG_CONFIG_PATH). Exits 0 only if the service stored the logs.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"liblts/lts"
+	lts "github.com/ctyun-it/liblts/bindings/go"
 )
 
 func main() {

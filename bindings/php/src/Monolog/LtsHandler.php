@@ -1,6 +1,7 @@
 <?php
 // A Monolog handler on liblts's producer (Monolog 2, as Debian ships it, and Monolog 3).
-// Require this file after Monolog's autoloader and src/Lts.php.
+// Composer's autoloader finds it (PSR-4: Lts\Monolog\LtsHandler); without composer, require it
+// after Monolog's autoloader and src/Lts.php.
 namespace Lts\Monolog;
 
 use Lts\{ClientConfig, LogException, LogItem, LogResponse, Producer, ProducerConfig};
