@@ -314,7 +314,7 @@ unmount_under() {
 }
 
 # The Debian 11 root, made once: debootstrap (Debian's own packages) with what the checks use.
-DEBIAN11_PACKAGES=python3,python3-venv,gcc,g++,libc6-dev,make,pkg-config,cmake,openjdk-11-jdk-headless
+DEBIAN11_PACKAGES=python3,python3-venv,gcc,g++,libc6-dev,make,pkg-config,cmake,openjdk-11-jdk-headless,php7.4-cli
 debian11_root() {
     local root
     root=$LTS_CACHE/debian11-$(echo "$DEBIAN11_PACKAGES" | cksum | cut -d' ' -f1)
@@ -357,6 +357,23 @@ part_debian11() {
     cp tests/install/CMakeLists.txt tests/install/app.cpp "$t/c/tests/install/"
     cp bindings/python/examples/*.py "$t/python/"
     cp bindings/java/examples/App.java "$t/java/"
+    # The composer package as a user unpacks it, with the autoloader composer would write
+    # (PSR-4 for Lts\, and the file of functions): PHP 7.4 runs the README's example.
+    mkdir -p "$t/php-app/vendor"
+    python3 -m zipfile -e "$dist/ctyun-lts-liblts-$version.zip" "$t/php-app/vendor/lts"
+    cp bindings/php/examples/app.php "$t/php-app/"
+    cat > "$t/php-app/vendor/autoload.php" <<'PHP'
+<?php
+spl_autoload_register(function (string $class): void {
+    if (strncmp($class, 'Lts\\', 4) === 0) {
+        $file = __DIR__ . '/lts/src/' . str_replace('\\', '/', substr($class, 4)) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
+require_once __DIR__ . '/lts/src/Lts.php';
+PHP
     # The npm package installed into a project of its own (npm here only unpacks it: it has no
     # dependency and no install script); Node 16 runs it in the root.
     mkdir -p "$t/node-app"
@@ -430,6 +447,13 @@ delivers 100 java -cp $jar:java App
 echo "--- Node.js $(/opt/liblts-test/node16/bin/node --version): the npm package"
 cd node-app
 delivers 100 /opt/liblts-test/node16/bin/node app.js
+cd ..
+
+echo "--- PHP $(php -r 'echo PHP_VERSION;') (FFI): the composer package's example"
+cd php-app
+export LTS_LIBRARY_PATH=/opt/liblts/lib/liblts.so.0
+delivers 100 php app.php
+unset LTS_LIBRARY_PATH
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
 EOF

@@ -1,5 +1,5 @@
 <?php
-// The CTyun Cloud Log Service (LTS) SDK for PHP 8.2, on liblts through FFI.
+// The CTyun Cloud Log Service (LTS) SDK for PHP 7.4 and later, on liblts through FFI.
 //
 // Classes mirror the official SDK: LogItem, ClientConfig, LogClient, LogResponse,
 // LogException, ProducerConfig, Producer. Items are packed here and validated, encoded and
@@ -42,8 +42,9 @@ final class Native
         return self::$ffi;
     }
 
-    /** What was tried, and how to point the binding at liblts. */
-    private static function notFound(string|false $given, string $path): string
+    /** What was tried, and how to point the binding at liblts.
+     * @param string|false $given */
+    private static function notFound($given, string $path): string
     {
         $tried = $given
             ? "$path (from LTS_LIBRARY_PATH)"
@@ -103,8 +104,15 @@ class LogException extends \Exception
 
 class LogResponse
 {
-    public function __construct(public int $status_code, public string $message, public string $error)
+    public int $status_code;
+    public string $message;
+    public string $error;
+
+    public function __construct(int $status_code, string $message, string $error)
     {
+        $this->status_code = $status_code;
+        $this->message = $message;
+        $this->error = $error;
     }
 
     public function body(): array
@@ -305,9 +313,18 @@ class ClientConfig extends Options
     /** @var array<string, string> */
     public array $profile = [];
 
-    public function __construct(public string $endpoint, public string $access_key, public string $secret_key,
-                                public string $log_project = '')
+    public string $endpoint;
+    public string $access_key;
+    public string $secret_key;
+    public string $log_project;
+
+    public function __construct(string $endpoint, string $access_key, string $secret_key,
+                                string $log_project = '')
     {
+        $this->endpoint = $endpoint;
+        $this->access_key = $access_key;
+        $this->secret_key = $secret_key;
+        $this->log_project = $log_project;
     }
 
     public function typed(): array

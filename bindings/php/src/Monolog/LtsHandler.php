@@ -39,10 +39,15 @@ class LtsHandler extends AbstractProcessingHandler
     /**
      * @param int|string|\Monolog\Level $level the lowest level handled, as Monolog takes it
      */
-    public function __construct(ClientConfig $client, private string $logUnit, ?ProducerConfig $config = null,
-        $level = Logger::DEBUG, bool $bubble = true, ?callable $onError = null, private int $closeTimeoutMs = -1)
+    private string $logUnit;
+    private int $closeTimeoutMs;
+
+    public function __construct(ClientConfig $client, string $logUnit, ?ProducerConfig $config = null,
+        $level = Logger::DEBUG, bool $bubble = true, ?callable $onError = null, int $closeTimeoutMs = -1)
     {
         parent::__construct($level, $bubble);
+        $this->logUnit = $logUnit;
+        $this->closeTimeoutMs = $closeTimeoutMs;
         $this->onError = $onError;
         $this->project = $client->log_project;
         $this->producer = new Producer($config ?? new ProducerConfig());
