@@ -439,7 +439,7 @@ impl Journal {
                 self.current = Some((seg, HEADER_LEN));
                 if self.shared.degraded.swap(false, Ordering::Relaxed) {
                     self.retry_at = None;
-                    self.shared.log.log(Topic::Journal, Level::Warn, || {
+                    self.shared.log.log(Topic::JournalState, Level::Warn, || {
                         format!(
                             "journal: {} is writable again: new batches are journaled again",
                             self.cfg.dir.display()
@@ -460,7 +460,7 @@ impl Journal {
         self.retry_at = Some(Instant::now() + RETRY_AFTER);
         let was = self.shared.degraded.swap(true, Ordering::Relaxed);
         if !was {
-            self.shared.log.log(Topic::Journal, Level::Error, || {
+            self.shared.log.log(Topic::JournalState, Level::Error, || {
                 format!("journal: {why}; new logs are kept in memory only (not crash-safe) until the journal can write again")
             });
         }
