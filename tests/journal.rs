@@ -379,3 +379,47 @@ fn safe_close_while_recovering_and_sending_refuses_new_sends_and_delivers_the_re
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What a crash while a segment is being made leaves: a new segment is made as a spare file
+/// (allocated, then given its header and its name), so a kill in between leaves a spare, whole
+/// or not, never a segment without a header (which the next producer would have had to set
+/// aside as damaged, keeping its disk forever). The next producer uses a whole spare and
+/// removes one that is not.
+#[test]
+fn a_segment_cut_short_while_being_made_is_a_spare_not_damage() {
+    let server = server();
+    let dir = tmp("making");
+    let p = producer(&dead_url(), &dir, |_| {}).unwrap();
+    for i in 0..100 {
+        p.send("proj", "u", &[&log("making", i)], None).unwrap();
+    }
+    let _ = p.close(Some(Duration::ZERO));
+    let names = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(
+        names(&dir).iter().all(|n| !n.starts_with("spare-")),
+        "close removes spares: {:?}",
+        names(&dir)
+    );
+    // A kill before the allocation, and one after it.
+    let cut = dir.join(lts::journal::segment::spare_name(7));
+    std::fs::write(&cut, b"").unwrap();
+    let whole = dir.join(lts::journal::segment::spare_name(8));
+    std::fs::write(&whole, vec![0u8; 1 << 20]).unwrap();
+    let p2 = producer(&server.url(), &dir, |_| {}).unwrap();
+    assert!(!cut.exists(), "a spare cut short is removed");
+    p2.close(None).unwrap();
+    let s = p2.stats();
+    assert_eq!(
+        (s.journal_damaged_records, s.journal_recovered_logs),
+        (0, 100)
+    );
+    assert_eq!(names(&dir), ["lock"], "delivered: nothing left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

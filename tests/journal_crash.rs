@@ -324,15 +324,25 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn a_second_process_on_the_directory_is_refused_naming_the_owner_and_touches_nothing() {
     let server = common::server();
+    // The owner's batch stays in flight (the server holds it): its journal is still.
+    common::set_faults(&server, json!({"stall": true}));
     let work = work_dir("second");
     let dir = work.join("journal");
     let mut c = ProducerConfig::default();
     c.set_journal_dir(dir.to_str().unwrap()).unwrap();
+    // A batch's records are in its segment before it is sent.
+    c.set_journal_sync_ms(0).unwrap();
     let p = Producer::new(c).unwrap();
     p.add_client(common::config(&server)).unwrap();
     p.start().unwrap();
     for i in 0..100 {
         p.send("proj", "owner", &[&common::item(i)], None).unwrap();
+    }
+    p.flush().unwrap();
+    let t = Instant::now();
+    while p.stats().inflight_batches == 0 {
+        assert!(t.elapsed() < Duration::from_secs(10), "the batch goes out");
+        std::thread::sleep(Duration::from_millis(2));
     }
     let before = files(&dir);
     assert!(before.iter().any(|(n, _)| n == "lock"));
@@ -350,12 +360,12 @@ fn a_second_process_on_the_directory_is_refused_naming_the_owner_and_touches_not
         "{stdout}"
     );
     println!("second process: {}", stdout.trim());
-    // The owner sends nothing meanwhile, so its journal is still; the second process changed
-    // nothing in it.
+    // Nothing in it changed.
     assert!(
         files(&dir) == before,
         "the second process changed the directory"
     );
+    common::set_faults(&server, json!({"stall": false}));
     p.close(None).unwrap();
     assert_eq!(server.state().logs(Some("proj"), Some("owner")).len(), 100);
     let _ = std::fs::remove_dir_all(&work);

@@ -411,10 +411,10 @@ impl Journal {
                         .counters
                         .bytes
                         .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
-                    Segment::create(&self.cfg.dir, &header).map(|s| (s, true))
+                    self.new_segment(&header).map(|s| (s, true))
                 }
             },
-            None => Segment::create(&self.cfg.dir, &header).map(|s| (s, true)),
+            None => self.new_segment(&header).map(|s| (s, true)),
         };
         match made {
             Ok((seg, new)) => {
@@ -453,6 +453,16 @@ impl Journal {
                 self.cfg.dir.display()
             )),
         }
+    }
+
+    /// A new segment file: made as a spare, then used as one is (see `segment::make_spare`).
+    fn new_segment(&mut self, header: &Header) -> std::io::Result<Segment> {
+        let spare = self.cfg.dir.join(segment::spare_name(self.spare_no));
+        self.spare_no += 1;
+        segment::make_spare(&spare, self.cfg.segment_bytes)?;
+        Segment::reuse(&spare, &self.cfg.dir, header).inspect_err(|_| {
+            let _ = std::fs::remove_file(&spare);
+        })
     }
 
     fn fail(&mut self, why: String) {
