@@ -4,9 +4,15 @@
 //! before close returned, none for a refused send, and the stats balance
 //! (`logs_accepted == logs_sent + logs_failed`, `buffered_bytes == 0`).
 //!
-//!     cargo run --release --example close_race -- [--iterations N] [--threads T] [--seconds S]
+//!     cargo run --release --example close_race -- [--iterations N] [--threads T] [--seconds S] [--journal]
 //!
 //! Defaults: 200 iterations, 8 threads, at most 60 s (iterations stop early at the bound).
+//! With `--journal` every producer life has the same journal directory: what a close with a
+//! timeout leaves there is sent by the lives after it (its logs count as accepted by the life
+//! that recovers them, so the balance adds `journal_recovered_logs`), and a last producer
+//! drains it; then every accepted log is stored exactly once (lts-local counts the logs it
+//! stores and the repeated batch ids it answers without storing) and the directory is
+//! empty.
 //! The test script runs it pinned to one CPU and to two (`taskset -c 0`, `taskset -c 0,1`).
 //! Iterations cycle through batch counts 1, 7 and 4096 and through safe_close, close(0) and
 //! close(50), so batches close on count, on close, and as close's deadline passes. Even
@@ -50,6 +56,8 @@ struct Totals {
     late: u64,
     unbalanced: u64,
     undelivered_after_safe_close: u64,
+    /// With a journal: logs a producer life recovered from the lives before it.
+    recovered: u64,
 }
 
 /// What one producer life saw.
@@ -98,6 +106,13 @@ fn main() {
     let iterations: u64 = arg(&args, "--iterations", 200);
     let threads: u64 = arg(&args, "--threads", 8);
     let seconds: u64 = arg(&args, "--seconds", 60);
+    let journal = args
+        .iter()
+        .any(|a| a == "--journal")
+        .then(|| std::env::temp_dir().join(format!("lts-close-race-{}", std::process::id())));
+    if let Some(dir) = &journal {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     // Closes that run out of time are the point here; their log lines would be thousands.
     lts::log::set_level(lts::log::OFF);
     let server = Server::start(ServerConfig {
@@ -135,6 +150,9 @@ fn main() {
         pc.set_batch_count(batch_count).unwrap();
         pc.set_linger_ms(100).unwrap();
         pc.set_worker_count(2).unwrap();
+        if let Some(dir) = &journal {
+            pc.set_journal_dir(dir.to_str().unwrap()).unwrap();
+        }
         let handle = handle_from(Producer::new(pc).unwrap());
         // SAFETY: the handle is freed only after the last use of `p`, below.
         let p: &Producer = unsafe { producer_of(handle) };
@@ -238,7 +256,9 @@ fn main() {
         }
         ledger.stray += ledger.hits.len() as u64;
         t.duplicated += ledger.stray;
-        let balanced = stats.logs_accepted == accepted_ids.len() as u64
+        t.recovered += stats.journal_recovered_logs;
+        let balanced = stats.logs_accepted
+            == accepted_ids.len() as u64 + stats.journal_recovered_logs
             && stats.logs_accepted == stats.logs_sent + stats.logs_failed
             && stats.buffered_bytes == 0;
         if !balanced || close_result.is_err() && close_with.is_none() {
@@ -271,9 +291,61 @@ fn main() {
         t.undelivered_after_safe_close,
         started.elapsed().as_secs_f64()
     );
-    let failed = t.lost + t.duplicated + t.late + t.unbalanced + t.undelivered_after_safe_close;
+    let mut failed = t.lost + t.duplicated + t.late + t.unbalanced + t.undelivered_after_safe_close;
+    if let Some(dir) = &journal {
+        failed += drain_journal(dir, &client, &server, t.accepted, t.recovered);
+    }
     if failed > 0 || t.iterations == 0 {
         eprintln!("close race: FAILED");
         std::process::exit(1);
     }
+}
+
+/// With a journal: a last producer sends what the lives before it left, then every accepted
+/// log must be stored exactly once and the directory hold nothing but its lock. Returns the
+/// number of failed checks.
+fn drain_journal(
+    dir: &std::path::Path,
+    client: &ClientConfig,
+    server: &Server,
+    accepted: u64,
+    recovered: u64,
+) -> u64 {
+    let mut pc = ProducerConfig::default();
+    pc.set_journal_dir(dir.to_str().unwrap()).unwrap();
+    let p = Producer::new(pc).unwrap();
+    p.add_client(client.clone()).unwrap();
+    p.start().unwrap();
+    let closed = p.close(None);
+    let s = p.stats();
+    let stored = server.state().stored_logs.load(Ordering::SeqCst);
+    let repeated = server.state().duplicate_batches.load(Ordering::SeqCst);
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "lock")
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "close race, journal: {accepted} logs accepted, {} recovered by later lives and {} by the drain; \
+         stored {stored} (repeated batch ids answered without storing: {repeated}); left in the directory: {left:?}",
+        recovered,
+        s.journal_recovered_logs
+    );
+    let mut failed = 0;
+    if closed.is_err() || s.logs_failed > 0 || s.logs_accepted != s.logs_sent {
+        eprintln!("the drain: {closed:?}, {s:?}");
+        failed += 1;
+    }
+    if stored != accepted {
+        eprintln!("stored {stored} logs, accepted {accepted}: each must be stored exactly once");
+        failed += 1;
+    }
+    if !left.is_empty() {
+        failed += 1;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    failed
 }

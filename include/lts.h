@@ -743,10 +743,13 @@ char *lts_producer_config_get(const struct lts_producer_config *c, const char *k
 const char *lts_config_schema(void);
 
 /**
- * Makes a producer from a config (copied). No threads start and no I/O happens until
- * lts_producer_start.
+ * Makes a producer from a config (copied). No threads start until lts_producer_start, and
+ * no I/O happens but the journal's (with journal_dir: the directory made and locked, what
+ * an earlier producer's ring held copied into its segments, the ring made).
  * @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL config or out; a buffer cap below the batch
- *          size). Free with lts_producer_free.
+ *          size; journal settings that do not fit together; a journal directory or ring that
+ *          cannot be made); LTS_ERR_INVALID_STATE (the journal directory is another
+ *          producer's, named with its pid). Free with lts_producer_free.
  */
 lts_result lts_producer_new(const struct lts_producer_config *config, struct lts_producer **out);
 
@@ -919,8 +922,9 @@ char *lts_producer_stats_json(const struct lts_producer *p);
 lts_result lts_producer_flush(const struct lts_producer *p);
 
 /**
- * Stops accepting sends, sends everything buffered, runs every callback, joins every
- * thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
+ * Stops accepting sends, sends everything buffered (with a journal, also every batch a
+ * restart found there), runs every callback, joins every thread. Blocks until done: each
+ * batch is bounded by the delivery timeout. Sends racing
  * it from other threads are either accepted (and delivered by it) or refused with
  * LTS_ERR_CLOSED; senders waiting for buffer room are woken and refused. Afterwards the
  * stats balance, as for lts_producer_close.
@@ -1044,7 +1048,8 @@ lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_confi
 /**
  * Gives the producer a journal: a directory it owns (made if missing, mode 0700; one
  * producer per directory) where each accepted send is copied before lts_producer_send
- * returns. Then:
+ * returns (into a file mapped into memory, the ring; a background thread copies it on into
+ * segment files). Then:
  * - a crash of the process (kill -9, an OOM kill, an abort) loses no log whose send
  *   returned LTS_OK: the next producer started on the directory sends every batch not
  *   reported, under the batch id it had, and the service stores none twice (it answers a
@@ -1053,12 +1058,19 @@ lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_confi
  * - lts_producer_close leaves what it could not send in the journal (those callbacks report
  *   LTS_ERR_CLOSED, saying so), for the next producer;
  * - a full or failing disk never fails a send: the journal says so through the log hook,
- *   counts it (journal_errors) and keeps new logs in memory until it can write again.
+ *   counts it (journal_errors) and keeps new logs in memory until it can write again;
+ * - lts_producer_safe_close also delivers what a restart found in the directory (refusing
+ *   new sends from when it begins).
  *
- * lts_producer_new takes the directory's lock: a second producer on it gets
- * LTS_ERR_INVALID_STATE naming the owner's pid. Costs a copy and a CRC per send, and up to
- * journal_max_bytes (default 1 GiB) of disk. See also the journal_* options
- * (lts_producer_config_set, CONFIGURATION.md). The path is copied.
+ * lts_producer_new takes the directory's lock (a second producer on it, in any process,
+ * gets LTS_ERR_INVALID_STATE naming the owner's pid) and makes the ring (the larger of
+ * 16 MiB and journal_segment_bytes: where it cannot, as on a full disk, lts_producer_new
+ * fails with LTS_ERR_INVALID_ARGUMENT naming it); lts_producer_start reads what an earlier
+ * producer left on a background thread. A forked child's lts_producer_after_fork producer
+ * has no journal. Costs a copy and a CRC per send on the sending thread, a second copy on
+ * the background thread, and up to journal_max_bytes (default 1 GiB) of disk plus the ring.
+ * See also the journal_* options (lts_producer_config_set, CONFIGURATION.md). The path is
+ * copied.
  * @returns LTS_OK or LTS_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, empty).
  */
 lts_result lts_producer_config_set_journal_dir(struct lts_producer_config *c, const char *dir);

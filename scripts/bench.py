@@ -103,6 +103,53 @@ def repeat(n, cmd, server=None):
     return medians(out)
 
 
+def interleaved(n, cmds, server):
+    """A warm-up run of each command, then n rounds running each once in turn (so a machine's
+    slow moments fall on every side alike); each command's median figures (plus the server's
+    CPU seconds)."""
+    for c in cmds:
+        figures(c)
+    runs = [[] for _ in cmds]
+    for _ in range(n):
+        for c, out in zip(cmds, runs):
+            c0 = server.cpu_seconds()
+            f = figures(c)
+            f["server_cpu_s"] = server.cpu_seconds() - c0
+            out.append(f)
+    return [medians(r) for r in runs]
+
+
+def journal_rows(a, server, row, lat):
+    """The journal (journal_dir) beside memory only, in the same run: the wide shape through
+    the records API, one thread; the journal in a directory of the temporary file system's,
+    page cache only (nothing here waits for the disk but journal_sync_ms 0's syncs)."""
+    jdir = tempfile.mkdtemp(prefix="lts-bench-journal-")
+    sides = [("memory only", []),
+             ("journal, journal_sync_ms 1000 (default)", [f"journal={jdir}"]),
+             ("journal, journal_sync_ms 0", [f"journal={jdir}", "journal_sync_ms=0"])]
+    base = [BENCH, "send", server.url, "wide", "1", str(a.logs), "api=records"]
+    try:
+        print(f"== the journal beside memory only, same run (wide, records, 1 thread, {a.logs:,} logs; "
+              f"journal in {tempfile.gettempdir()}; ratios to memory only)")
+        e2e = interleaved(a.runs, [base + extra for _, extra in sides], server)
+        m = e2e[0]
+        for (name, _), f in zip(sides, e2e):
+            ratio = "" if f is m else (f"; x{f['cpu_ns_per_log'] / m['cpu_ns_per_log']:.2f} CPU per log, "
+                                       f"x{f['logs_per_s'] / m['logs_per_s']:.2f} logs/s")
+            row(f"journal: end to end, {name}: client CPU per log, library / all (kernel part); logs/s",
+                f"{f['lib_cpu_ns_per_log']:.0f} / {f['cpu_ns_per_log']:.0f} ns ({f['sys_ns_per_log']:.0f} ns); "
+                f"{f['logs_per_s']:,.0f}{ratio}")
+        for timing, what in (([f"rate={PACED}"], f"{PACED:,} logs/s"), ([], "a burst")):
+            sends = interleaved(a.runs, [base + ["timing", *timing] + extra for _, extra in sides], server)
+            m = sends[0]
+            for (name, _), f in zip(sides, sends):
+                ratio = "" if f is m else (f"; x{f['median_ns'] / m['median_ns']:.2f} median, "
+                                           f"x{f['p99_ns'] / m['p99_ns']:.2f} p99")
+                row(f"journal: send, {what}, {name}: median / p99 / p999", lat(f) + ratio)
+    finally:
+        shutil.rmtree(jdir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -164,6 +211,8 @@ def main():
                         f"{p['lib_cpu_ns_per_log']:.0f} / {p['cpu_ns_per_log']:.0f} ns; {p['logs_per_s']:,.0f}")
                     row("end to end, wide, records / peer: library CPU per log",
                         f"{f['lib_cpu_ns_per_log'] / p['lib_cpu_ns_per_log']:.2f}")
+
+        journal_rows(a, server, row, lat)
 
         print("== secondary: lts_producer_send of a prebuilt item (building the log left out)")
         for shape in ("wide", "small"):

@@ -112,6 +112,10 @@ pub enum Topic {
     BufferFull,
     /// The journal: what a restart found, damage, a disk that failed.
     Journal,
+    /// The journal stopped or started journaling new logs (its disk failed, or works
+    /// again): never limited, so neither is hidden behind another journal line; at most
+    /// two lines per retry of a failed disk.
+    JournalState,
     /// Close left logs unsent.
     Close,
     /// What went well (info and debug lines): never limited, as nobody asks for them by
@@ -119,7 +123,7 @@ pub enum Topic {
     Progress,
 }
 
-const TOPICS: usize = 7;
+const TOPICS: usize = 8;
 
 impl Topic {
     fn index(self) -> usize {
@@ -133,6 +137,7 @@ impl Topic {
             Topic::Token => "token failures",
             Topic::BufferFull => "refusals for a full buffer",
             Topic::Journal => "journal lines",
+            Topic::JournalState => "journal state changes",
             Topic::Close => "close lines",
             Topic::Progress => "progress lines",
         }
@@ -191,7 +196,7 @@ impl Logger {
             return;
         }
         let mut text = match topic {
-            Topic::Progress => line(),
+            Topic::Progress | Topic::JournalState => line(),
             _ => {
                 let now = Instant::now();
                 let mut w = self.windows[topic.index()]
@@ -235,6 +240,7 @@ impl Logger {
                     Topic::Token,
                     Topic::BufferFull,
                     Topic::Journal,
+                    Topic::JournalState,
                     Topic::Close,
                     Topic::Progress,
                 ][i];

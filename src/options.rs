@@ -459,7 +459,7 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         kind: Kind::Text,
         default: "",
         range: "a directory path (\"\": no journal)",
-        doc: "A directory this producer owns (made if missing; one producer per directory): each accepted send is copied into a memory-mapped segment there before send returns, so a kill -9, an OOM kill or an abort loses no accepted log, and the next producer started on it sends what was not reported, under the same batch ids (stored once). Costs a copy and a CRC per send, and the segments' disk.",
+        doc: "A directory this producer owns (made if missing; one producer per directory): each accepted send is copied into a memory-mapped file there (the ring) before send returns, and from there into segment files by a background thread, so a kill -9, an OOM kill or an abort loses no accepted log, and the next producer started on it sends what was not reported, under the same batch ids (stored once). Costs a copy and a CRC per send on the sending thread, a second copy on the background thread, and the ring's and the segments' disk (see Journal above).",
         write_only: false,
         set: |c, v| c.set_journal_dir(v),
         get: journal_dir,
@@ -469,7 +469,7 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         kind: Kind::Integer,
         default: "1073741824",
         range: ">= 2 MiB, and at least two segments",
-        doc: "Disk the journal's segments may take; when it is full, a send waits up to max_block_ms for a segment to be freed, then is refused with LTS_ERR_BUFFER_FULL.",
+        doc: "Disk the journal's segment files may take, the spares kept for reuse included (the ring comes on top; DONE records may pass it by one segment); when it is full, a send waits up to max_block_ms for a segment to be freed, then is refused with LTS_ERR_BUFFER_FULL.",
         write_only: false,
         set: pparsed!(integer::<u64>, |c, v| c.set_journal_max_bytes(v)),
         get: |c| c.journal_max_bytes.to_string(),
@@ -489,7 +489,7 @@ pub static PRODUCER: &[Opt<ProducerConfig>] = &[
         kind: Kind::Integer,
         default: "1000",
         range: "0..=4294967295",
-        doc: "How often a background thread makes the journal durable against power loss (msync): a power cut loses at most this much of accepted logs. 0: before each batch is sent.",
+        doc: "How often a background thread makes the journal durable against power loss (fdatasync of the segments): a power cut loses at most this much of accepted logs. 0: each batch before it is sent (by the worker sending it).",
         write_only: false,
         set: pparsed!(integer::<u32>, |c, v| c.set_journal_sync_ms(v)),
         get: |c| c.journal_sync.as_millis().to_string(),
@@ -648,7 +648,8 @@ A file named by an option must be a regular file (not a device, a pipe or a dire
 and its size is bounded: `ca_file` at most {max_ca} (a system's whole bundle of roots is
 about 250 KiB), refused with its size otherwise. In `journal_dir` a producer reads only
 its segment files (`seg-<16 hex digits>.ltsj`), each at most {max_segment} (the largest
-segment); anything else there is never read. A segment that cannot be used (not a
+segment), and its ring file (`ring.ltsr`, at most 1 GiB and a page); anything else there
+is never read. A segment that cannot be used (not a
 regular file, too large, a damaged header, another format version) is renamed
 `*.ltsj.damaged`, left in place and named in a line of the library's log.
 
@@ -657,34 +658,56 @@ regular file, too large, a damaged header, another format version) is renamed
 With `journal_dir` set, what each setting guarantees and costs:
 
 - **A crash of the process** (`kill -9`, an OOM kill, an abort): no log whose send
-  returned `LTS_OK` is lost. Each send is copied into a segment mapped into memory before
-  it returns: the copy is in the kernel's page cache, which outlives the process. The next
-  producer started on the directory sends every batch not reported, under the batch id it
+  returned `LTS_OK` is lost. Each send's records are written, before it returns, into the
+  journal's ring (`ring.ltsr`: a file mapped into memory, the larger of 16 MiB and
+  `journal_segment_bytes`): what is there is in the kernel's page cache, which outlives
+  the process. A background thread (`lts-journal`) copies them into the segment files
+  every 10 ms. The next producer started on the directory first copies into the segments
+  what the ring still held, then sends every batch not reported, under the batch id it
   had; the service answers a repeated id with success without storing it again, so
   nothing is stored twice. A batch that was open at the crash is sent as one batch.
-- **A power loss**: at most the last `journal_sync_ms` of accepted logs is lost
-  (`journal_sync_ms` 0: none that a batch was sent with; each batch waits for an `msync`
-  first).
+  RELIABILITY.md ("Crashes") has the test: 50 `kill -9` at random moments, every
+  accepted log checked.
+- **A power loss**: at most the last `journal_sync_ms` of accepted logs is lost: every
+  `journal_sync_ms` the background thread makes the segments durable (`fdatasync`); the
+  ring is never synced. With `journal_sync_ms` 0 each batch is made durable before it is
+  sent (by the worker sending it), so no log of a batch that was sent is lost; logs of
+  batches still open may be.
 - **Restart**: starting a producer on a directory never fails because of what is in it,
-  and returns at once; a background thread reads the segments (one in memory at a time)
-  and queues their batches under the memory cap. A torn tail (a record a crash cut
-  short) or a damaged record is skipped, counted in the stats
-  (`journal_damaged_records`) and said in the log. Batches older than
-  `journal_max_age_ms` are reported, not sent (`journal_expired_batches`). `safe_close`
-  waits for what a restart found; `close(timeout)` leaves the rest in the journal.
+  and returns at once (new and start took 9 ms on a directory holding 1 GiB, in a debug
+  build); a background thread reads the segments, one in memory at a time, and queues
+  each batch under the memory cap as soon as its last record is read, so the recovery
+  holds at most the memory cap and one segment. A torn tail (a record a crash cut short)
+  or a damaged record is skipped, counted in the stats (`journal_damaged_records`) and
+  said in the log. Batches older than `journal_max_age_ms` are reported, not sent
+  (`journal_expired_batches`). `safe_close` waits until what a restart found is
+  delivered, refusing new sends from when it begins; `close(timeout)` leaves the rest in
+  the journal.
 - **Close** leaves the batches it could not send (reported `LTS_ERR_CLOSED`) in the
   journal for the next producer; the former `spill_dir` is the same setting.
-- **A full or failing disk** never fails a send or crashes the process (segments are
-  allocated whole when made, so a full disk shows there, never as SIGBUS under a mapped
-  write): the journal says so in the log, counts it (`journal_errors`), and new logs are
-  kept in memory only until it can write again (it tries every 5 s).
+- **Disk**: `journal_max_bytes` bounds the segment files (up to 4 segments whose batches
+  are all done are kept, as spares, to be written again, and count in it); the ring comes
+  on top, and `DONE` records (a batch reported) may pass the bound by one segment. When
+  it is full a send waits for room like under the memory cap (`max_block_ms`), then is
+  refused with `LTS_ERR_BUFFER_FULL`.
+- **A full or failing disk** never fails a send or crashes the process (the ring and the
+  segments are allocated whole when made, so a full disk shows there, never as SIGBUS
+  under a mapped write): the journal says so in the log (when it stops, and when it
+  writes again), counts it (`journal_errors`), and new logs are kept in memory only until
+  it can write again (it tries every 5 s). A first start where the ring cannot be made
+  (a full disk) is refused: `lts_producer_new` fails with `LTS_ERR_INVALID_ARGUMENT`
+  naming the ring file; a restart uses the ring it finds.
 - **Ownership**: one producer per directory (a lock on `journal_dir/lock`, which the kernel
-  drops when the process dies and a forked child does not inherit); another gets
-  `LTS_ERR_INVALID_STATE` naming the directory and the owner's pid. A forked child's
-  producer (`lts_producer_after_fork`) has no journal: the directory stays its parent's.
-- **Cost**: per send, a copy of its encoded logs and a CRC-32C; per segment, a file made
-  and allocated; every `journal_sync_ms`, an `msync` on a background thread. The
-  process's memory grows by the segment being written (file pages, not heap).
+  drops when the process dies and a forked child does not inherit); another, in this
+  process or another, gets `LTS_ERR_INVALID_STATE` naming the directory and the
+  owner's pid, and touches none of its files. A forked child's producer
+  (`lts_producer_after_fork`) has no journal: the directory stays its parent's, and the
+  child does not even have the ring mapped.
+- **Cost**: per send, on the sending thread, a copy of its encoded logs into the ring
+  and a CRC-32C; on the background thread, a second copy into the segment files
+  (`pwritev`) and an `fdatasync` every `journal_sync_ms`; per segment, a file allocated
+  whole (or a spare reused). BENCHMARKS.md has the figures beside the memory-only
+  producer. The process maps the ring (file pages, not heap).
 
 ## Client (`lts_client_config_set`)
 

@@ -299,3 +299,126 @@ fn batches_past_the_max_age_are_reported_not_sent() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// safe_close on a producer whose recovery is still queueing what a restart found, while
+/// other threads keep sending: close refuses their sends at once, so the recovery gets the
+/// room they kept taking, and close returns with everything delivered. (Before, close waited
+/// for the recovery with sends still accepted, and senders keeping the buffer full kept the
+/// recovery from ever queueing: close never returned.)
+#[test]
+fn safe_close_while_recovering_and_sending_refuses_new_sends_and_delivers_the_rest() {
+    let server = server();
+    let dir = tmp("drain");
+    let p = producer(&dead_url(), &dir, |_| {}).unwrap();
+    for i in 0..4000 {
+        p.send("proj", "u", &[&log("left", i)], None).unwrap();
+    }
+    let _ = p.close(Some(Duration::ZERO));
+    // Slow deliveries, a small buffer and batches of one log: the senders below keep the
+    // buffer full, each delivery freeing room for one of their logs but not for a
+    // recovered batch of 200.
+    set_faults(&server, json!({"delay_ms": 5}));
+    let p2 = std::sync::Arc::new(
+        producer(&server.url(), &dir, |c| {
+            c.set_buffer_bytes(1 << 20).unwrap();
+            c.set_batch_count(1).unwrap();
+            c.set_max_block_ms(10).unwrap();
+        })
+        .unwrap(),
+    );
+    let senders: Vec<_> = (0..8)
+        .map(|t| {
+            let p2 = p2.clone();
+            std::thread::spawn(move || {
+                let mut accepted = Vec::new();
+                for i in 0.. {
+                    match p2.send("proj", "u", &[&log(&format!("t{t}"), i)], None) {
+                        Ok(()) => accepted.push(format!("t{t} {i:08}")),
+                        Err(e) if e.kind == ErrorKind::Closed => break,
+                        Err(_) => {} // a full buffer: keep trying
+                    }
+                }
+                accepted
+            })
+        })
+        .collect();
+    wait_until(
+        "the senders to fill the buffer",
+        Duration::from_secs(10),
+        || p2.stats().logs_refused > 0,
+    );
+    let closing = Instant::now();
+    let (done, closed) = std::sync::mpsc::channel();
+    let closer = p2.clone();
+    std::thread::spawn(move || done.send(closer.close(None)));
+    closed
+        .recv_timeout(Duration::from_secs(60))
+        .expect("safe_close returns")
+        .unwrap();
+    let took = closing.elapsed();
+    let accepted: Vec<String> = senders
+        .into_iter()
+        .flat_map(|s| s.join().unwrap())
+        .collect();
+    let s = p2.stats();
+    assert_eq!(s.journal_recovered_logs, 4000, "{s:?}");
+    assert_eq!(s.unaccounted(), (0, 0));
+    assert_eq!(s.logs_failed, 0);
+    let got = stored(&server);
+    assert!(got.values().all(|&n| n == 1), "stored once");
+    for i in 0..4000 {
+        assert_eq!(got.get(&format!("left {i:08}")), Some(&1));
+    }
+    for a in &accepted {
+        assert_eq!(got.get(a), Some(&1), "{a}");
+    }
+    println!(
+        "safe_close while recovering and sending: returned in {took:?}, {} sends accepted before it",
+        accepted.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a crash while a segment is being made leaves: a new segment is made as a spare file
+/// (allocated, then given its header and its name), so a kill in between leaves a spare, whole
+/// or not, never a segment without a header (which the next producer would have had to set
+/// aside as damaged, keeping its disk forever). The next producer uses a whole spare and
+/// removes one that is not.
+#[test]
+fn a_segment_cut_short_while_being_made_is_a_spare_not_damage() {
+    let server = server();
+    let dir = tmp("making");
+    let p = producer(&dead_url(), &dir, |_| {}).unwrap();
+    for i in 0..100 {
+        p.send("proj", "u", &[&log("making", i)], None).unwrap();
+    }
+    let _ = p.close(Some(Duration::ZERO));
+    let names = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(
+        names(&dir).iter().all(|n| !n.starts_with("spare-")),
+        "close removes spares: {:?}",
+        names(&dir)
+    );
+    // A kill before the allocation, and one after it.
+    let cut = dir.join(lts::journal::segment::spare_name(7));
+    std::fs::write(&cut, b"").unwrap();
+    let whole = dir.join(lts::journal::segment::spare_name(8));
+    std::fs::write(&whole, vec![0u8; 1 << 20]).unwrap();
+    let p2 = producer(&server.url(), &dir, |_| {}).unwrap();
+    assert!(!cut.exists(), "a spare cut short is removed");
+    p2.close(None).unwrap();
+    let s = p2.stats();
+    assert_eq!(
+        (s.journal_damaged_records, s.journal_recovered_logs),
+        (0, 100)
+    );
+    assert_eq!(names(&dir), ["lock"], "delivered: nothing left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

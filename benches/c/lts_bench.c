@@ -14,7 +14,8 @@
  *         prebuilt  lts_producer_send of an item built beforehand (4,096 reused): leaves out
  *                   building the log, so a secondary figure
  *       Prints the wall-clock rate, raw MB/s, this process's CPU per log (and without the
- *       program's own formatting, measured alone in the same run); with `timing`, also each
+ *       program's own formatting, measured alone in the same run; and the kernel's part of
+ *       it, sys_ns_per_log); with `timing`, also each
  *       call's cost (median, p99, p999) measured with CLOCK_MONOTONIC around the API calls
  *       (the formatting outside), and the cost of that clock pair alone. With `rate=`, the
  *       threads together offer that many logs per second (bursts of 100); the threads' bursts
@@ -109,12 +110,16 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static double cpu_seconds(void) {
+/* This process's CPU seconds so far; `sys` (if not NULL) gets the kernel's part of them. */
+static double cpu_split(double *sys) {
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
-    return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + (double)u.ru_stime.tv_sec +
-           u.ru_stime.tv_usec / 1e6;
+    double k = (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+    if (sys) *sys = k;
+    return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + k;
 }
+
+static double cpu_seconds(void) { return cpu_split(NULL); }
 
 static long minor_faults(void) {
     struct rusage u;
@@ -379,7 +384,8 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     /* Paced threads start their bursts spread over a period, as independent threads would,
      * unless `aligned` asks for every burst at once (the worst case for the batch's lock). */
     uint64_t stagger = rate > 0 ? (uint64_t)(BURST / rate * 1e9) : 0;
-    double c0 = cpu_seconds();
+    double sys0;
+    double c0 = cpu_split(&sys0);
     long f0 = minor_faults();
     uint64_t t0 = now_ns();
     for (int t = 0; t < threads; t++) {
@@ -397,7 +403,9 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
     uint64_t sent_at = now_ns();
     CHECK("safe_close", lts_producer_safe_close(p));
     double secs = (double)(now_ns() - t0) / 1e9;
-    double cpu = cpu_seconds() - c0;
+    double sys1;
+    double cpu = cpu_split(&sys1) - c0;
+    double sys = sys1 - sys0;
     long faults = minor_faults() - f0;
     lts_producer_stats st;
     st.struct_size = sizeof st;
@@ -414,9 +422,10 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
            cpu_ns, format_ns, ok ? "" : " -- NOT ALL DELIVERED");
     printf("logs=%zu\nlogs_sent=%" PRIu64 "\nrefused=%d\nlogs_per_s=%.0f\nraw_mb_per_s=%.1f\ncpu_s_per_gb=%.3f\n"
            "cpu_ns_per_log=%.1f\nformat_ns_per_log=%.1f\nlib_cpu_ns_per_log=%.1f\n"
-           "send_phase_s=%.3f\nminor_faults_per_1000_logs=%.1f\n",
+           "send_phase_s=%.3f\nminor_faults_per_1000_logs=%.1f\nsys_ns_per_log=%.1f\n",
            total, st.logs_sent, refused, total / secs, st.bytes_sent / 1e6 / secs, cpu / (st.bytes_sent / 1e9),
-           cpu_ns, format_ns, cpu_ns - format_ns, (double)(sent_at - t0) / 1e9, faults * 1000.0 / (double)total);
+           cpu_ns, format_ns, cpu_ns - format_ns, (double)(sent_at - t0) / 1e9, faults * 1000.0 / (double)total,
+           sys * 1e9 / (double)total);
     if (timing) {
         uint32_t *all = malloc(total * sizeof(uint32_t));
         for (int t = 0; t < threads; t++) {

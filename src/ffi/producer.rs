@@ -68,10 +68,13 @@ pub(crate) fn c_callback(callback: lts_send_callback, user_data: *mut c_void) ->
     })
 }
 
-/// Makes a producer from a config (copied). No threads start and no I/O happens until
-/// lts_producer_start.
+/// Makes a producer from a config (copied). No threads start until lts_producer_start, and
+/// no I/O happens but the journal's (with journal_dir: the directory made and locked, what
+/// an earlier producer's ring held copied into its segments, the ring made).
 /// @returns LTS_OK; LTS_ERR_INVALID_ARGUMENT (NULL config or out; a buffer cap below the batch
-///          size). Free with lts_producer_free.
+///          size; journal settings that do not fit together; a journal directory or ring that
+///          cannot be made); LTS_ERR_INVALID_STATE (the journal directory is another
+///          producer's, named with its pid). Free with lts_producer_free.
 #[no_mangle]
 pub unsafe extern "C" fn lts_producer_new(
     config: *const lts_producer_config,
@@ -363,8 +366,9 @@ pub unsafe extern "C" fn lts_producer_flush(p: *const lts_producer) -> lts_resul
     }
 }
 
-/// Stops accepting sends, sends everything buffered, runs every callback, joins every
-/// thread. Blocks until done: each batch is bounded by the delivery timeout. Sends racing
+/// Stops accepting sends, sends everything buffered (with a journal, also every batch a
+/// restart found there), runs every callback, joins every thread. Blocks until done: each
+/// batch is bounded by the delivery timeout. Sends racing
 /// it from other threads are either accepted (and delivered by it) or refused with
 /// LTS_ERR_CLOSED; senders waiting for buffer room are woken and refused. Afterwards the
 /// stats balance, as for lts_producer_close.

@@ -410,10 +410,10 @@ impl Journal {
                         .counters
                         .bytes
                         .fetch_sub(self.cfg.segment_bytes as u64, Ordering::Relaxed);
-                    Segment::create(&self.cfg.dir, &header).map(|s| (s, true))
+                    self.new_segment(&header).map(|s| (s, true))
                 }
             },
-            None => Segment::create(&self.cfg.dir, &header).map(|s| (s, true)),
+            None => self.new_segment(&header).map(|s| (s, true)),
         };
         match made {
             Ok((seg, new)) => {
@@ -438,7 +438,7 @@ impl Journal {
                 self.current = Some((seg, HEADER_LEN));
                 if self.shared.degraded.swap(false, Ordering::Relaxed) {
                     self.retry_at = None;
-                    self.shared.log.log(Topic::Journal, Level::Warn, || {
+                    self.shared.log.log(Topic::JournalState, Level::Warn, || {
                         format!(
                             "journal: {} is writable again: new batches are journaled again",
                             self.cfg.dir.display()
@@ -454,12 +454,22 @@ impl Journal {
         }
     }
 
+    /// A new segment file: made as a spare (named by the new segment's sequence number, which
+    /// no other file has), then used as one is (see `segment::make_spare`).
+    fn new_segment(&mut self, header: &Header) -> std::io::Result<Segment> {
+        let spare = self.cfg.dir.join(segment::spare_name(header.seq));
+        segment::make_spare(&spare, self.cfg.segment_bytes)?;
+        Segment::reuse(&spare, &self.cfg.dir, header).inspect_err(|_| {
+            let _ = std::fs::remove_file(&spare);
+        })
+    }
+
     fn fail(&mut self, why: String) {
         Counters::bump(&self.shared.counters.errors);
         self.retry_at = Some(Instant::now() + RETRY_AFTER);
         let was = self.shared.degraded.swap(true, Ordering::Relaxed);
         if !was {
-            self.shared.log.log(Topic::Journal, Level::Error, || {
+            self.shared.log.log(Topic::JournalState, Level::Error, || {
                 format!("journal: {why}; new logs are kept in memory only (not crash-safe) until the journal can write again")
             });
         }

@@ -27,6 +27,8 @@ pub struct Pending {
     pub created_ms: u64,
     /// Segments holding its records, in order.
     pub segs: Vec<u64>,
+    /// Where its last record lies in the last of them.
+    last_at: usize,
     pub log_count: usize,
     key: Key,
 }
@@ -134,6 +136,7 @@ pub fn scan(segs: &[(u64, PathBuf)]) -> Scan {
                                 unit: unit.to_owned(),
                                 created_ms: created,
                                 segs: vec![*seq],
+                                last_at: at,
                                 log_count: 0,
                                 key,
                             },
@@ -150,6 +153,7 @@ pub fn scan(segs: &[(u64, PathBuf)]) -> Scan {
                             if s.pending.segs.last() != Some(seq) {
                                 s.pending.segs.push(*seq);
                             }
+                            s.pending.last_at = at;
                             s.pending.log_count += count as usize;
                         }
                         None => out.orphans += 1,
@@ -172,6 +176,7 @@ pub fn scan(segs: &[(u64, PathBuf)]) -> Scan {
                                 unit: unit.to_owned(),
                                 created_ms: created,
                                 segs: vec![*seq],
+                                last_at: at,
                                 log_count: count as usize,
                                 key,
                             },
@@ -228,9 +233,11 @@ pub enum Rebuilt {
 }
 
 /// Pass 2: rebuilds each of `want` from the segments, calling `each` with it as soon as
-/// its last segment is read (in the order of their last segments). `each` returning false
-/// stops the rebuild (the producer is closing). Returns the damaged records it met (also
-/// counted by the scan: for a segment changed since, which it should not be).
+/// its last record is read (in the order of their last records), so only the batches whose
+/// records span the one being read are held besides the segment (`each` may wait for room
+/// under the memory cap). `each` returning false stops the rebuild (the producer is
+/// closing). Returns the damaged records it met (also counted by the scan: for a segment
+/// changed since, which it should not be).
 pub fn rebuild(
     scan: &Scan,
     want: &[Pending],
@@ -259,9 +266,13 @@ pub fn rebuild(
                 continue;
             }
         };
-        let mut raws: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut stopped = false;
         damaged += records(&bytes, |at, kind, payload| {
+            if stopped {
+                return;
+            }
             let mut r = Reader::new(payload);
+            let ends = |i: usize| want[i].segs.last() == Some(seq) && want[i].last_at == at;
             match kind {
                 format::LOGS => {
                     let (Some(no), Some(count)) = (r.u64(), r.u32()) else {
@@ -285,21 +296,25 @@ pub fn rebuild(
                         };
                         b.append_one(rec, lab);
                     }
+                    if ends(i) {
+                        let b = building.remove(&i).expect("being built");
+                        stopped = !each(&want[i], Rebuilt::Built(b));
+                    }
                 }
                 format::RAW => {
                     if let Some(&i) = wanted.get(&Key::Raw(*seq, at)) {
                         let _ = (r.u64(), r.str(), r.str(), r.str(), r.u32());
-                        raws.push((i, r.rest().to_vec()));
+                        stopped = !each(&want[i], Rebuilt::Raw(r.rest().to_vec()));
                     }
                 }
                 _ => {}
             }
         });
-        for (i, data) in raws {
-            if !each(&want[i], Rebuilt::Raw(data)) {
-                return damaged;
-            }
+        drop(bytes);
+        if stopped {
+            return damaged;
         }
+        // A batch whose last record was not met (damaged since the scan) goes as it is.
         for i in ending.remove(seq).unwrap_or_default() {
             if let Some(b) = building.remove(&i) {
                 if !each(&want[i], Rebuilt::Built(b)) {

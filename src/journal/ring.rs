@@ -65,6 +65,8 @@ fn entry_crc(run: u64, lsn: u64, seq: u64, off: u32, span: u32, kind: u32, rec_c
 pub struct Ring {
     _file: File,
     map: *mut u8,
+    /// The process that mapped it: a forked child does not have the mapping (see `create`).
+    pid: u32,
     area: usize,
     run: u64,
     /// The next entry's lsn (the writer's; read by the copier through `written`).
@@ -82,6 +84,11 @@ unsafe impl Sync for Ring {}
 
 impl Drop for Ring {
     fn drop(&mut self) {
+        // In a forked child (freeing a producer it inherited) the range is not mapped, and
+        // may hold the child's own memory since.
+        if std::process::id() != self.pid {
+            return;
+        }
         // SAFETY: the mapping made in open, unmapped once.
         unsafe { libc::munmap(self.map.cast(), RING_HEAD + self.area) };
     }
@@ -148,6 +155,7 @@ impl Ring {
         Ok(Ring {
             _file: file,
             map: p.cast(),
+            pid: std::process::id(),
             area,
             run,
             write: AtomicU64::new(0),

@@ -47,26 +47,20 @@ fn open_rw(path: &Path, create: bool) -> io::Result<File> {
         .open(path)
 }
 
-impl Segment {
-    /// Makes segment `header.seq` in `dir`: created (never over an existing file), given its
-    /// full size on disk, its header written. On error nothing is left behind.
-    pub fn create(dir: &Path, header: &Header) -> io::Result<Segment> {
-        let path = dir.join(file_name(header.seq));
-        let file = open_rw(&path, true)?;
-        let len = header.segment_bytes as usize;
-        let made = allocate(&file, len).and_then(|_| file.write_all_at(&header.encode(), 0));
-        if let Err(e) = made {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-        Ok(Segment {
-            seq: header.seq,
-            path,
-            file,
-            len,
-        })
+/// Makes the spare segment file `path` (never over an existing file), `len` bytes given to it
+/// on disk now; a new segment is made this way and then [`Segment::reuse`]d, so a crash
+/// while it is made leaves a spare (used, or removed if not whole, by the next producer),
+/// never a segment without its header. On error nothing is left behind.
+pub fn make_spare(path: &Path, len: usize) -> io::Result<()> {
+    let file = open_rw(path, true)?;
+    let made = allocate(&file, len);
+    if made.is_err() {
+        let _ = std::fs::remove_file(path);
     }
+    made
+}
 
+impl Segment {
     /// Makes segment `header.seq` in `dir` out of the spare file `spare` (its blocks are
     /// allocated, its pages perhaps still cached): its header is written, with `end` right
     /// after it (what lies past is an earlier life's), then it is renamed.
@@ -204,7 +198,9 @@ mod tests {
             created_ms: 2,
             segment_bytes: 1 << 16,
         };
-        let s = Segment::create(&dir, &h).unwrap();
+        let made = dir.join(spare_name(0));
+        make_spare(&made, 1 << 16).unwrap();
+        let s = Segment::reuse(&made, &dir, &h).unwrap();
         s.write_at(HEADER_LEN, &[b"hel", b"lo"]).unwrap();
         s.set_end(HEADER_LEN + 8).unwrap();
         s.sync().unwrap();
@@ -217,8 +213,8 @@ mod tests {
             HEADER_LEN + 8
         );
         assert!(
-            Segment::create(&dir, &h).is_err(),
-            "never over an existing segment"
+            make_spare(&s.path, 1 << 16).is_err(),
+            "never over an existing file"
         );
         // Spare, then reused as segment 4: its header is new, its end back at the start.
         let spare = dir.join(spare_name(1));

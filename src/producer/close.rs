@@ -66,9 +66,11 @@ impl Producer {
         let mut threads = lock(&self.threads);
         let deadline = timeout.map(|t| Instant::now() + t);
         // What a restart found in the journal: safe_close waits until all of it is queued
-        // (and then delivered, below); a close with a timeout stops queueing it (the rest
-        // stays in the journal).
+        // (and then delivered, below), refusing the application's sends meanwhile (else
+        // senders keeping the buffer full would keep it waiting); a close with a timeout
+        // stops queueing it (the rest stays in the journal).
         if let Some(r) = threads.recovery.take() {
+            sh.intake.refuse_sends();
             if timeout.is_some() {
                 sh.stop_recovery();
             }

@@ -26,8 +26,12 @@ use crate::producer::units::Retired;
 
 pub(crate) const CREATED: u8 = 0;
 pub(crate) const RUNNING: u8 = 1;
-pub(crate) const CLOSING: u8 = 2;
-pub(crate) const CLOSED: u8 = 3;
+/// `safe_close` waiting for the journal's recovery to queue what a restart found: the
+/// application's sends are refused (as once close has begun), the recovery's batches are
+/// still taken, and batches still close and go out as while running.
+pub(crate) const DRAINING: u8 = 2;
+pub(crate) const CLOSING: u8 = 3;
+pub(crate) const CLOSED: u8 = 4;
 
 /// Why intake refused something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +161,12 @@ impl Intake {
         given: Given,
     ) -> Result<(), (Refused, Box<Batch>)> {
         let mut open = lock(&self.open);
-        if self.state.load(Ordering::Acquire) != RUNNING {
+        let taken = match self.state.load(Ordering::Acquire) {
+            RUNNING => true,
+            DRAINING => given == Given::Recovered,
+            _ => false,
+        };
+        if !taken {
             return Err((Refused::Closed, batch));
         }
         if given == Given::Resent && !open.journal_room(raw_bytes) {
@@ -192,11 +201,22 @@ impl Intake {
         self.memory.release(held);
     }
 
+    /// RUNNING → DRAINING (see [`DRAINING`]); senders waiting for room are woken (to be
+    /// refused).
+    pub fn refuse_sends(&self) {
+        let open = lock(&self.open);
+        if self.state.load(Ordering::Acquire) == RUNNING {
+            self.state.store(DRAINING, Ordering::Release);
+        }
+        drop(open);
+        self.memory.wake();
+    }
+
     /// Close's first step: stops intake, posts every open batch and closes the outbox's queue,
     /// all under the lock. False if the producer was not running.
     pub fn stop(&self) -> bool {
         let mut open = lock(&self.open);
-        if self.state.load(Ordering::Acquire) != RUNNING {
+        if !matches!(self.state.load(Ordering::Acquire), RUNNING | DRAINING) {
             return false;
         }
         self.state.store(CLOSING, Ordering::Release);
