@@ -1063,7 +1063,9 @@ lts_result lts_producer_config_set_delivery_timeout_ms(struct lts_producer_confi
  *   new sends from when it begins).
  *
  * lts_producer_new takes the directory's lock (a second producer on it, in any process,
- * gets LTS_ERR_INVALID_STATE naming the owner's pid) and makes the ring (the larger of
+ * gets LTS_ERR_INVALID_STATE naming the owner's pid; the lock is a POSIX record lock on
+ * `dir/lock`, which the process loses if it opens and closes that file itself, so let nothing
+ * else open it) and makes the ring (the larger of
  * 16 MiB and journal_segment_bytes: where it cannot, as on a full disk, lts_producer_new
  * fails with LTS_ERR_INVALID_ARGUMENT naming it); lts_producer_start reads what an earlier
  * producer left on a background thread. A forked child's lts_producer_after_fork producer

@@ -698,8 +698,9 @@ With `journal_dir` set, what each setting guarantees and costs:
   (a full disk) is refused: `lts_producer_new` fails with `LTS_ERR_INVALID_ARGUMENT`
   naming the ring file; a restart uses the ring it finds.
 - **Ownership**: one producer per directory (a lock on `journal_dir/lock`, which the kernel
-  drops when the process dies and a forked child does not inherit); another, in this
-  process or another, gets `LTS_ERR_INVALID_STATE` naming the directory and the
+  drops when the process dies and a forked child does not inherit, and also when the
+  process closes any descriptor of that file: let nothing else in the process open it);
+  another, in this process or another, gets `LTS_ERR_INVALID_STATE` naming the directory and the
   owner's pid, and touches none of its files. A forked child's producer
   (`lts_producer_after_fork`) has no journal: the directory stays its parent's, and the
   child does not even have the ring mapped.

@@ -305,16 +305,21 @@ fn kill_9_at_random_moments_loses_no_accepted_log_and_stores_none_twice() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
-/// Every file of `dir` with its bytes.
+/// Every file of `dir` with its bytes; for the lock file, its size and modification time
+/// (this process holds its record lock, which closing any descriptor of it would drop).
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                std::fs::read(e.path()).unwrap(),
-            )
+            let name = e.file_name().into_string().unwrap();
+            let bytes = if name == "lock" {
+                let m = std::fs::symlink_metadata(e.path()).unwrap();
+                format!("{} {:?}", m.len(), m.modified().unwrap()).into_bytes()
+            } else {
+                std::fs::read(e.path()).unwrap()
+            };
+            (name, bytes)
         })
         .collect();
     v.sort();

@@ -6,6 +6,9 @@
 //! open file, which the child shares, and would keep the directory locked for as long as the
 //! child lives, after its parent is gone). Record locks are per process, so a second
 //! producer of the same process is refused by a table of the directories this process holds.
+//! The price of a record lock: the kernel drops it when the process closes *any* descriptor
+//! of the file, so nothing in the process may open `<dir>/lock` but this module (the table
+//! keeps a second producer from even opening it; the documentation tells users).
 
 use std::collections::HashSet;
 use std::fs::File;
