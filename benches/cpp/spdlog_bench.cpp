@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
     const bool lts_side = std::strcmp(argv[1], "spdlog-lts") == 0;
     const uint64_t logs = std::strtoull(argv[3], nullptr, 10);
     const double rate = std::atof(argv[5]);
-    const uint64_t warm = logs < 50000 ? logs : 50000;
+    const uint64_t warm = logs < 200000 ? logs : 200000;
     Run w = run(lts_side, argv[2], warm, 0);
     Run r = run(lts_side, argv[2], logs, rate);
     if (lts_side && (w.sent != (int64_t)warm || r.sent != (int64_t)logs)) {

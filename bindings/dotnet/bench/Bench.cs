@@ -111,7 +111,7 @@ static class Bench
         for (long i = 0; i < 200000; i++) keep += Pad(i, 8).Length + Pad(i % 16, 2).Length + Trace(i).Length;
         double formatNs = (CpuNs() - f0) / 200000.0;
 
-        long warm = Math.Min(logs, 50000);
+        long warm = Math.Min(logs, 200000);
         long[] w = Run(warm, perSend, 0);
         long[] r = Run(logs, perSend, rate);
         if (w[2] != warm || r[2] != logs)

@@ -449,8 +449,8 @@ func main() {
 	formatNs := float64(cpuNs()-f0) / formatN
 
 	warm := logs
-	if warm > 50000 {
-		warm = 50000
+	if warm > 200000 {
+		warm = 200000
 	}
 	_, _, wsent := run(newSide(name, url, perSend), warm, 0)
 	wall, cpu, sent := run(newSide(name, url, perSend), logs, rate)

@@ -242,7 +242,7 @@ public class Bench {
         for (long i = 0; i < 200_000; i++) sink += msg(i).length() + host(i).length() + path(i).length() + trace(i).length();
         double formatNs = (THREADS.getCurrentThreadCpuTime() - f0) / 200_000.0;
 
-        long warm = Math.min(logs, 50_000);
+        long warm = Math.min(logs, 200_000);
         long[] w = run(side(name, perSend), warm, perSend, 0);
         long[] r = run(side(name, perSend), logs, perSend, rate);
         if (r[3] != -1 && (w[3] != warm || r[3] != logs)) {

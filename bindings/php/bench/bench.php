@@ -186,7 +186,7 @@ for ($i = 0; $i < 100000; $i++) {
 }
 $formatNs = (cpu_ns() - $f0) / 100000;
 
-$warm = min($logs, 50000);
+$warm = min($logs, 200000);
 $w = run($make(), $url, $warm, 0);
 $r = run($make(), $url, $logs, $rate);
 if ($r[2] !== -1 && ($w[2] !== $warm || $r[2] !== $logs)) {

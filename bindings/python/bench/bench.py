@@ -253,7 +253,7 @@ def main():
     logs, per_send, rate = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     make = SIDES[name]
     fmt = format_ns_per_log()
-    warm = min(logs, 50_000)
+    warm = min(logs, 200_000)
     w = run(make, url, warm, per_send, 0)
     r = run(make, url, logs, per_send, rate)
     if r[3] != -1 and (w[3] != warm or r[3] != logs):
