@@ -78,14 +78,6 @@ final class Native
             throw new LogException($r, self::ffi()->lts_last_error_message());
         }
     }
-
-    /** The packed layout of lts_producer_send_packed, as a C buffer. */
-    public static function buffer(string $bytes): \FFI\CData
-    {
-        $buf = self::ffi()->new('uint8_t[' . max(1, strlen($bytes)) . ']');
-        \FFI::memcpy($buf, $bytes, strlen($bytes));
-        return $buf;
-    }
 }
 
 class LogException extends \Exception
@@ -127,16 +119,38 @@ class LogItem
 {
     private ?int $ts = null;
     private ?string $msg = null;
+    /** Each kind's fields in the packed layout as they were pushed (a key pushed again has
+     * its field replaced in place), by key. */
     private array $contents = [];
     private array $labels = [];
-    private static array $checked = [];
+    /** Keys that passed liblts's rules, per field kind, each in its packed form (u32 length
+     * and bytes): a known key is neither checked nor laid out again. */
+    private static array $heads = [[], []];
 
-    private static function checkKey(string $key, bool $label): void
+    /** Lays the field out, in place of one of the same key: strings as they are, ints,
+     * floats; booleans as "true"/"false", anything else as its string. */
+    private static function push(array &$list, bool $label, string $key, $value): void
     {
-        if (!isset(self::$checked[$label ? 1 : 0][$key])) {
+        $head = self::$heads[$label ? 1 : 0][$key] ?? null;
+        if ($head === null) {
             Native::check(Native::ffi()->lts_check_key($key, $label));
-            self::$checked[$label ? 1 : 0][$key] = true;
+            $head = pack('V', strlen($key)) . $key;
+            if (count(self::$heads[$label ? 1 : 0]) < 65536) {
+                self::$heads[$label ? 1 : 0][$key] = $head;
+            }
         }
+        if (is_int($value)) {
+            $list[$key] = "\1" . $head . pack('P', $value);
+            return;
+        }
+        if (is_float($value)) {
+            $list[$key] = "\2" . $head . pack('e', $value);
+            return;
+        }
+        if (!is_string($value)) {
+            $value = is_bool($value) ? ($value ? 'true' : 'false') : (string)$value;
+        }
+        $list[$key] = "\0" . $head . pack('V', strlen($value)) . $value;
     }
 
     public function set_log_timestamp(int $ns): void { $this->ts = $ns; }
@@ -144,14 +158,12 @@ class LogItem
 
     public function contents_push_back(string $key, $value): void
     {
-        self::checkKey($key, false);
-        $this->contents[$key] = $value;
+        self::push($this->contents, false, $key, $value);
     }
 
     public function labels_push_back(string $key, $value): void
     {
-        self::checkKey($key, true);
-        $this->labels[$key] = $value;
+        self::push($this->labels, true, $key, $value);
     }
 
     public function set_contents(array $contents): void
@@ -170,23 +182,6 @@ class LogItem
         }
     }
 
-    private static function fields(array $fields): string
-    {
-        $out = pack('V', count($fields));
-        foreach ($fields as $k => $v) {
-            $k = (string)$k;
-            if (is_int($v)) {
-                $out .= pack('CV', 1, strlen($k)) . $k . pack('P', $v);
-            } elseif (is_float($v)) {
-                $out .= pack('CV', 2, strlen($k)) . $k . pack('e', $v);
-            } else {
-                $v = is_bool($v) ? ($v ? 'true' : 'false') : (string)$v;
-                $out .= pack('CV', 0, strlen($k)) . $k . pack('V', strlen($v)) . $v;
-            }
-        }
-        return $out;
-    }
-
     /** This item in the packed layout (the core checks it when it is sent). */
     public function pack(): string
     {
@@ -194,14 +189,17 @@ class LogItem
             throw new LogException(Constants::LTS_ERR_INVALID_VALUE,
                 'log item has no ' . ($this->ts === null ? 'timestamp' : 'origin message') . ' (both are required)');
         }
-        return pack('P', $this->ts) . pack('V', strlen($this->msg)) . $this->msg
-            . self::fields($this->contents) . self::fields($this->labels);
+        return pack('PV', $this->ts, strlen($this->msg)) . $this->msg
+            . pack('V', count($this->contents)) . implode('', $this->contents)
+            . pack('V', count($this->labels)) . implode('', $this->labels);
     }
 
     /** @param LogItem|LogItem[] $items */
     public static function packAll($items): array
     {
-        $items = $items instanceof LogItem ? [$items] : $items;
+        if ($items instanceof LogItem) {
+            return [$items->pack(), 1];
+        }
         $bytes = '';
         foreach ($items as $it) {
             $bytes .= $it->pack();
@@ -388,8 +386,7 @@ class LogClient
         $f = Native::ffi();
         [$bytes, $count] = LogItem::packAll($items);
         $resp = $f->new('lts_response*');
-        $r = $f->lts_put_logs_packed($this->h, $project, $unit, Native::buffer($bytes), strlen($bytes), $count,
-            \FFI::addr($resp));
+        $r = $f->lts_put_logs_packed($this->h, $project, $unit, $bytes, strlen($bytes), $count, \FFI::addr($resp));
         $detail = $r !== Constants::LTS_OK ? $f->lts_last_error_message() : '';
         $answer = null;
         if (!\FFI::isNull($resp)) {
@@ -640,14 +637,19 @@ class Producer
     {
         $f = Native::ffi();
         [$bytes, $count] = LogItem::packAll($items);
-        $id = 0;
-        if ($callback !== null) {
-            $id = $this->next++;
-            $this->callbacks[$id] = $callback;
+        if ($callback === null) {
+            // No result asked: no callback and no id to carry.
+            $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, $bytes, strlen($bytes), $count, null,
+                null);
+            if ($r !== Constants::LTS_OK) {
+                Native::check($r);
+            }
+            return;
         }
-        $ud = $f->cast('void*', $id);
-        $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, Native::buffer($bytes), strlen($bytes),
-            $count, $callback !== null ? $this->trampolinePtr->fn : null, $ud);
+        $id = $this->next++;
+        $this->callbacks[$id] = $callback;
+        $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, $bytes, strlen($bytes), $count,
+            $this->trampolinePtr->fn, $f->cast('void*', $id));
         if ($r !== Constants::LTS_OK) {
             unset($this->callbacks[$id]);
             Native::check($r);
