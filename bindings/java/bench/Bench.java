@@ -22,7 +22,9 @@ import cn.ctyun.lts.ProducerConfig;
  *
  * SIDE: producer (a fresh `wide` LogItem per log, Producer.send of PER_SEND logs, no callback);
  * log4j2-lts / log4j2-file, logback-lts / logback-file (logger.info of the log's message with 3
- * context fields, through the Lts appender or the framework's own file appender). RATE 0: a
+ * context fields, through the Lts appender or the framework's own file appender);
+ * log4j2-null / logback-null (the same through the framework's appender that does nothing:
+ * what the framework itself costs). RATE 0: a
  * burst, as fast as the loop goes; else paced at RATE logs/s in bursts of 100. First a warm-up
  * of its own (a burst; the JIT compiles the loop), then the measured run: from building the
  * producer or the framework's context to its close, the process's CPU time (every thread: the
@@ -120,18 +122,19 @@ public class Bench {
     }
 
     static final class Log4j2Side implements Side {
-        final boolean lts;
+        final String appender;
         File dir;
         org.apache.logging.log4j.core.LoggerContext ctx;
         org.apache.logging.log4j.Logger log;
 
-        Log4j2Side(boolean lts) { this.lts = lts; }
+        Log4j2Side(String appender) { this.appender = appender; }
 
         public void start() throws Exception {
             dir = Files.createTempDirectory("bench").toFile();
-            String a = lts
+            String a = appender.equals("lts")
                     ? "<Lts name=\"out\" endpoint=\"" + endpoint + "\" accessKey=\"lts-local-ak\" secretKey=\"lts-local-sk\""
                       + " project=\"bench\" unit=\"unit\" stopTimeoutMs=\"60000\"/>"
+                    : appender.equals("null") ? "<Null name=\"out\"/>"
                     : "<File name=\"out\" fileName=\"" + new File(dir, "app.log") + "\" immediateFlush=\"false\">"
                       + "<PatternLayout pattern=\"%d %p %c [%t] %m order=%X{order} host=%X{host} latency_ms=%X{latency_ms}%n\"/></File>";
             String xml = "<Configuration status=\"warn\"><Appenders>" + a + "</Appenders>"
@@ -158,16 +161,18 @@ public class Bench {
     }
 
     static final class LogbackSide implements Side {
-        final boolean lts;
+        final String appender;
         File dir;
         ch.qos.logback.classic.LoggerContext ctx;
         org.slf4j.Logger log;
 
-        LogbackSide(boolean lts) { this.lts = lts; }
+        LogbackSide(String appender) { this.appender = appender; }
 
         public void start() throws Exception {
             dir = Files.createTempDirectory("bench").toFile();
-            String a = lts
+            String a = appender.equals("null")
+                    ? "<appender name=\"out\" class=\"ch.qos.logback.core.helpers.NOPAppender\"/>"
+                    : appender.equals("lts")
                     ? "<appender name=\"out\" class=\"cn.ctyun.lts.logback.LtsAppender\"><endpoint>" + endpoint + "</endpoint>"
                       + "<accessKey>lts-local-ak</accessKey><secretKey>lts-local-sk</secretKey><project>bench</project>"
                       + "<unit>unit</unit><stopTimeoutMs>60000</stopTimeoutMs></appender>"
@@ -206,10 +211,12 @@ public class Bench {
     static Side side(String name, int perSend) {
         switch (name) {
             case "producer": return new ProducerSide(perSend);
-            case "log4j2-lts": return new Log4j2Side(true);
-            case "log4j2-file": return new Log4j2Side(false);
-            case "logback-lts": return new LogbackSide(true);
-            case "logback-file": return new LogbackSide(false);
+            case "log4j2-lts": return new Log4j2Side("lts");
+            case "log4j2-file": return new Log4j2Side("file");
+            case "log4j2-null": return new Log4j2Side("null");
+            case "logback-lts": return new LogbackSide("lts");
+            case "logback-file": return new LogbackSide("file");
+            case "logback-null": return new LogbackSide("null");
             default: throw new IllegalArgumentException("unknown side " + name);
         }
     }
@@ -235,7 +242,7 @@ public class Bench {
         long logs = Long.parseLong(args[2]);
         int perSend = Integer.parseInt(args[3]);
         double rate = Double.parseDouble(args[4]);
-        boolean toLts = !name.endsWith("-file");
+        boolean toLts = !name.endsWith("-file") && !name.endsWith("-null");
 
         // The program's own formatting of a log's data, alone (the C benchmark's format_ns_per_log).
         long f0 = THREADS.getCurrentThreadCpuTime(), sink = 0;
