@@ -107,6 +107,14 @@ lts_result lts_log_item_push_label_i64(struct lts_log_item *item, const char *ke
 lts_result lts_log_item_push_label_f64(struct lts_log_item *item, const char *key, double value);
 lts_result lts_check_key(const char *key, bool is_label);
 void lts_log_item_free(struct lts_log_item *item);
+lts_result lts_producer_send_packed_on_failure(struct lts_producer *p,
+                                               const char *log_project,
+                                               const char *log_unit,
+                                               const char *buf,
+                                               size_t len,
+                                               size_t count,
+                                               lts_send_callback callback,
+                                               void *user_data);
 lts_result lts_client_config_set(struct lts_client_config *c, const char *key, const char *value);
 char *lts_client_config_get(const struct lts_client_config *c, const char *key);
 lts_result lts_producer_config_set(struct lts_producer_config *c,

@@ -541,6 +541,11 @@ class Producer
     // Holds the stats callback's C thunk for the producer's life.
     private ?\FFI\CData $statsHolder = null;
     private ?array $finalStats = null;
+    /** send_logs_on_failure's closures by object id, each with its id as a C pointer, kept
+     * for the producer's life, and their one C thunk. */
+    private array $onFailure = [];
+    private array $onFailureData = [];
+    private ?\FFI\CData $failureTrampolinePtr = null;
 
     public function __construct(ProducerConfig $config)
     {
@@ -654,6 +659,50 @@ class Producer
             unset($this->callbacks[$id]);
             Native::check($r);
         }
+    }
+
+    /**
+     * For log handlers: queues logs whose result matters only if their delivery fails; then
+     * `$onFailure(LogResponse $response, int $sendCount, int $code)` runs once, from poll()
+     * or a close. A delivered send calls nothing in PHP (no callback per send to run). The
+     * closure is kept for the producer's life: pass the same one every time.
+     */
+    public function send_logs_on_failure(string $project, string $unit, $items, \Closure $onFailure): void
+    {
+        $f = Native::ffi();
+        [$bytes, $count] = LogItem::packAll($items);
+        $id = spl_object_id($onFailure);
+        $data = $this->onFailureData[$id] ?? $this->keepOnFailure($id, $onFailure);
+        $r = $f->lts_producer_send_packed_on_failure($this->handle(), $project, $unit, $bytes, strlen($bytes), $count,
+            $this->failureTrampolinePtr->fn, $data);
+        if ($r !== Constants::LTS_OK) {
+            Native::check($r);
+        }
+    }
+
+    private function keepOnFailure(int $id, \Closure $onFailure): \FFI\CData
+    {
+        $f = Native::ffi();
+        if ($this->failureTrampolinePtr === null) {
+            $this->failureTrampolinePtr = $f->new('lts_php_callback_holder');
+            $this->failureTrampolinePtr->fn = function ($userData, $result): void {
+                $f = Native::ffi();
+                $zero = 0;
+                $cb = $this->onFailure[$f->cast('char*', $userData) - $f->cast('char*', $zero)] ?? null;
+                if ($cb === null) {
+                    return;
+                }
+                $response = new LogResponse($f->lts_send_result_status_code($result),
+                    $f->lts_send_result_message($result), $f->lts_send_result_error($result));
+                try {
+                    $cb($response, $f->lts_send_result_log_count($result), $f->lts_send_result_code($result));
+                } catch (\Throwable $e) {
+                    // must not unwind through liblts
+                }
+            };
+        }
+        $this->onFailure[$id] = $onFailure;
+        return $this->onFailureData[$id] = $f->cast('void*', $id);
     }
 
     /** Hands every open batch to the workers now, instead of when its linger time runs out,
