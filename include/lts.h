@@ -698,6 +698,22 @@ lts_result lts_check_key(const char *key, bool is_label);
 void lts_log_item_free(struct lts_log_item *item);
 
 /**
+ * As lts_producer_send_packed, with `callback` run only if the logs were not delivered:
+ * then exactly once, with the outcome, where callbacks run (the callback thread, or
+ * lts_producer_poll and close in poll mode). A delivered send runs no callback at all, so
+ * `user_data` must not need freeing by it: pass one that lives as long as the producer.
+ * @returns as lts_producer_send_packed (the callback never runs for a refused send).
+ */
+lts_result lts_producer_send_packed_on_failure(struct lts_producer *p,
+                                               const char *log_project,
+                                               const char *log_unit,
+                                               const uint8_t *buf,
+                                               size_t len,
+                                               size_t count,
+                                               lts_send_callback callback,
+                                               void *user_data);
+
+/**
  * Sets a client option by name, e.g. `("request_timeout_ms", "5000")`. The keys, their
  * types, defaults and accepted values are in CONFIGURATION.md and in lts_config_schema();
  * each typed setter (lts_client_config_set_<key>) is the same as setting its key here.

@@ -401,6 +401,13 @@ public:
         send_c(project, unit, &r, 1, std::move(cb));
     }
 
+    /// One log in the record form, its fields in your own arrays (see Record): queues it and
+    /// returns at once, with no allocation. `cb` (optional) runs exactly once if this returns.
+    void send(const std::string &project, const std::string &unit, const Record &r, Callback cb = {}) {
+        lts_record c = detail::c_record(r.timestamp_ns, r.message, r.contents, r.contents_len, r.labels, r.labels_len);
+        send_c(project, unit, &c, 1, std::move(cb));
+    }
+
     /// Several logs in the record form, travelling in one batch.
     void send(const std::string &project, const std::string &unit, const std::vector<Record> &records,
               Callback cb = {}) {

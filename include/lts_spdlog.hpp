@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <chrono>
 #include <cstdint>
@@ -55,7 +56,9 @@ protected:
         const auto level = spdlog::level::to_string_view(msg.level);
         const std::string_view payload(msg.payload.data(), msg.payload.size());
         const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-        const std::string thread = std::to_string(msg.thread_id);
+        char thread_buf[24];
+        const auto thread_end = std::to_chars(thread_buf, thread_buf + sizeof thread_buf, msg.thread_id).ptr;
+        const std::string_view thread(thread_buf, static_cast<size_t>(thread_end - thread_buf));
         std::string source;
         Field contents[6] = {
             Field("level", std::string_view(level.data(), level.size())),
@@ -79,7 +82,7 @@ protected:
         r.labels = label_fields_.data();
         r.labels_len = label_fields_.size();
         try {
-            producer_.send(project_, unit_, std::vector<Record>{r});
+            producer_.send(project_, unit_, r);
         } catch (const Error &e) {
             // Never into spdlog's caller: counted, and said at most once a second.
             dropped_.fetch_add(1, std::memory_order_relaxed);

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Node.js into lts-local --sink: liblts's Producer (1 and 10 logs per send) beside the pure-JS
-# way (protobufjs + lz4js + fetch), in a burst and paced (bindings/node/bench/bench.js). Each
-# side in its own node process; the server must count every log each side sent.
-#   scripts/bench-node.sh [--logs N] [--paced-rate R] [--paced-seconds S]
+# The Node rows of the benchmark suite (bindings/node/bench/bench.js): Producer.sendLogs and
+# Producer.send with a fresh `wide` object per log, the pure-JS way (protobufjs + lz4js +
+# fetch), and winston through LtsTransport and through its File transport.
+#   scripts/bench-node.sh build                              # the addon and npm's packages
+#   scripts/bench-node.sh SIDE ENDPOINT LOGS PER_SEND RATE   # one run: key=value lines
+#   scripts/bench-node.sh [--logs N] [--runs N]              # these rows beside C, in the suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bindings/node/build.sh >/dev/null
-(cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
-export LTS_LOCAL_BIN="$PWD/target/release/lts-local"
-cd bindings/node
-# liblts's own warnings (none are expected) would go to stderr; the figures go to stdout.
-node bench/bench.js "$@"
+case "${1:-}" in
+build)
+    bindings/node/build.sh >/dev/null
+    # The benchmark's packages (protobufjs, lz4js, winston) from package-lock.json.
+    (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
+    ;;
+"" | --*) exec scripts/bench.sh --only node "$@" ;;
+*) cd bindings/node && exec node bench/bench.js "$@" ;;
+esac

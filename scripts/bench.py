@@ -5,7 +5,8 @@ away, then the median of --runs runs; each run is a fresh process and checks tha
 arrived. lts-local runs in its own process (started and stopped here) on loopback.
 
     python3 scripts/bench.py [--runs 3] [--logs 1000000] [--rss-seconds 20] [--no-python]
-                             [--peer "CMD ARGS"] [--out FILE]
+                             [--peer "CMD ARGS"] [--out FILE] [--no-bindings | --only LANG,...]
+                             [--binding-logs 200000] [--paced-seconds 3]
 
 The leading rows are what a caller pays: a fresh log made from the program's own data on every
 call (records, packed, items), paced and in a burst, one and two threads, and the client's CPU
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+import bench_bindings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REL = os.path.join(ROOT, "target", "release")
@@ -74,7 +77,10 @@ class Server:
 
 def figures(cmd, env=None):
     """Runs a benchmark program; returns its key=value lines as a dict of floats."""
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited with {done.returncode}:\n{done.stdout}{done.stderr}")
+    out = done.stdout
     got = {}
     for line in out.splitlines():
         k, sep, v = line.partition("=")
@@ -158,8 +164,21 @@ def main():
     ap.add_argument("--rss-seconds", type=float, default=20, help="how long the 1 GiB offer lasts")
     ap.add_argument("--peer", help="a peer producer's benchmark command (see the module doc)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench-results.md"))
+    ap.add_argument("--no-bindings", action="store_true", help="leave out the language bindings' rows")
+    ap.add_argument("--only", help="only the rows of these bindings (comma-separated: "
+                    + ",".join(bench_bindings.ALL) + "), beside the C records path")
+    ap.add_argument("--binding-logs", type=int, default=200_000, help="logs of a binding's burst run")
+    ap.add_argument("--paced-seconds", type=float, default=3, help="how long a binding's paced run lasts")
     a = ap.parse_args()
     rows = []
+    bindings = [b for b in bench_bindings.ALL if not (a.no_python and b == "python")]
+    if a.only:
+        bindings = a.only.split(",")
+        unknown = set(bindings) - set(bench_bindings.ALL)
+        if unknown:
+            ap.error(f"--only: unknown {', '.join(sorted(unknown))}")
+    elif a.no_bindings:
+        bindings = []
 
     def row(what, value):
         rows.append((what, value))
@@ -168,6 +187,27 @@ def main():
     def lat(f):
         return f"{f['median_ns']:.0f} / {f['p99_ns']:.0f} / {f['p999_ns']:.0f} ns"
 
+    if not a.only:
+        c_rows(a, row, lat)
+    if bindings:
+        server = Server("--sink")
+        try:
+            bench_bindings.run_rows(a, server, BENCH, row, figures, bindings)
+        finally:
+            server.stop()
+
+    with open(a.out, "w") as o:
+        o.write(f"Benchmark suite, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
+                f"{a.logs:,} logs per run, median of {a.runs} runs after a warm-up\n\n")
+        o.write("| figure | value |\n|---|---|\n")
+        for what, value in rows:
+            o.write(f"| {what} | {value} |\n")
+    print()
+    print(open(a.out).read())
+
+
+def c_rows(a, row, lat):
+    """The C rows: the cost of one log, end to end, prebuilt sends, RSS, the pipeline."""
     peer = a.peer.split() if a.peer else None
     print(f"== the cost of one log from C: a fresh log made from the program's own data per call "
           f"(lts_bench send ... api=API timing); lts-local --sink in its own process")
@@ -264,23 +304,6 @@ def main():
         row(f"lz4 alone, {shape}: raw MB/s; pipeline time / lz4 time",
             f"{f[shape + '_lz4_alone_mb_per_s']:.1f} MB/s; {f[shape + '_pipeline_over_lz4']:.2f}")
 
-    if not a.no_python:
-        print("== the Python package beside the official SDK's stack (scripts/bench-python.sh)")
-        out = subprocess.run([os.path.join(ROOT, "scripts", "bench-python.sh"), "--logs", "100000"],
-                             check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if ":" in line and ("logs/s" in line or line.startswith("ratio")):
-                what, _, value = line.partition(": ")
-                row(what, value)
-
-    with open(a.out, "w") as o:
-        o.write(f"Benchmark suite, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
-                f"{a.logs:,} logs per run, median of {a.runs} runs after a warm-up\n\n")
-        o.write("| figure | value |\n|---|---|\n")
-        for what, value in rows:
-            o.write(f"| {what} | {value} |\n")
-    print()
-    print(open(a.out).read())
 
 
 if __name__ == "__main__":

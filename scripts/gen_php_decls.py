@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates the PHP binding's inputs from include/lts.h, since FFI::cdef reads neither
 #define nor #if: bindings/php/lts_ffi.h (the declarations, comments and preprocessor lines
-removed) and bindings/php/src/Constants.php (every #define as a class constant).
+removed; byte buffers declared `const char *`, which FFI fills from a PHP string without a
+copy) and bindings/php/src/Constants.php (every #define as a class constant).
 
     python3 scripts/gen_php_decls.py            # write both
     python3 scripts/gen_php_decls.py --verify   # fail if either differs from the header
@@ -35,6 +36,9 @@ def generate():
         if s.startswith("#") or not s:
             continue
         lines.append(line.rstrip())
+    # A byte buffer is declared as char: FFI passes a PHP string to a char pointer as it is,
+    # and refuses it for uint8_t (the ABI is the same).
+    lines = [re.sub(r"\bconst uint8_t \*", "const char *", line) for line in lines]
     decls = "// Generated from include/lts.h by scripts/gen_php_decls.py. Do not edit.\n" + "\n".join(lines) + "\n"
     consts = ["<?php", "// Generated from include/lts.h by scripts/gen_php_decls.py. Do not edit.", "",
               "namespace Lts;", "", "final class Constants", "{"]

@@ -21,7 +21,9 @@
  *       threads together offer that many logs per second (bursts of 100); the threads' bursts
  *       are spread over the period unless `aligned` is given. Without it: a burst, as fast as
  *       the threads go. With `journal=DIR` the producer journals every send in DIR (which
- *       should be empty), with `journal_sync_ms=N` its sync interval (default 1000).
+ *       should be empty), with `journal_sync_ms=N` its sync interval (default 1000). With
+ *       `per_send=N` (api=records, up to 64), each call sends N fresh logs (the language
+ *       bindings' rows of the suite send 1 and 10 per call and compare with this path).
  *   lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]
  *       For a server that does not answer (the script stalls lts-local): offers OFFER_MIB of
  *       raw wide logs, 10 per send, spread over SECONDS (default: as fast as it can), to a
@@ -139,6 +141,9 @@ static uint32_t pct(const uint32_t *sorted, size_t n, double p) {
 
 /* The send mode's journal settings (NULL: none). */
 static const char *journal_dir, *journal_sync_ms;
+/* Logs per call (api=records): 1 unless `per_send=` says more. */
+#define MAX_PER_SEND 64
+static size_t per_send = 1;
 
 static lts_producer *make_producer(const char *endpoint, size_t cap, int max_block_ms) {
     lts_producer_config *pc;
@@ -340,6 +345,43 @@ static void *send_loop(void *arg) {
     return NULL;
 }
 
+/* As send_loop for api=records with per_send > 1: every call sends per_send fresh logs, each
+ * with fields of its own (the records point at each log's own strings). Untimed. */
+static void *send_many_loop(void *arg) {
+    struct sender *s = arg;
+    static const lts_field label = STR("user_tag", "string", 6);
+    struct data d[MAX_PER_SEND];
+    lts_field c[MAX_PER_SEND][8];
+    lts_record r[MAX_PER_SEND];
+    for (size_t i = 0; i < s->logs; i += per_send) {
+        if (s->rate > 0 && i % BURST < per_send)
+            sleep_until(s->start_ns + (uint64_t)((double)i / s->rate * 1e9));
+        size_t n = s->logs - i < per_send ? s->logs - i : per_send;
+        for (size_t k = 0; k < n; k++) {
+            make_data(&d[k], s->first + (i + k) * s->stride, s->small);
+            if (s->small) {
+                c[k][0] = (lts_field)STR("level", "info", 4);
+                c[k][1] = (lts_field){.key = "uid", .key_len = 3, .type = LTS_FIELD_I64, .i64 = d[k].uid};
+                r[k] = (lts_record){.timestamp_ns = d[k].ts, .msg = d[k].msg, .msg_len = d[k].msg_len,
+                                    .contents = c[k], .contents_len = 2};
+                continue;
+            }
+            c[k][0] = (lts_field)STR("level", "info", 4);
+            c[k][1] = (lts_field)STR("host", d[k].host, d[k].host_len);
+            c[k][2] = (lts_field)STR("method", "GET", 3);
+            c[k][3] = (lts_field)STR("path", d[k].path, d[k].path_len);
+            c[k][4] = (lts_field){.key = "status", .key_len = 6, .type = LTS_FIELD_I64, .i64 = 200};
+            c[k][5] = (lts_field){.key = "latency_ms", .key_len = 10, .type = LTS_FIELD_F64, .f64 = d[k].latency};
+            c[k][6] = (lts_field)STR("trace_id", d[k].trace, d[k].trace_len);
+            c[k][7] = (lts_field)STR("user_agent", UA, sizeof UA - 1);
+            r[k] = (lts_record){.timestamp_ns = d[k].ts, .msg = d[k].msg, .msg_len = d[k].msg_len, .contents = c[k],
+                                .contents_len = 8, .labels = &label, .labels_len = 1};
+        }
+        if (lts_producer_send_records(s->p, PROJECT, UNIT, r, n, NULL, NULL) != LTS_OK) s->refused++;
+    }
+    return NULL;
+}
+
 /* The program's own cost of formatting a log's data, per log: measured alone, so the CPU
  * the library costs can be told from the CPU the program spends anyway. */
 static double format_ns_per_log(int small_shape) {
@@ -393,7 +435,7 @@ static int run_send(const char *endpoint, const char *shape, int threads, size_t
                                .logs = per, .stride = (size_t)threads,
                                .lat = timing ? malloc(per * sizeof(uint32_t)) : NULL, .rate = rate / threads,
                                .start_ns = t0 + (aligned ? 0 : stagger * (uint64_t)t), .refused = 0};
-        pthread_create(&s[t].thread, NULL, send_loop, &s[t]);
+        pthread_create(&s[t].thread, NULL, per_send > 1 ? send_many_loop : send_loop, &s[t]);
     }
     int refused = 0;
     for (int t = 0; t < threads; t++) {
@@ -630,6 +672,13 @@ int main(int argc, char **argv) {
                 journal_sync_ms = argv[i] + 16;
             else if (strncmp(argv[i], "rate=", 5) == 0)
                 rate = atof(argv[i] + 5);
+            else if (strncmp(argv[i], "per_send=", 9) == 0) {
+                per_send = (size_t)strtoull(argv[i] + 9, NULL, 10);
+                if (per_send < 1 || per_send > MAX_PER_SEND) {
+                    fprintf(stderr, "per_send must be 1..%d\n", MAX_PER_SEND);
+                    return 2;
+                }
+            }
             else if (strncmp(argv[i], "api=", 4) == 0) {
                 api_name = argv[i] + 4;
                 if (strcmp(api_name, "records") == 0)
@@ -649,6 +698,10 @@ int main(int argc, char **argv) {
                 return 2;
             }
         }
+        if (per_send > 1 && (api != API_RECORDS || timing)) {
+            fprintf(stderr, "per_send=N is for api=records without timing\n");
+            return 2;
+        }
         return run_send(argv[2], argv[3], atoi(argv[4]), (size_t)strtoull(argv[5], NULL, 10), timing, rate,
                         aligned, api, api_name);
     }
@@ -660,7 +713,7 @@ int main(int argc, char **argv) {
                        argc >= 6 ? atof(argv[5]) : 0, argc == 7 && strcmp(argv[6], "tiny") == 0);
     fprintf(stderr,
             "usage: lts_bench send ENDPOINT wide|small THREADS LOGS [api=records|packed|items|prebuilt] [timing]\n"
-            "                  [rate=LOGS_PER_S] [aligned]\n"
+            "                  [rate=LOGS_PER_S] [aligned] [per_send=N]\n"
             "       lts_bench rss ENDPOINT CAP_MIB OFFER_MIB [SECONDS] [tiny]\n"
             "       lts_bench rss-labels ENDPOINT CAP_MIB OFFER_MIB THREADS\n");
     return 2;

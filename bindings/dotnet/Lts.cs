@@ -170,11 +170,12 @@ namespace Lts
     }
 
     /// <summary>One log: timestamp (ns) and origin message required; contents and labels are
-    /// string, long or double values.</summary>
+    /// string, long or double values (other values as their Convert.ToString). A key is checked
+    /// by liblts's rules when added; adding it again replaces its value.</summary>
     public sealed class LogItem
     {
-        readonly List<KeyValuePair<string, object>> contents = new List<KeyValuePair<string, object>>();
-        readonly List<KeyValuePair<string, object>> labels = new List<KeyValuePair<string, object>>();
+        readonly Fields contents = new Fields(false, 8, 384);
+        readonly Fields labels = new Fields(true, 0, 0);
         public long TimestampNs;
         public string OriginMsg;
 
@@ -182,53 +183,248 @@ namespace Lts
 
         public static long NowNs() { return Native.lts_now_ns(); }
 
-        static void Push(List<KeyValuePair<string, object>> list, string key, object value, bool label)
+        public LogItem Content(string key, string value) { contents.Put(key, value); return this; }
+        public LogItem Content(string key, long value) { contents.Put(key, Fields.I64, value); return this; }
+        public LogItem Content(string key, double value) { contents.Put(key, Fields.F64, BitConverter.DoubleToInt64Bits(value)); return this; }
+        public LogItem Content(string key, object value) { contents.Put(key, value); return this; }
+        public LogItem Label(string key, string value) { labels.Put(key, value); return this; }
+        public LogItem Label(string key, long value) { labels.Put(key, Fields.I64, value); return this; }
+        public LogItem Label(string key, double value) { labels.Put(key, Fields.F64, BitConverter.DoubleToInt64Bits(value)); return this; }
+        public LogItem Label(string key, object value) { labels.Put(key, value); return this; }
+
+        /// <summary>Appends this item in the layout of lts_producer_send_packed.</summary>
+        internal void PackInto(Packer p)
         {
-            if (key == null) throw new LtsException(Result.InvalidKey, "key is null");
-            Native.Check(Native.lts_check_key(Native.Z(key), label));
-            if (!(value is string || value is long || value is int || value is double || value is float))
-                value = Convert.ToString(value);
-            for (int i = 0; i < list.Count; i++)
-                if (list[i].Key == key) { list[i] = new KeyValuePair<string, object>(key, value); return; }
-            list.Add(new KeyValuePair<string, object>(key, value));
+            p.I64(TimestampNs);
+            p.Str(OriginMsg ?? "");
+            contents.PackInto(p);
+            labels.PackInto(p);
         }
 
-        public LogItem Content(string key, object value) { Push(contents, key, value, false); return this; }
-        public LogItem Label(string key, object value) { Push(labels, key, value, true); return this; }
-
-        static void Str(BinaryWriter w, string s)
+        /// <summary>Contents or labels, held in the packed layout's field form as they are
+        /// added (type, key, value: the bytes a send copies as they are), with each field's key
+        /// and where it starts, so that a key added again has its value replaced in place.</summary>
+        sealed class Fields
         {
-            var b = Encoding.UTF8.GetBytes(s ?? "");
-            w.Write((uint)b.Length);
-            w.Write(b);
-        }
+            internal const byte Str = 0, I64 = 1, F64 = 2;
+            // Keys that passed liblts's rules (they repeat from log to log), with their UTF-8:
+            // adding a known key checks and encodes nothing. Read without a lock: a new key
+            // replaces the dictionary with a bigger copy (keys are few; adding one is rare).
+            static Dictionary<string, byte[]>[] good = { new Dictionary<string, byte[]>(), new Dictionary<string, byte[]>() };
+            static readonly object GoodLock = new object();
 
-        static void Fields(BinaryWriter w, List<KeyValuePair<string, object>> fs)
-        {
-            w.Write((uint)fs.Count);
-            foreach (var f in fs)
+            readonly bool label;
+            byte[] bytes;
+            int len;
+            string[] keys;
+            int[] starts;
+            int count;
+
+            internal Fields(bool label, int fields, int size)
             {
-                if (f.Value is string) { w.Write((byte)0); Str(w, f.Key); Str(w, (string)f.Value); }
-                else if (f.Value is long || f.Value is int) { w.Write((byte)1); Str(w, f.Key); w.Write(Convert.ToInt64(f.Value)); }
-                else { w.Write((byte)2); Str(w, f.Key); w.Write(Convert.ToDouble(f.Value)); }
+                this.label = label;
+                keys = new string[fields];
+                starts = new int[fields];
+                bytes = new byte[size];
+            }
+
+            static byte[] KeyBytes(string key, bool label)
+            {
+                if (key == null) throw new LtsException(Result.InvalidKey, "key is null");
+                int kind = label ? 1 : 0;
+                byte[] b;
+                if (Volatile.Read(ref good[kind]).TryGetValue(key, out b)) return b;
+                Native.Check(Native.lts_check_key(Native.Z(key), label));
+                b = Encoding.UTF8.GetBytes(key);
+                lock (GoodLock)
+                {
+                    var now = good[kind];
+                    if (now.Count < 65536 && !now.ContainsKey(key))
+                    {
+                        var bigger = new Dictionary<string, byte[]>(now);
+                        bigger[key] = b;
+                        Volatile.Write(ref good[kind], bigger);
+                    }
+                }
+                return b;
+            }
+
+            internal void Put(string key, object value)
+            {
+                if (value is string) Put(key, (string)value);
+                else if (value is long) Put(key, I64, (long)value);
+                else if (value is int) Put(key, I64, (int)value);
+                else if (value is double) Put(key, F64, BitConverter.DoubleToInt64Bits((double)value));
+                else if (value is float) Put(key, F64, BitConverter.DoubleToInt64Bits((float)value));
+                else Put(key, Convert.ToString(value));
+            }
+
+            internal void Put(string key, string value)
+            {
+                byte[] k = KeyBytes(key, label);
+                value = value ?? "";
+                int at = Start(key, 9 + k.Length + Encoding.UTF8.GetMaxByteCount(value.Length));
+                at = Key(at, Str, k);
+                int n = Encoding.UTF8.GetBytes(value, 0, value.Length, bytes, at + 4);
+                Packer.PutU32(bytes, at, n);
+                Done(at + 4 + n);
+            }
+
+            internal void Put(string key, byte type, long value)
+            {
+                byte[] k = KeyBytes(key, label);
+                int at = Key(Start(key, 13 + k.Length), type, k);
+                Packer.PutI64(bytes, at, value);
+                Done(at + 8);
+            }
+
+            // The field of `key` is written at the end: a field of that key is moved there first,
+            // to be put back in its place by Done.
+            int replacing = -1;
+            byte[] tail;
+
+            int Start(string key, int need)
+            {
+                replacing = -1;
+                for (int i = 0; i < count; i++)
+                {
+                    if (keys[i].Length == key.Length && keys[i] == key)
+                    {
+                        int end = i + 1 < count ? starts[i + 1] : len;
+                        tail = new byte[len - end];
+                        Buffer.BlockCopy(bytes, end, tail, 0, tail.Length);
+                        len = starts[i];
+                        replacing = i;
+                        break;
+                    }
+                }
+                if (replacing < 0)
+                {
+                    if (count == keys.Length)
+                    {
+                        Array.Resize(ref keys, Math.Max(4, count * 2));
+                        Array.Resize(ref starts, keys.Length);
+                    }
+                    keys[count] = key;
+                    starts[count++] = len;
+                }
+                if (len + need > bytes.Length) Array.Resize(ref bytes, Math.Max(bytes.Length * 2, len + need));
+                return len;
+            }
+
+            int Key(int at, byte type, byte[] k)
+            {
+                bytes[at] = type;
+                Packer.PutU32(bytes, at + 1, k.Length);
+                Buffer.BlockCopy(k, 0, bytes, at + 5, k.Length);
+                return at + 5 + k.Length;
+            }
+
+            void Done(int end)
+            {
+                if (replacing >= 0)
+                {
+                    int moved = end - (replacing + 1 < count ? starts[replacing + 1] : end);
+                    if (end + tail.Length > bytes.Length) Array.Resize(ref bytes, end + tail.Length);
+                    Buffer.BlockCopy(tail, 0, bytes, end, tail.Length);
+                    for (int j = replacing + 1; j < count; j++) starts[j] += moved;
+                    end += tail.Length;
+                    tail = null;
+                    replacing = -1;
+                }
+                len = end;
+            }
+
+            internal void PackInto(Packer p)
+            {
+                p.U32(count);
+                p.Raw(bytes, len);
             }
         }
+    }
 
-        /// <summary>The layout of lts_producer_send_packed (BinaryWriter is little-endian).</summary>
-        internal static byte[] Pack(IList<LogItem> items)
+    /// <summary>A send's items in the layout of lts_producer_send_packed (little-endian), in a
+    /// buffer of the sending thread's reused from send to send (liblts copies what it reads
+    /// before the call returns), with the target's NUL-terminated names kept from the last
+    /// send.</summary>
+    internal sealed class Packer
+    {
+        [ThreadStatic] static Packer mine;
+        internal byte[] Buf = new byte[4096];
+        internal int Len;
+        bool busy;
+        string project, unit;
+        internal byte[] Project, Unit;
+
+        /// <summary>This thread's packer with the items of `items` (a packer in use, by a send
+        /// from inside another's packing, is not shared: that one gets a fresh one).</summary>
+        internal static Packer Begin(string project, string unit, IList<LogItem> items)
         {
-            var ms = new MemoryStream();
-            using (var w = new BinaryWriter(ms))
+            if (items == null) throw new LtsException(Result.InvalidArgument, "log items are null");
+            Packer p = mine;
+            if (p == null) p = mine = new Packer();
+            if (p.busy) p = new Packer();
+            p.busy = true;
+            try
             {
-                foreach (var it in items)
+                if (project != p.project) { p.Project = Native.Z(project); p.project = project; }
+                if (unit != p.unit) { p.Unit = Native.Z(unit); p.unit = unit; }
+                p.Len = 0;
+                for (int i = 0; i < items.Count; i++)
                 {
-                    w.Write(it.TimestampNs);
-                    Str(w, it.OriginMsg);
-                    Fields(w, it.contents);
-                    Fields(w, it.labels);
+                    if (items[i] == null) throw new LtsException(Result.InvalidArgument, "log item " + i + " is null");
+                    items[i].PackInto(p);
                 }
             }
-            return ms.ToArray();
+            catch
+            {
+                p.Done();
+                throw;
+            }
+            return p;
+        }
+
+        internal void Done()
+        {
+            busy = false;
+            if (Buf.Length > 1 << 20) Buf = new byte[4096];
+        }
+
+        void Room(int n)
+        {
+            if (Len + n > Buf.Length) Array.Resize(ref Buf, Math.Max(Buf.Length * 2, Len + n));
+        }
+
+        internal void U32(int v) { Room(4); PutU32(Buf, Len, v); Len += 4; }
+        internal void I64(long v) { Room(8); PutI64(Buf, Len, v); Len += 8; }
+
+        internal void Str(string s)
+        {
+            Room(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
+            int n = Encoding.UTF8.GetBytes(s, 0, s.Length, Buf, Len + 4);
+            PutU32(Buf, Len, n);
+            Len += 4 + n;
+        }
+
+        internal void Raw(byte[] b, int n)
+        {
+            Room(n);
+            Buffer.BlockCopy(b, 0, Buf, Len, n);
+            Len += n;
+        }
+
+        internal static void PutU32(byte[] b, int at, int v)
+        {
+            b[at] = (byte)v;
+            b[at + 1] = (byte)(v >> 8);
+            b[at + 2] = (byte)(v >> 16);
+            b[at + 3] = (byte)(v >> 24);
+        }
+
+        internal static void PutI64(byte[] b, int at, long v)
+        {
+            PutU32(b, at, (int)v);
+            PutU32(b, at + 4, (int)(v >> 32));
         }
     }
 
@@ -367,9 +563,11 @@ namespace Lts
         public Response PutLogs(string project, string unit, IList<LogItem> items)
         {
             if (h.IsClosed) throw new LtsException(Result.InvalidState, "the client is disposed");
-            byte[] buf = LogItem.Pack(items);
+            Packer p = Packer.Begin(project, unit, items);
             IntPtr resp;
-            int r = Native.lts_put_logs_packed(h, Native.Z(project), Native.Z(unit), buf, (UIntPtr)buf.Length, (UIntPtr)items.Count, out resp);
+            int r;
+            try { r = Native.lts_put_logs_packed(h, p.Project, p.Unit, p.Buf, (UIntPtr)p.Len, (UIntPtr)items.Count, out resp); }
+            finally { p.Done(); }
             string detail = r != Result.Ok ? Native.Str(Native.lts_last_error_message()) : "";
             Response answer = null;
             if (resp != IntPtr.Zero)
@@ -680,10 +878,20 @@ namespace Lts
         /// <summary>Queues logs; `callback` (may be null) runs exactly once if this returns.</summary>
         public void Send(string project, string unit, IList<LogItem> items, Action<SendResult> callback)
         {
-            byte[] buf = LogItem.Pack(items);
+            Packer p = Packer.Begin(project, unit, items);
             IntPtr ud = callback == null ? IntPtr.Zero : GCHandle.ToIntPtr(GCHandle.Alloc(callback));
-            int r = Native.lts_producer_send_packed(Handle(), Native.Z(project), Native.Z(unit), buf, (UIntPtr)buf.Length,
-                (UIntPtr)items.Count, callback == null ? null : Trampoline, ud);
+            int r;
+            try
+            {
+                r = Native.lts_producer_send_packed(Handle(), p.Project, p.Unit, p.Buf, (UIntPtr)p.Len, (UIntPtr)items.Count,
+                    callback == null ? null : Trampoline, ud);
+            }
+            catch
+            {
+                if (ud != IntPtr.Zero) GCHandle.FromIntPtr(ud).Free();
+                throw;
+            }
+            finally { p.Done(); }
             if (r != Result.Ok)
             {
                 string detail = Native.Str(Native.lts_last_error_message());

@@ -61,7 +61,7 @@ static class Tests
         string dir = Path.Combine(Path.GetTempPath(), "lts-dotnet-" + Process.GetCurrentProcess().Id);
         Directory.CreateDirectory(dir);
         string portFile = Path.Combine(dir, "port");
-        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s,unit-f --port-file " + portFile)
+        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s,unit-f,unit-m --port-file " + portFile)
         { UseShellExecute = false });
         try
         {
@@ -113,6 +113,14 @@ static class Tests
             string logs = Get("/_lts/logs?project=proj&unit=unit-a");
             Check(logs.Contains("\"contents\":{\"level\":\"info\",\"seq\":7,\"ratio\":0.5}"), "contents read back: " + logs);
             Check(logs.Contains("\"labels\":{\"user_tag\":\"string\"}"), "labels read back");
+            // Every value type, a key added again (replaced in its place), text that is not ASCII.
+            var mixed = new LogItem(LogItem.NowNs(), "dotnet 3 中文").Content("a", "first").Content("b", 2).Content("c", 0.25f)
+                .Content("d", (object)9L).Content("e", DayOfWeek.Monday).Content("a", "ünï 值").Content("b", 1.5)
+                .Label("t", "x").Label("t", 3L);
+            client.PutLogs("proj", "unit-m", new List<LogItem> { mixed });
+            string f = Get("/_lts/logs?project=proj&unit=unit-m");
+            Check(f.Contains("\"contents\":{\"a\":\"ünï 值\",\"b\":1.5,\"c\":0.25,\"d\":9,\"e\":\"Monday\"}"), "every value type, replaced in place: " + f);
+            Check(f.Contains("\"labels\":{\"t\":3}") && f.Contains("dotnet 3 中文"), "label replaced, message read back: " + f);
             try { client.PutLogs("proj", "missing", new List<LogItem> { Item("x") }); Check(false, "missing unit accepted"); }
             catch (LtsException e) { Check(e.Code == Result.Server && e.Response != null && e.Response.Error == "LTS_8011", "LTS_8011: " + e.Message); }
         }

@@ -15,6 +15,18 @@ lts_result lts_go_send(lts_producer *p, const char *project, const char *unit, c
                                     (void *)handle);
 }
 
+// A log handler's send: liblts calls back only when the delivery failed (the handler counts
+// and reports failures), so a delivered batch costs no call into Go.
+static void lts_go_failure_trampoline(void *user_data, const lts_send_result *result) {
+    ltsGoShipFailed((uintptr_t)user_data, (lts_send_result *)result);
+}
+
+lts_result lts_go_send_shipped(lts_producer *p, const char *project, const char *unit, const uint8_t *buf,
+                               size_t len, size_t count, uintptr_t handle) {
+    return lts_producer_send_packed_on_failure(p, project, unit, buf, len, count, lts_go_failure_trampoline,
+                                               (void *)handle);
+}
+
 void lts_go_stats_trampoline(void *user_data, const char *json) {
     ltsGoStats((uintptr_t)user_data, (char *)json);
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log"
 	"sync/atomic"
+	"time"
 )
 
 // LogWriter is an io.Writer for the standard library's log package: log.SetOutput(w) or
@@ -121,14 +122,20 @@ func (w *LogWriter) Write(p []byte) (int, error) {
 	if text == "" { // liblts refuses an empty origin message
 		text = "(empty message)"
 	}
-	it := NewLogItem(NowNs(), text)
+	it := NewLogItem(time.Now().UnixNano(), text)
 	if err := w.fill(it, source); err != nil {
 		w.dropped.Add(1)
 		report(w.OnError, err)
 		return len(p), nil
 	}
-	ship(w.producer, w.project, w.unit, it, w.dropped, w.failed, w.OnError)
+	w.producer.ship(w, w.project, w.unit, it, w.dropped, w.OnError)
 	return len(p), nil
+}
+
+// shipFailed counts a line whose delivery failed and gives the error to OnError.
+func (w *LogWriter) shipFailed(err error) {
+	w.failed.Add(1)
+	report(w.OnError, err)
 }
 
 // Flush hands the lines the producer holds to its senders now rather than when linger_ms
@@ -136,21 +143,6 @@ func (w *LogWriter) Write(p []byte) (int, error) {
 // wherever the program wants its lines on their way. An *Error when the producer is not
 // started or is closed.
 func (w *LogWriter) Flush() error { return w.producer.Flush() }
-
-// ship sends one log of a log handler (LogWriter, SlogHandler) without a result to return:
-// a refusal is counted in dropped, a failed delivery in failed, and each is given to onError.
-func ship(p *Producer, project, unit string, it *LogItem, dropped, failed *atomic.Int64, onError func(error)) {
-	err := p.Send(project, unit, []*LogItem{it}, func(r SendResult) {
-		if !r.OK() {
-			failed.Add(1)
-			report(onError, &Error{Code: r.Code, Name: resultName(r.Code), Message: r.Message})
-		}
-	})
-	if err != nil {
-		dropped.Add(1)
-		report(onError, err)
-	}
-}
 
 func (w *LogWriter) fill(it *LogItem, source string) error {
 	if w.Level != "" {

@@ -165,3 +165,26 @@ func TestTheLogWriterDropsAtOnceWhenTheBufferIsFull(t *testing.T) {
 	}
 	checkBalanced(t, p, int(got))
 }
+
+func TestTheLogWriterCountsAndReportsAFailedDelivery(t *testing.T) {
+	url := server(t, "--project", "proj=app")
+	p := startedProducer(t, url, &ProducerConfig{LingerMs: 100})
+	// A unit the project does not have: accepted, then refused by the service (LTS_8011).
+	w := NewLogWriter(p, "proj", "missing", "billing")
+	var mu sync.Mutex
+	var reported []error
+	w.OnError = func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }
+	other := w.WithLevel("error")
+	log.New(w, "", log.LstdFlags).Print("to nowhere")
+	log.New(other, "", log.LstdFlags).Print("to nowhere either")
+	if err := p.SafeClose(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var e *Error
+	if w.Failed() != 2 || w.Dropped() != 0 || len(reported) != 2 || !errors.As(reported[0], &e) || e.Code != ErrServer {
+		t.Errorf("failed %d, dropped %d, reported %v", w.Failed(), w.Dropped(), reported)
+	}
+	checkBalanced(t, p, 0)
+}

@@ -36,6 +36,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -123,10 +124,34 @@ func NewLogItem(timestampNs int64, originMsg string) *LogItem {
 	return &LogItem{Timestamp: timestampNs, OriginMsg: originMsg}
 }
 
+// goodKeys holds, per field kind (content, label), keys that passed liblts's rules: keys
+// repeat from log to log, and checking one is a call into C. At most maxGoodKeys each.
+var (
+	goodKeys      [2]sync.Map
+	goodKeysCount [2]atomic.Int64
+)
+
+const maxGoodKeys = 65536
+
 func checkKey(key string, label bool) error {
+	kind := 0
+	if label {
+		kind = 1
+	}
+	if _, ok := goodKeys[kind].Load(key); ok {
+		return nil
+	}
 	k := C.CString(key)
 	defer C.free(unsafe.Pointer(k))
-	return call(func() C.lts_result { return C.lts_check_key(k, C.bool(label)) })
+	if err := call(func() C.lts_result { return C.lts_check_key(k, C.bool(label)) }); err != nil {
+		return err
+	}
+	if goodKeysCount[kind].Load() < maxGoodKeys {
+		if _, had := goodKeys[kind].LoadOrStore(key, struct{}{}); !had {
+			goodKeysCount[kind].Add(1)
+		}
+	}
+	return nil
 }
 
 func push(list *[]field, key string, value interface{}, label bool) error {
@@ -150,6 +175,9 @@ func put(list *[]field, key string, value interface{}) {
 			(*list)[i].value = value
 			return
 		}
+	}
+	if *list == nil {
+		*list = make([]field, 0, 8) // a log's usual fields, without growing
 	}
 	*list = append(*list, field{key, value})
 }
@@ -194,16 +222,42 @@ func putFields(b []byte, fs []field) []byte {
 	return b
 }
 
-// pack lays the items out as lts_producer_send_packed documents.
-func pack(items []*LogItem) []byte {
-	var b []byte
+// sendBuf is a send's bytes: the project and the unit, each NUL-terminated, then the items
+// in the layout lts_producer_send_packed documents. C reads it during the call only, so it
+// is Go memory, reused through a pool (no allocation, no C strings, per send).
+type sendBuf struct {
+	b           []byte
+	unit, items int // where the unit and the items start
+}
+
+var sendBufs = sync.Pool{New: func() interface{} { return &sendBuf{b: make([]byte, 0, 4096)} }}
+
+func packSend(project, unit string, items []*LogItem) *sendBuf {
+	s := sendBufs.Get().(*sendBuf)
+	b := append(append(s.b[:0], project...), 0)
+	s.unit = len(b)
+	b = append(append(b, unit...), 0)
+	s.items = len(b)
 	for _, it := range items {
 		b = binary.LittleEndian.AppendUint64(b, uint64(it.Timestamp))
 		b = putStr(b, it.OriginMsg)
 		b = putFields(b, it.contents)
 		b = putFields(b, it.labels)
 	}
-	return b
+	s.b = b
+	return s
+}
+
+func (s *sendBuf) project() *C.char     { return (*C.char)(unsafe.Pointer(&s.b[0])) }
+func (s *sendBuf) unitName() *C.char    { return (*C.char)(unsafe.Pointer(&s.b[s.unit])) }
+func (s *sendBuf) itemsPtr() *C.uint8_t { return bufPtr(s.b[s.items:]) }
+func (s *sendBuf) itemsLen() C.size_t   { return C.size_t(len(s.b) - s.items) }
+
+// release returns the buffer to the pool (a buffer a large send grew is let go instead).
+func (s *sendBuf) release() {
+	if cap(s.b) <= 1<<20 {
+		sendBufs.Put(s)
+	}
 }
 
 func bufPtr(b []byte) *C.uint8_t {
@@ -345,15 +399,13 @@ func (c *Client) PutLogs(project, unit string, items []*LogItem) (*Response, err
 	if c.h == nil {
 		return nil, &Error{Code: ErrInvalidState, Name: resultName(ErrInvalidState), Message: "the client is closed"}
 	}
-	buf := pack(items)
-	cp, cu := C.CString(project), C.CString(unit)
-	defer C.free(unsafe.Pointer(cp))
-	defer C.free(unsafe.Pointer(cu))
+	buf := packSend(project, unit, items)
+	defer buf.release()
 	var resp *C.lts_response
 	err := call(func() C.lts_result {
-		return C.lts_put_logs_packed(c.h, cp, cu, bufPtr(buf), C.size_t(len(buf)), C.size_t(len(items)), &resp)
+		return C.lts_put_logs_packed(c.h, buf.project(), buf.unitName(), buf.itemsPtr(), buf.itemsLen(),
+			C.size_t(len(items)), &resp)
 	})
-	runtime.KeepAlive(buf)
 	var out *Response
 	if resp != nil {
 		out = &Response{StatusCode: int32(C.lts_response_status_code(resp)),

@@ -7,6 +7,8 @@ package lts
 
 lts_result lts_go_send(lts_producer *p, const char *project, const char *unit,
                        const uint8_t *buf, size_t len, size_t count, uintptr_t handle);
+lts_result lts_go_send_shipped(lts_producer *p, const char *project, const char *unit,
+                               const uint8_t *buf, size_t len, size_t count, uintptr_t handle);
 void lts_go_set_stats_callback(lts_producer_config *c, uintptr_t handle);
 */
 import "C"
@@ -17,8 +19,8 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // Callback modes (ProducerConfig.CallbackMode).
@@ -138,6 +140,60 @@ type Producer struct {
 	h     *C.lts_producer
 	stats cgo.Handle // the stats callback's handle, freed after close
 	final string     // the stats JSON at close, what Stats returns once closed
+
+	// The log handlers sending through this producer, each with its handle (see shipper),
+	// freed after close.
+	shipMu   sync.Mutex
+	shippers map[shipper]cgo.Handle
+}
+
+// shipper is a log handler (LogWriter, SlogHandler): its sends ask for no result but a
+// failed delivery, which it counts and reports. Each has one handle for its producer's
+// life, so a send makes no handle and a delivered batch calls nothing in Go.
+type shipper interface {
+	shipFailed(err error)
+}
+
+//export ltsGoShipFailed
+func ltsGoShipFailed(handle C.uintptr_t, r *C.lts_send_result) {
+	code := int32(C.lts_send_result_code(r))
+	cgo.Handle(handle).Value().(shipper).shipFailed(&Error{Code: code, Name: resultName(code),
+		Message: C.GoString(C.lts_send_result_message(r))})
+}
+
+// ship sends one log of a log handler: a refusal is counted in dropped and given to onError
+// at once, a failed delivery reaches s.shipFailed later.
+func (p *Producer) ship(s shipper, project, unit string, it *LogItem, dropped *atomic.Int64, onError func(error)) {
+	if err := p.sendShipped(s, project, unit, it); err != nil {
+		dropped.Add(1)
+		report(onError, err)
+	}
+}
+
+func (p *Producer) sendShipped(s shipper, project, unit string, it *LogItem) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	h, err := p.handle()
+	if err != nil {
+		return err
+	}
+	p.shipMu.Lock()
+	handle, ok := p.shippers[s]
+	if !ok {
+		if p.shippers == nil {
+			p.shippers = map[shipper]cgo.Handle{}
+		}
+		handle = cgo.NewHandle(s)
+		p.shippers[s] = handle
+	}
+	p.shipMu.Unlock()
+	items := [1]*LogItem{it}
+	buf := packSend(project, unit, items[:])
+	defer buf.release()
+	return call(func() C.lts_result {
+		return C.lts_go_send_shipped(h, buf.project(), buf.unitName(), buf.itemsPtr(), buf.itemsLen(), 1,
+			C.uintptr_t(handle))
+	})
 }
 
 // NewProducer makes a producer; add clients, then Start.
@@ -280,18 +336,16 @@ func (p *Producer) Send(project, unit string, items []*LogItem, cb Callback) err
 	if err != nil {
 		return err
 	}
-	buf := pack(items)
-	cp, cu := C.CString(project), C.CString(unit)
-	defer C.free(unsafe.Pointer(cp))
-	defer C.free(unsafe.Pointer(cu))
+	buf := packSend(project, unit, items)
+	defer buf.release()
 	var handle cgo.Handle
 	if cb != nil {
 		handle = cgo.NewHandle(cb)
 	}
 	err = call(func() C.lts_result {
-		return C.lts_go_send(h, cp, cu, bufPtr(buf), C.size_t(len(buf)), C.size_t(len(items)), C.uintptr_t(handle))
+		return C.lts_go_send(h, buf.project(), buf.unitName(), buf.itemsPtr(), buf.itemsLen(), C.size_t(len(items)),
+			C.uintptr_t(handle))
 	})
-	runtime.KeepAlive(buf)
 	if err != nil && handle != 0 {
 		handle.Delete() // refused: the callback will never run
 	}
@@ -348,5 +402,13 @@ func (p *Producer) finish(close func(*C.lts_producer) C.lts_result) error {
 		p.stats.Delete() // close ran the last stats callback
 		p.stats = 0
 	}
+	// Close ran every send's result: the handlers' handles are done with (a send after
+	// close is refused before it would make one).
+	p.shipMu.Lock()
+	for _, handle := range p.shippers {
+		handle.Delete()
+	}
+	p.shippers = nil
+	p.shipMu.Unlock()
 	return err
 }

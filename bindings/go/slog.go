@@ -147,8 +147,14 @@ func (h *SlogHandler) Handle(_ context.Context, r slog.Record) error {
 		return true
 	})
 	it.labels = c.labels // read only: packing does not change it
-	ship(c.producer, c.project, c.unit, it, &c.dropped, &c.failed, c.opts.OnError)
+	c.producer.ship(c, c.project, c.unit, it, &c.dropped, c.opts.OnError)
 	return nil
+}
+
+// shipFailed counts a record whose delivery failed and gives the error to OnError.
+func (c *slogCommon) shipFailed(err error) {
+	c.failed.Add(1)
+	report(c.opts.OnError, err)
 }
 
 // collect adds a (inside the groups of prefix) to list, as SlogHandler describes.

@@ -39,8 +39,8 @@ class LogClient {
   /** Sends now, off the event loop. Resolves with the service's answer; rejects with an
    *  LtsError (LTS_ERR_SERVER with `response` when the service refused the logs). */
   async putLogs(logProject, logUnit, logs) {
-    const [buf, len, count] = pack(logs);
-    const r = await this._native.putLogs(logProject, logUnit, buf, len, count);
+    const [buf, len, textAt, count] = pack(logProject, logUnit, logs);
+    const r = await this._native.putLogs(buf, len, textAt, count);
     if (r.ok) return r.response;
     throw r.error;
   }
@@ -95,14 +95,14 @@ class Producer {
    *  leave failures to the stats (`logs_failed`) and to liblts's log lines. Refused logs
    *  throw. (A `send()` Promise nobody handles would crash the process when it rejects.) */
   sendLogs(logProject, logUnit, logs) {
-    const [buf, len, count] = pack(logs);
-    this._native.send(logProject, logUnit, buf, len, count, 0);
+    const [buf, len, textAt, count] = pack(logProject, logUnit, logs);
+    this._native.send(buf, len, textAt, count, 0);
   }
 
   _send(logProject, logUnit, logs, waiter) {
-    const [buf, len, count] = pack(logs);
+    const [buf, len, textAt, count] = pack(logProject, logUnit, logs);
     const id = this._id();
-    this._native.send(logProject, logUnit, buf, len, count, id);
+    this._native.send(buf, len, textAt, count, id);
     // Safe after the call: results reach JS only on a later turn of the event loop.
     this._sends.set(id, waiter);
   }

@@ -1,9 +1,10 @@
 'use strict';
 // JS logs into the packed item layout of liblts's C API (src/packed.rs: one buffer per call,
-// so a send crosses into native code once, not once per field). This file only lays the
-// values out; liblts checks every key and value when it reads them, and its errors name the
-// log and the key. One buffer is reused: the native side reads it before the call returns
-// (putLogs takes a copy).
+// so a send crosses into native code once, not once per field), after the send's target: the
+// log project and unit, each a u32 byte length and its UTF-8. This file only lays the values
+// out; liblts checks every key and value when it reads them, and its errors name the log and
+// the key. One buffer is reused: the native side reads it before the call returns (putLogs
+// takes a copy).
 
 let buf = Buffer.allocUnsafe(64 * 1024);
 let at = 0;
@@ -27,24 +28,26 @@ function room(n) {
   }
 }
 
-// ASCII is copied here, a byte per character: cheaper than a call into V8 for the short
-// strings logs are made of. Anything else goes through Buffer's UTF-8 encoder (which also
-// turns a lone surrogate into U+FFFD, as liblts needs valid UTF-8).
+// A short ASCII string is copied here, a byte per character: cheaper than a call into V8.
+// Anything else goes through Buffer's UTF-8 encoder (which also turns a lone surrogate into
+// U+FFFD, as liblts needs valid UTF-8).
 function str(s) {
   const len = s.length;
   room(4 + len * 3);
   const b = buf;
   const start = at + 4;
-  let p = start;
-  let i = 0;
-  if (len <= 512) {
+  let n;
+  if (len < 32) {
+    let i = 0;
     for (; i < len; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) break;
-      b[p++] = c;
+      b[start + i] = c;
     }
+    n = i === len ? len : b.utf8Write(s, start);
+  } else {
+    n = b.utf8Write(s, start);
   }
-  const n = i === len ? p - start : b.utf8Write(s, start);
   b[at] = n & 0xff;
   b[at + 1] = (n >>> 8) & 0xff;
   b[at + 2] = (n >>> 16) & 0xff;
@@ -60,31 +63,42 @@ function i64(v) {
   at += 8;
 }
 
-function nsOfMs(ms) {
-  const whole = Math.trunc(ms);
-  return BigInt(whole) * 1000000n + BigInt(Math.round((ms - whole) * 1e6));
-}
-
 const nowMs = () => performance.timeOrigin + performance.now();
 
+// Milliseconds since the epoch (0 <= ms < 9.2e12, checked) as i64 nanoseconds, in two u32
+// halves computed exactly in doubles: no BigInt on the way.
+function msAsNs(ms) {
+  const whole = Math.floor(ms);
+  const high = Math.floor(whole / TWO_32);
+  const low = (whole - high * TWO_32) * 1e6 + Math.round((ms - whole) * 1e6); // < 2^53: exact
+  const carry = Math.floor(low / TWO_32);
+  room(8);
+  buf.writeUInt32LE(low - carry * TWO_32, at);
+  buf.writeUInt32LE(high * 1e6 + carry, at + 4);
+  at += 8;
+}
+
 function timestamp(t, index) {
-  let ns;
-  if (t === undefined) ns = nsOfMs(nowMs());
-  else if (typeof t === 'bigint') ns = t;
-  else if (typeof t === 'number' || t instanceof Date) {
+  if (t === undefined) {
+    msAsNs(nowMs());
+    return;
+  }
+  if (typeof t === 'number' || t instanceof Date) {
     const ms = typeof t === 'number' ? t : t.getTime();
     if (!Number.isFinite(ms) || ms < 0 || ms >= 9.2e12) {
       throw refuse('LTS_ERR_INVALID_VALUE', `log ${index}: timestamp ${String(t)} is out of range: a bigint of nanoseconds, a number of milliseconds or a Date since the epoch`);
     }
-    ns = nsOfMs(ms);
-  } else {
+    msAsNs(ms);
+    return;
+  }
+  if (typeof t !== 'bigint') {
     throw refuse('LTS_ERR_INVALID_VALUE', `log ${index}: timestamp is a ${typeof t}: a bigint of nanoseconds, a number of milliseconds or a Date since the epoch`);
   }
-  if (ns < 0n || ns > 0x7fffffffffffffffn) {
-    throw refuse('LTS_ERR_INVALID_VALUE', `log ${index}: timestamp ${ns} is out of range: nanoseconds since the epoch, 0 <= t < 2^63`);
+  if (t < 0n || t > 0x7fffffffffffffffn) {
+    throw refuse('LTS_ERR_INVALID_VALUE', `log ${index}: timestamp ${t} is out of range: nanoseconds since the epoch, 0 <= t < 2^63`);
   }
   room(8);
-  buf.writeBigInt64LE(ns, at);
+  buf.writeBigInt64LE(t, at);
   at += 8;
 }
 
@@ -170,17 +184,164 @@ function one(log, index) {
   fields(log.labels, 'labels', index);
 }
 
-/** Lays out a log or an array of logs; returns [buffer, byteLength, count]. The buffer is
- *  valid until the next call. */
-function pack(logs) {
+// The last target's bytes: a program sends to the same project and unit again and again.
+let lastProject = null;
+let lastUnit = null;
+let target = null;
+
+function name(v, what) {
+  if (typeof v !== 'string') {
+    const t = v === null ? 'null' : typeof v === 'function' ? 'function' : typeof v;
+    throw refuse('LTS_ERR_INVALID_ARGUMENT', `${what} must be a string, not ${t}`);
+  }
+}
+
+function setTarget(project, unit) {
+  name(project, 'log project');
+  name(unit, 'log unit');
+  const p = Buffer.from(project, 'utf8');
+  const u = Buffer.from(unit, 'utf8');
+  const t = Buffer.allocUnsafe(8 + p.length + u.length);
+  t.writeUInt32LE(p.length, 0);
+  p.copy(t, 4);
+  t.writeUInt32LE(u.length, 4 + p.length);
+  u.copy(t, 8 + p.length);
+  target = t;
+  lastProject = project;
+  lastUnit = unit;
+}
+
+// The usual case the short way: every string ASCII, every value a string, number or boolean.
+// The layout is written without its strings (each length in its place), then all the
+// strings at once, in their order, through one call of V8's UTF-8 encoder; the native side
+// puts each string back in its place. Anything else (a string that is not ASCII, a bigint, a
+// value or log of the wrong type) gives up here, and the full way lays the logs out again
+// (and words the error).
+let text = '';
+
+function u32(v) {
+  buf[at] = v & 0xff;
+  buf[at + 1] = (v >>> 8) & 0xff;
+  buf[at + 2] = (v >>> 16) & 0xff;
+  buf[at + 3] = v >>> 24;
+  at += 4;
+}
+
+function fastFields(o) {
+  if (o === undefined || o === null) {
+    room(4);
+    u32(0);
+    return true;
+  }
+  if (typeof o !== 'object' || Array.isArray(o)) return false;
+  room(4);
+  const countAt = at;
+  at += 4;
+  let n = 0;
+  for (const key of Object.keys(o)) {
+    const v = o[key];
+    switch (typeof v) {
+      case 'string':
+        room(9);
+        buf[at++] = TYPE_STR;
+        u32(key.length);
+        u32(v.length);
+        text += key;
+        text += v;
+        break;
+      case 'number':
+        room(13);
+        if (Number.isInteger(v) && Math.abs(v) <= 9007199254740992) {
+          buf[at++] = TYPE_I64;
+          u32(key.length);
+          i64(v);
+        } else {
+          buf[at++] = TYPE_F64;
+          u32(key.length);
+          buf.writeDoubleLE(v, at);
+          at += 8;
+        }
+        text += key;
+        break;
+      case 'boolean':
+        room(9);
+        buf[at++] = TYPE_STR;
+        u32(key.length);
+        u32(v ? 4 : 5);
+        text += key;
+        text += v ? 'true' : 'false';
+        break;
+      case 'undefined':
+        continue;
+      default:
+        return false;
+    }
+    n++;
+  }
+  buf.writeUInt32LE(n, countAt);
+  return true;
+}
+
+function fastOne(log) {
+  if (log === null || typeof log !== 'object' || Array.isArray(log)) return false;
+  const t = log.timestamp;
+  if (t === undefined) {
+    msAsNs(nowMs());
+  } else if (typeof t === 'number' && t >= 0 && t < 9.2e12) {
+    msAsNs(t);
+  } else {
+    return false;
+  }
+  const m = log.message;
+  if (typeof m !== 'string') return false;
+  room(4);
+  u32(m.length);
+  text += m;
+  return fastFields(log.contents) && fastFields(log.labels);
+}
+
+// After the target: [buffer, byteLength, where the strings start, count], or null.
+function packFast(logs, start) {
+  at = start;
+  text = '';
+  let count = 1;
+  if (Array.isArray(logs)) {
+    count = logs.length;
+    for (let i = 0; i < count; i++) if (!fastOne(logs[i])) return null;
+  } else if (!fastOne(logs)) {
+    return null;
+  }
+  const textAt = at;
+  const chars = text.length;
+  room(chars * 3);
+  const n = buf.utf8Write(text, textAt);
+  text = '';
+  // As many bytes as characters: every string was ASCII, so each length above is in bytes.
+  if (n !== chars) return null;
+  return [buf, textAt + n, textAt, count];
+}
+
+/** Lays out the target and a log or an array of logs: returns [buffer, byteLength, textAt,
+ *  count] (textAt 0: the packed layout as it is; else the strings are out of line from
+ *  there, see packFast). The buffer is valid until the next call. */
+function pack(project, unit, logs) {
+  if (project !== lastProject || unit !== lastUnit) setTarget(project, unit);
   at = 0;
+  room(target.length);
+  buf.set(target, 0);
+  const start = target.length;
+  if (!(Array.isArray(logs) && logs.length === 0)) {
+    const fast = packFast(logs, start);
+    if (fast !== null) return fast;
+  }
+  at = start;
   if (Array.isArray(logs)) {
     if (logs.length === 0) throw refuse('LTS_ERR_INVALID_ARGUMENT', 'no logs: the array is empty');
     for (let i = 0; i < logs.length; i++) one(logs[i], i);
-    return [buf, at, logs.length];
+    return [buf, at, 0, logs.length];
   }
   one(logs, 0);
-  return [buf, at, 1];
+  return [buf, at, 0, 1];
 }
 
 function setErrorMaker(f) {

@@ -57,7 +57,7 @@ lts_result lts_put_logs(struct lts_client *client,
 lts_result lts_put_logs_packed(struct lts_client *client,
                                const char *log_project,
                                const char *log_unit,
-                               const uint8_t *buf,
+                               const char *buf,
                                size_t len,
                                size_t count,
                                struct lts_response **out);
@@ -107,6 +107,14 @@ lts_result lts_log_item_push_label_i64(struct lts_log_item *item, const char *ke
 lts_result lts_log_item_push_label_f64(struct lts_log_item *item, const char *key, double value);
 lts_result lts_check_key(const char *key, bool is_label);
 void lts_log_item_free(struct lts_log_item *item);
+lts_result lts_producer_send_packed_on_failure(struct lts_producer *p,
+                                               const char *log_project,
+                                               const char *log_unit,
+                                               const char *buf,
+                                               size_t len,
+                                               size_t count,
+                                               lts_send_callback callback,
+                                               void *user_data);
 lts_result lts_client_config_set(struct lts_client_config *c, const char *key, const char *value);
 char *lts_client_config_get(const struct lts_client_config *c, const char *key);
 lts_result lts_producer_config_set(struct lts_producer_config *c,
@@ -134,7 +142,7 @@ lts_result lts_producer_send_records(struct lts_producer *p,
 lts_result lts_producer_send_packed(struct lts_producer *p,
                                     const char *log_project,
                                     const char *log_unit,
-                                    const uint8_t *buf,
+                                    const char *buf,
                                     size_t len,
                                     size_t count,
                                     lts_send_callback callback,
@@ -143,7 +151,7 @@ lts_result lts_producer_resend_raw(struct lts_producer *p,
                                    const char *log_project,
                                    const char *log_unit,
                                    const char *batch_id,
-                                   const uint8_t *data,
+                                   const char *data,
                                    size_t len,
                                    lts_send_callback callback,
                                    void *user_data);

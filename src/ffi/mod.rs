@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod log;
 pub mod log_item;
+pub mod on_failure;
 pub mod options;
 pub mod producer;
 pub mod producer_config;

@@ -50,7 +50,7 @@ impl_handle!(lts_producer, 0x4c54_5350_524f_0001);
 type CSendCallback = unsafe extern "C" fn(*mut c_void, *const lts_send_result);
 
 /// Calls the C callback held in `ctx` (its function pointer and user data as words).
-fn call_c(r: &SendResult, ctx: [usize; 2]) {
+pub(crate) fn call_c(r: &SendResult, ctx: [usize; 2]) {
     // SAFETY: `ctx[0]` was made from a function pointer of exactly this type (c_callback);
     // function pointers and usize have the same size on every target liblts builds for.
     let f = unsafe { std::mem::transmute::<usize, CSendCallback>(ctx[0]) };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use lts::error::ErrorKind;
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, JsBuffer, JsObject, JsUnknown, Task};
+use napi::{Env, JsBuffer, JsObject, Task};
 use napi_derive::napi;
 
 use crate::errors::{error_object, response_object};
@@ -38,24 +38,23 @@ impl NativeClient {
     pub fn put_logs(
         &self,
         env: Env,
-        project: JsUnknown,
-        unit: JsUnknown,
         buf: JsBuffer,
         len: u32,
+        text_at: u32,
         count: u32,
     ) -> napi::Result<AsyncTask<PutLogs>> {
-        let (mut p, mut u) = ([0u8; 256], [0u8; 256]);
-        let project = items::name(&env, project, "log project", &mut p)?;
-        let unit = items::name(&env, unit, "log unit", &mut u)?;
-        let packed = items::Packed::new(&env, buf, len, count)?;
-        Ok(AsyncTask::new(PutLogs {
-            client: self.inner.clone(),
-            project: project.into_owned(),
-            unit: unit.into_owned(),
-            // The request runs later, on the thread pool: pack.js reuses its buffer.
-            logs: packed.bytes().to_vec(),
-            count: packed.count,
-        }))
+        let packed = items::Packed::new(&env, buf, len, text_at, count)?;
+        let task = packed.with_parts(&env, |project, unit, logs| {
+            Ok(PutLogs {
+                client: self.inner.clone(),
+                project: project.to_owned(),
+                unit: unit.to_owned(),
+                // The request runs later, on the thread pool: pack.js reuses its buffer.
+                logs: logs.to_vec(),
+                count: packed.count,
+            })
+        })?;
+        Ok(AsyncTask::new(task))
     }
 
     /// An option's value, as it was set (the secret key is never read back).

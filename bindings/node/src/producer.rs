@@ -215,26 +215,20 @@ impl NativeProducer {
         })
     }
 
-    /// Accepts the logs (packed by pack.js) for delivery; `id`'s result arrives through
-    /// `onResults` (id 0: none is wanted). Throws (and no result will come) when the core
-    /// refuses them.
-    // The arguments are the JS call's: pack.js's buffer, its length and count, and the id.
-    #[allow(clippy::too_many_arguments)]
+    /// Accepts the logs (packed by pack.js after their target) for delivery; `id`'s result
+    /// arrives through `onResults` (id 0: none is wanted). Throws (and no result will come)
+    /// when the core refuses them.
     #[napi(catch_unwind)]
     pub fn send(
         &self,
         env: Env,
-        project: JsUnknown,
-        unit: JsUnknown,
         buf: JsBuffer,
         len: u32,
+        text_at: u32,
         count: u32,
         id: u32,
     ) -> napi::Result<()> {
-        let (mut p, mut u) = ([0u8; 256], [0u8; 256]);
-        let project = items::name(&env, project, "log project", &mut p)?;
-        let unit = items::name(&env, unit, "log unit", &mut u)?;
-        let packed = items::Packed::new(&env, buf, len, count)?;
+        let packed = items::Packed::new(&env, buf, len, text_at, count)?;
         // Id 0: no result wanted (sendLogs); the outcome is only counted in the stats.
         let notify = (id != 0).then(|| {
             let d = self.deliveries.clone();
@@ -246,9 +240,11 @@ impl NativeProducer {
                 })
             }))
         });
-        self.inner
-            .send_packed(&project, &unit, packed.bytes(), packed.count, notify)
-            .or_throw(&env)
+        packed.with_parts(&env, |project, unit, logs| {
+            self.inner
+                .send_packed(project, unit, logs, packed.count, notify)
+                .or_throw(&env)
+        })
     }
 
     /// Whether this producer keeps the event loop alive (it does from its start until a

@@ -15,7 +15,7 @@ const { LogClient, Producer, LtsError } = lts;
 
 let server;
 test.before(async () => {
-  server = await start('--project', 'proj=unit-a,unit-b,unit-c,unit-p,unit-q,unit-s,unit-t,unit-x');
+  server = await start('--project', 'proj=unit-a,unit-b,unit-c,unit-f,unit-g,unit-h,unit-p,unit-q,unit-s,unit-t,unit-x');
 });
 test.after(async () => {
   await server.stop();
@@ -42,6 +42,41 @@ test('putLogs sends now and the service stores every field with its type', async
   assert.deepEqual(logs[0].labels, { env: 'test' });
   assert.deepEqual(logs[1].contents, { utf8: 'héllo 😀 中文' });
   assert.deepEqual(await server.timestamps('proj', 'unit-a'), [ts, 1767225600123000000n]);
+});
+
+test('ASCII logs (strings out of line) and the rest (laid out whole) arrive alike', async () => {
+  // pack.js lays ASCII logs out without their strings and puts them after the layout; a
+  // string that is not ASCII, a bigint or a Date sends the whole batch the full way.
+  const { pack } = require('../pack');
+  assert.ok(pack('proj', 'u', { message: 'ascii', contents: { k: 'v', n: 1 } })[2] > 0, 'ASCII: strings out of line');
+  assert.equal(pack('proj', 'u', { message: 'ünï' })[2], 0, 'not ASCII: laid out whole');
+  const client = new LogClient(clientOptions(server));
+  const batch = (extra) => [
+    { timestamp: 1767225600123.5, message: 'm1', contents: { s: 'x', i: -7, d: 0.25, t: true, f: false, u: undefined, ...extra }, labels: { l: 'v', n: 3 } },
+    { timestamp: 1767225600124, message: 'm2' },
+    { message: 'm3', contents: null, labels: {} },
+  ];
+  for (const [unit, extra] of [['unit-f', {}], ['unit-g', { w: 'wide 中' }], ['unit-h', { b: 5n }]]) {
+    assert.deepEqual(await client.putLogs('proj', unit, batch(extra)), { statusCode: 0, message: 'SUCCESS', error: '' });
+    const logs = await server.logs('proj', unit);
+    assert.deepEqual(logs.map((l) => l.origin_msg), ['m1', 'm2', 'm3']);
+    const want = { s: 'x', i: -7, d: 0.25, t: 'true', f: 'false' };
+    if (extra.w) want.w = extra.w;
+    if (extra.b) want.b = 5;
+    assert.deepEqual(logs[0].contents, want);
+    assert.deepEqual(logs[0].labels, { l: 'v', n: 3 });
+    assert.deepEqual(logs[1].contents, {});
+    const ts = await server.timestamps('proj', unit);
+    assert.deepEqual(ts.slice(0, 2), [1767225600123500000n, 1767225600124000000n]);
+  }
+  // A producer's send, both ways, one after the other.
+  const p = new Producer(clientOptions(server));
+  const r1 = await p.send('proj', 'unit-f', { timestamp: 5, message: 'ascii', contents: { k: 'v' } });
+  const r2 = await p.send('proj', 'unit-f', { timestamp: 6, message: 'ünï', contents: { k: 'v' } });
+  assert.equal(r1.logCount + r2.logCount, 2);
+  await p.safeClose();
+  const sent = (await server.logs('proj', 'unit-f')).slice(3).map((l) => [l.origin_msg, l.contents.k]);
+  assert.deepEqual(sent, [['ascii', 'v'], ['ünï', 'v']]);
 });
 
 test('a refused put rejects with the service answer, a bad key pair with LTS_ERR_AUTH', async () => {

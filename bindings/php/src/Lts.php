@@ -79,14 +79,6 @@ final class Native
             throw new LogException($r, self::ffi()->lts_last_error_message());
         }
     }
-
-    /** The packed layout of lts_producer_send_packed, as a C buffer. */
-    public static function buffer(string $bytes): \FFI\CData
-    {
-        $buf = self::ffi()->new('uint8_t[' . max(1, strlen($bytes)) . ']');
-        \FFI::memcpy($buf, $bytes, strlen($bytes));
-        return $buf;
-    }
 }
 
 class LogException extends \Exception
@@ -135,16 +127,38 @@ class LogItem
 {
     private ?int $ts = null;
     private ?string $msg = null;
+    /** Each kind's fields in the packed layout as they were pushed (a key pushed again has
+     * its field replaced in place), by key. */
     private array $contents = [];
     private array $labels = [];
-    private static array $checked = [];
+    /** Keys that passed liblts's rules, per field kind, each in its packed form (u32 length
+     * and bytes): a known key is neither checked nor laid out again. */
+    private static array $heads = [[], []];
 
-    private static function checkKey(string $key, bool $label): void
+    /** Lays the field out, in place of one of the same key: strings as they are, ints,
+     * floats; booleans as "true"/"false", anything else as its string. */
+    private static function push(array &$list, bool $label, string $key, $value): void
     {
-        if (!isset(self::$checked[$label ? 1 : 0][$key])) {
+        $head = self::$heads[$label ? 1 : 0][$key] ?? null;
+        if ($head === null) {
             Native::check(Native::ffi()->lts_check_key($key, $label));
-            self::$checked[$label ? 1 : 0][$key] = true;
+            $head = pack('V', strlen($key)) . $key;
+            if (count(self::$heads[$label ? 1 : 0]) < 65536) {
+                self::$heads[$label ? 1 : 0][$key] = $head;
+            }
         }
+        if (is_int($value)) {
+            $list[$key] = "\1" . $head . pack('P', $value);
+            return;
+        }
+        if (is_float($value)) {
+            $list[$key] = "\2" . $head . pack('e', $value);
+            return;
+        }
+        if (!is_string($value)) {
+            $value = is_bool($value) ? ($value ? 'true' : 'false') : (string)$value;
+        }
+        $list[$key] = "\0" . $head . pack('V', strlen($value)) . $value;
     }
 
     public function set_log_timestamp(int $ns): void { $this->ts = $ns; }
@@ -152,14 +166,12 @@ class LogItem
 
     public function contents_push_back(string $key, $value): void
     {
-        self::checkKey($key, false);
-        $this->contents[$key] = $value;
+        self::push($this->contents, false, $key, $value);
     }
 
     public function labels_push_back(string $key, $value): void
     {
-        self::checkKey($key, true);
-        $this->labels[$key] = $value;
+        self::push($this->labels, true, $key, $value);
     }
 
     public function set_contents(array $contents): void
@@ -178,23 +190,6 @@ class LogItem
         }
     }
 
-    private static function fields(array $fields): string
-    {
-        $out = pack('V', count($fields));
-        foreach ($fields as $k => $v) {
-            $k = (string)$k;
-            if (is_int($v)) {
-                $out .= pack('CV', 1, strlen($k)) . $k . pack('P', $v);
-            } elseif (is_float($v)) {
-                $out .= pack('CV', 2, strlen($k)) . $k . pack('e', $v);
-            } else {
-                $v = is_bool($v) ? ($v ? 'true' : 'false') : (string)$v;
-                $out .= pack('CV', 0, strlen($k)) . $k . pack('V', strlen($v)) . $v;
-            }
-        }
-        return $out;
-    }
-
     /** This item in the packed layout (the core checks it when it is sent). */
     public function pack(): string
     {
@@ -202,14 +197,17 @@ class LogItem
             throw new LogException(Constants::LTS_ERR_INVALID_VALUE,
                 'log item has no ' . ($this->ts === null ? 'timestamp' : 'origin message') . ' (both are required)');
         }
-        return pack('P', $this->ts) . pack('V', strlen($this->msg)) . $this->msg
-            . self::fields($this->contents) . self::fields($this->labels);
+        return pack('PV', $this->ts, strlen($this->msg)) . $this->msg
+            . pack('V', count($this->contents)) . implode('', $this->contents)
+            . pack('V', count($this->labels)) . implode('', $this->labels);
     }
 
     /** @param LogItem|LogItem[] $items */
     public static function packAll($items): array
     {
-        $items = $items instanceof LogItem ? [$items] : $items;
+        if ($items instanceof LogItem) {
+            return [$items->pack(), 1];
+        }
         $bytes = '';
         foreach ($items as $it) {
             $bytes .= $it->pack();
@@ -405,8 +403,7 @@ class LogClient
         $f = Native::ffi();
         [$bytes, $count] = LogItem::packAll($items);
         $resp = $f->new('lts_response*');
-        $r = $f->lts_put_logs_packed($this->h, $project, $unit, Native::buffer($bytes), strlen($bytes), $count,
-            \FFI::addr($resp));
+        $r = $f->lts_put_logs_packed($this->h, $project, $unit, $bytes, strlen($bytes), $count, \FFI::addr($resp));
         $detail = $r !== Constants::LTS_OK ? $f->lts_last_error_message() : '';
         $answer = null;
         if (!\FFI::isNull($resp)) {
@@ -561,6 +558,11 @@ class Producer
     // Holds the stats callback's C thunk for the producer's life.
     private ?\FFI\CData $statsHolder = null;
     private ?array $finalStats = null;
+    /** send_logs_on_failure's closures by object id, each with its id as a C pointer, kept
+     * for the producer's life, and their one C thunk. */
+    private array $onFailure = [];
+    private array $onFailureData = [];
+    private ?\FFI\CData $failureTrampolinePtr = null;
 
     public function __construct(ProducerConfig $config)
     {
@@ -657,18 +659,67 @@ class Producer
     {
         $f = Native::ffi();
         [$bytes, $count] = LogItem::packAll($items);
-        $id = 0;
-        if ($callback !== null) {
-            $id = $this->next++;
-            $this->callbacks[$id] = $callback;
+        if ($callback === null) {
+            // No result asked: no callback and no id to carry.
+            $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, $bytes, strlen($bytes), $count, null,
+                null);
+            if ($r !== Constants::LTS_OK) {
+                Native::check($r);
+            }
+            return;
         }
-        $ud = $f->cast('void*', $id);
-        $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, Native::buffer($bytes), strlen($bytes),
-            $count, $callback !== null ? $this->trampolinePtr->fn : null, $ud);
+        $id = $this->next++;
+        $this->callbacks[$id] = $callback;
+        $r = $f->lts_producer_send_packed($this->handle(), $project, $unit, $bytes, strlen($bytes), $count,
+            $this->trampolinePtr->fn, $f->cast('void*', $id));
         if ($r !== Constants::LTS_OK) {
             unset($this->callbacks[$id]);
             Native::check($r);
         }
+    }
+
+    /**
+     * For log handlers: queues logs whose result matters only if their delivery fails; then
+     * `$onFailure(LogResponse $response, int $sendCount, int $code)` runs once, from poll()
+     * or a close. A delivered send calls nothing in PHP (no callback per send to run). The
+     * closure is kept for the producer's life: pass the same one every time.
+     */
+    public function send_logs_on_failure(string $project, string $unit, $items, \Closure $onFailure): void
+    {
+        $f = Native::ffi();
+        [$bytes, $count] = LogItem::packAll($items);
+        $id = spl_object_id($onFailure);
+        $data = $this->onFailureData[$id] ?? $this->keepOnFailure($id, $onFailure);
+        $r = $f->lts_producer_send_packed_on_failure($this->handle(), $project, $unit, $bytes, strlen($bytes), $count,
+            $this->failureTrampolinePtr->fn, $data);
+        if ($r !== Constants::LTS_OK) {
+            Native::check($r);
+        }
+    }
+
+    private function keepOnFailure(int $id, \Closure $onFailure): \FFI\CData
+    {
+        $f = Native::ffi();
+        if ($this->failureTrampolinePtr === null) {
+            $this->failureTrampolinePtr = $f->new('lts_php_callback_holder');
+            $this->failureTrampolinePtr->fn = function ($userData, $result): void {
+                $f = Native::ffi();
+                $zero = 0;
+                $cb = $this->onFailure[$f->cast('char*', $userData) - $f->cast('char*', $zero)] ?? null;
+                if ($cb === null) {
+                    return;
+                }
+                $response = new LogResponse($f->lts_send_result_status_code($result),
+                    $f->lts_send_result_message($result), $f->lts_send_result_error($result));
+                try {
+                    $cb($response, $f->lts_send_result_log_count($result), $f->lts_send_result_code($result));
+                } catch (\Throwable $e) {
+                    // must not unwind through liblts
+                }
+            };
+        }
+        $this->onFailure[$id] = $onFailure;
+        return $this->onFailureData[$id] = $f->cast('void*', $id);
     }
 
     /** Hands every open batch to the workers now, instead of when its linger time runs out,

@@ -220,7 +220,7 @@ impl LogItem {
 }
 
 /// Runs `f` on the core's items of `log_items` (one LogItem, or a list or tuple or iterable
-/// of them), borrowed for the call.
+/// of them), borrowed for the call: up to 16 without an allocation.
 pub fn with_items<R>(
     log_items: &Bound<'_, PyAny>,
     f: impl FnOnce(&[&lts::LogItem]) -> R,
@@ -240,22 +240,22 @@ pub fn with_items<R>(
             ),
         )
     };
-    let list;
-    let seq: Vec<Bound<'_, PyAny>> = if let Ok(l) = log_items.cast::<PyList>() {
+    type Few<T> = smallvec::SmallVec<[T; 16]>;
+    let seq: Few<Bound<'_, PyAny>> = if let Ok(l) = log_items.cast::<PyList>() {
         l.iter().collect()
     } else if let Ok(t) = log_items.cast::<PyTuple>() {
         t.iter().collect()
     } else {
-        list = log_items.try_iter().map_err(|_| not_item(log_items))?;
-        list.collect::<PyResult<_>>()?
+        let iter = log_items.try_iter().map_err(|_| not_item(log_items))?;
+        iter.collect::<PyResult<_>>()?
     };
-    let mut held = Vec::with_capacity(seq.len());
+    let mut held: Few<PyRef<'_, LogItem>> = Few::with_capacity(seq.len());
     for v in &seq {
         match v.cast::<LogItem>() {
             Ok(it) => held.push(it.borrow()),
             Err(_) => return Err(not_item(v)),
         }
     }
-    let refs: Vec<&lts::LogItem> = held.iter().map(|h| &h.inner).collect();
+    let refs: Few<&lts::LogItem> = held.iter().map(|h| &h.inner).collect();
     Ok(f(&refs))
 }

@@ -10,6 +10,7 @@
 mod callback;
 mod java;
 mod log;
+mod send_bytes;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -205,37 +206,26 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_putLogs(
     mut env: JNIEnv<'_>,
     _: JClass<'_>,
     client: jlong,
-    project: JString<'_>,
-    unit: JString<'_>,
     packed: JByteArray<'_>,
+    len: jint,
     count: jint,
 ) -> jobject {
     guard(&mut env, |env| {
         let c = handle::<lts::Client>(client, "client")?;
-        let project = java::string(env, &project, "log project")?;
-        let unit = java::string(env, &unit, "log unit")?;
-        let buf = bytes(env, &packed)?;
         // An answer with an error code is returned as an answer, not thrown.
-        let resp = match c.put_logs_packed(&project, &unit, &buf, count.max(0) as usize) {
-            Ok(r) => r,
-            Err(Error {
-                kind: ErrorKind::Server,
-                response: Some(r),
-                ..
-            }) => r,
-            Err(e) => return Err(e),
-        };
+        let resp = send_bytes::with_send(env, &packed, len, |project, unit, items| {
+            match c.put_logs_packed(project, unit, items, count.max(0) as usize) {
+                Err(Error {
+                    kind: ErrorKind::Server,
+                    response: Some(r),
+                    ..
+                }) => Ok(r),
+                other => other,
+            }
+        })?;
         java::response(env, &resp).map_err(jni_failed)
     })
     .map_or(std::ptr::null_mut(), |o| o.into_raw())
-}
-
-fn bytes(env: &mut JNIEnv<'_>, a: &JByteArray<'_>) -> lts::Result<Vec<u8>> {
-    if a.is_null() {
-        return Err(java::invalid("the packed items are null"));
-    }
-    env.convert_byte_array(a)
-        .map_err(|e| java::invalid(e.to_string()))
 }
 
 #[no_mangle]
@@ -297,24 +287,21 @@ pub extern "system" fn Java_cn_ctyun_lts_Native_producerStart(
 }
 
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_cn_ctyun_lts_Native_producerSend(
     mut env: JNIEnv<'_>,
     _: JClass<'_>,
     producer: jlong,
-    project: JString<'_>,
-    unit: JString<'_>,
     packed: JByteArray<'_>,
+    len: jint,
     count: jint,
     callback: JObject<'_>,
 ) {
     guard(&mut env, |env| {
         let p = handle::<Producer>(producer, "producer")?;
-        let project = java::string(env, &project, "log project")?;
-        let unit = java::string(env, &unit, "log unit")?;
-        let buf = bytes(env, &packed)?;
         let notify = callback::notify(env, &callback)?;
-        p.send_packed(&project, &unit, &buf, count.max(0) as usize, notify)
+        send_bytes::with_send(env, &packed, len, |project, unit, items| {
+            p.send_packed(project, unit, items, count.max(0) as usize, notify)
+        })
     });
 }
 

@@ -14,8 +14,11 @@ use Monolog\Logger;
  * are, booleans as "true"/"false", an exception as its class, message and trace, anything
  * else as JSON; null and empty values are left out); the record's time as the log's.
  *
- * The producer runs in poll mode: each record polls (without waiting) for the results that
- * are ready, and close() sends everything (or waits up to $closeTimeoutMs) and runs the rest.
+ * The producer runs in poll mode and reports only failed deliveries (a delivered record
+ * calls nothing in PHP): a record polls (without waiting) for those when 100 ms have passed
+ * since the last poll, flush() polls, and close() sends everything (or waits up to
+ * $closeTimeoutMs) and runs the rest. `sent` (records delivered) is read from the producer's
+ * statistics at flush() and close().
  * It never blocks longer than the producer's max_block_ms (0 by default: a full buffer drops
  * the record at once) and never throws into the application: a dropped record, a field
  * liblts refuses (left out; the log is still sent) and a failed delivery are counted and
@@ -35,6 +38,8 @@ class LtsHandler extends AbstractProcessingHandler
     public int $refusedFields = 0;
     public int $failed = 0;
     public int $sent = 0;
+    private \Closure $onFailed;
+    private int $polled = 0;
 
     /**
      * @param int|string|\Monolog\Level $level the lowest level handled, as Monolog takes it
@@ -53,6 +58,10 @@ class LtsHandler extends AbstractProcessingHandler
         $this->producer = new Producer($config ?? new ProducerConfig());
         $this->producer->build_clients($client);
         $this->producer->start();
+        $this->onFailed = function (LogResponse $r, int $count, int $code): void {
+            $this->failed++;
+            $this->report(new LogException($code, $r->message, $r));
+        };
     }
 
     private function report(\Throwable $e): void
@@ -113,8 +122,8 @@ class LtsHandler extends AbstractProcessingHandler
         }
         try {
             $item = new LogItem();
-            $time = $record['datetime'];
-            $item->set_log_timestamp((int)$time->format('U') * 1000000000 + (int)$time->format('u') * 1000);
+            // Seconds and microseconds in one format: microseconds since the epoch.
+            $item->set_log_timestamp((int)$record['datetime']->format('Uu') * 1000);
             $message = (string)$record['message'];
             $item->set_origin_msg($message === '' ? '(empty message)' : $message);
             $this->push($item, 'level', $record['level_name']);
@@ -124,16 +133,12 @@ class LtsHandler extends AbstractProcessingHandler
                     $this->push($item, (string)$k, $v);
                 }
             }
-            $this->producer->send_logs_callback($this->project, $this->logUnit, [$item],
-                function (LogResponse $r, int $count, int $code): void {
-                    if ($code === 0) {
-                        $this->sent++;
-                    } else {
-                        $this->failed++;
-                        $this->report(new LogException($code, $r->message, $r));
-                    }
-                });
-            $this->producer->poll(1000, 0);
+            $this->producer->send_logs_on_failure($this->project, $this->logUnit, [$item], $this->onFailed);
+            $now = hrtime(true);
+            if ($now - $this->polled >= 100000000) {
+                $this->polled = $now;
+                $this->producer->poll(1000, 0);
+            }
         } catch (\Throwable $e) {
             $this->dropped++;
             $this->report($e);
@@ -150,6 +155,7 @@ class LtsHandler extends AbstractProcessingHandler
         try {
             $this->producer->flush();
             $this->producer->poll(1000, 0);
+            $this->sent = $this->producer->stats()['logs_sent'];
         } catch (\Throwable $e) {
             $this->report($e);
         }
@@ -176,6 +182,11 @@ class LtsHandler extends AbstractProcessingHandler
             } else {
                 $this->producer->close($this->closeTimeoutMs);
             }
+        } catch (\Throwable $e) {
+            $this->report($e);
+        }
+        try {
+            $this->sent = $this->producer->stats()['logs_sent'];
         } catch (\Throwable $e) {
             $this->report($e);
         }

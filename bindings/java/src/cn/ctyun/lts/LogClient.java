@@ -23,13 +23,14 @@ public final class LogClient implements AutoCloseable {
      * ({@link Response#ok()} false); throws {@link LtsException} when there was no answer.
      */
     public Response putLogs(String project, String unit, Collection<LogItem> items) {
-        byte[] packed = LogItem.pack(items);
+        Packer p = Packer.begin(project, unit, items);
         lock.readLock().lock();
         try {
             if (handle == 0) throw closed();
-            return Native.putLogs(handle, project, unit, packed, items.size());
+            return Native.putLogs(handle, p.buf, p.len, items.size());
         } finally {
             lock.readLock().unlock();
+            p.done();
         }
     }
 

@@ -1,10 +1,9 @@
 package cn.ctyun.lts;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,12 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LogItem {
     private long timestampNs = -1;
     private String originMsg;
-    private final LinkedHashMap<String, Object> contents = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Object> labels = new LinkedHashMap<>();
+    private final Fields contents = new Fields(false, 8, 384);
+    private final Fields labels = new Fields(true, 0, 0);
 
-    /** Keys that passed the core's rules (they repeat from log to log), per field kind. */
-    private static final Set<String> GOOD_CONTENT_KEYS = ConcurrentHashMap.newKeySet();
-    private static final Set<String> GOOD_LABEL_KEYS = ConcurrentHashMap.newKeySet();
+    /**
+     * Keys that passed the core's rules (they repeat from log to log), per field kind, with
+     * their UTF-8 bytes: a put of a known key checks and encodes nothing.
+     */
+    private static final ConcurrentHashMap<String, byte[]> GOOD_CONTENT_KEYS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, byte[]> GOOD_LABEL_KEYS = new ConcurrentHashMap<>();
 
     public LogItem() {}
 
@@ -47,39 +49,46 @@ public final class LogItem {
         return this;
     }
 
-    public LogItem putContent(String key, String value) { return put(contents, false, key, notNull(value, key)); }
+    public LogItem putContent(String key, String value) {
+        contents.put(key, Packer.TYPE_STR, notNull(value, key), 0);
+        return this;
+    }
 
-    public LogItem putContent(String key, long value) { return put(contents, false, key, value); }
+    public LogItem putContent(String key, long value) {
+        contents.put(key, Packer.TYPE_I64, null, value);
+        return this;
+    }
 
-    public LogItem putContent(String key, double value) { return put(contents, false, key, value); }
+    public LogItem putContent(String key, double value) {
+        contents.put(key, Packer.TYPE_F64, null, Double.doubleToRawLongBits(value));
+        return this;
+    }
 
-    public LogItem putLabel(String key, String value) { return put(labels, true, key, notNull(value, key)); }
+    public LogItem putLabel(String key, String value) {
+        labels.put(key, Packer.TYPE_STR, notNull(value, key), 0);
+        return this;
+    }
 
-    public LogItem putLabel(String key, long value) { return put(labels, true, key, value); }
+    public LogItem putLabel(String key, long value) {
+        labels.put(key, Packer.TYPE_I64, null, value);
+        return this;
+    }
 
-    public LogItem putLabel(String key, double value) { return put(labels, true, key, value); }
+    public LogItem putLabel(String key, double value) {
+        labels.put(key, Packer.TYPE_F64, null, Double.doubleToRawLongBits(value));
+        return this;
+    }
 
     public long timestampNs() { return timestampNs; }
 
     public String originMsg() { return originMsg; }
 
     /** The contents, in the order first put (a copy). */
-    public Map<String, Object> contents() { return new LinkedHashMap<>(contents); }
+    public Map<String, Object> contents() { return contents.toMap(); }
 
-    public Map<String, Object> labels() { return new LinkedHashMap<>(labels); }
+    public Map<String, Object> labels() { return labels.toMap(); }
 
-    private LogItem put(LinkedHashMap<String, Object> into, boolean label, String key, Object value) {
-        notNull(key, label ? "label key" : "content key");
-        Set<String> good = label ? GOOD_LABEL_KEYS : GOOD_CONTENT_KEYS;
-        if (!good.contains(key)) {
-            Native.checkKey(key, label);
-            if (good.size() < 65536) good.add(key);
-        }
-        into.put(key, value);
-        return this;
-    }
-
-    private static <T> T notNull(T v, String what) {
+    static <T> T notNull(T v, String what) {
         if (v == null) {
             throw new LtsException(LtsException.INVALID_ARGUMENT, "LTS_ERR_INVALID_ARGUMENT", what + " is null", null);
         }
@@ -87,82 +96,127 @@ public final class LogItem {
     }
 
     /**
-     * The items in liblts's packed layout (lts_producer_send_packed in lts.h): how a send
-     * crosses into the core once, whatever the number of fields.
+     * Appends this item to {@code p} in the packed layout; {@code index} words the errors. The
+     * layout has no "unset": a missing timestamp or message is said as the core says it.
      */
-    static byte[] pack(Collection<LogItem> items) {
-        Packer p = new Packer(256 * items.size());
-        int i = 0;
-        for (LogItem it : items) {
-            if (it == null) {
-                throw new LtsException(LtsException.INVALID_ARGUMENT, "LTS_ERR_INVALID_ARGUMENT", "log item " + i + " is null", null);
-            }
-            if (it.timestampNs < 0 || it.originMsg == null) {
-                // The packed layout has no "unset": say it as the core says it of its items.
-                throw new LtsException(LtsException.INVALID_VALUE, "LTS_ERR_INVALID_VALUE", "log item " + i + " has no "
-                        + (it.timestampNs < 0 ? "timestamp" : "origin message")
-                        + " (both timestamp and origin message are required)", null);
-            }
-            i++;
-            p.i64(it.timestampNs);
-            p.str(it.originMsg);
-            p.fields(it.contents);
-            p.fields(it.labels);
+    void packInto(Packer p, int index) {
+        if (timestampNs < 0 || originMsg == null) {
+            throw new LtsException(LtsException.INVALID_VALUE, "LTS_ERR_INVALID_VALUE", "log item " + index + " has no "
+                    + (timestampNs < 0 ? "timestamp" : "origin message")
+                    + " (both timestamp and origin message are required)", null);
         }
-        return p.bytes();
+        p.i64(timestampNs);
+        p.str(originMsg);
+        contents.packInto(p);
+        labels.packInto(p);
     }
 
-    /** A growable little-endian buffer. */
-    private static final class Packer {
-        private byte[] b;
-        private int n;
+    /**
+     * Contents or labels, held in the packed layout's field form as they are put (type, key,
+     * value: the bytes a send copies as they are), with each field's key and where it starts,
+     * so that a key put again has its value replaced in place.
+     */
+    private static final class Fields {
+        private final boolean label;
+        private byte[] bytes;
+        private int len;
+        private String[] keys;
+        private int[] starts;
+        private int count;
 
-        Packer(int capacity) { b = new byte[Math.max(64, capacity)]; }
-
-        private void room(int k) {
-            if (n + k > b.length) b = java.util.Arrays.copyOf(b, Math.max(b.length * 2, n + k));
+        Fields(boolean label, int fields, int bytes) {
+            this.label = label;
+            this.keys = new String[fields];
+            this.starts = new int[fields];
+            this.bytes = new byte[bytes];
         }
 
-        void u8(int v) { room(1); b[n++] = (byte) v; }
-
-        void u32(int v) {
-            room(4);
-            for (int i = 0; i < 4; i++) b[n++] = (byte) (v >>> (8 * i));
-        }
-
-        void i64(long v) {
-            room(8);
-            for (int i = 0; i < 8; i++) b[n++] = (byte) (v >>> (8 * i));
-        }
-
-        void str(String s) {
-            byte[] u = s.getBytes(StandardCharsets.UTF_8);
-            u32(u.length);
-            room(u.length);
-            System.arraycopy(u, 0, b, n, u.length);
-            n += u.length;
-        }
-
-        void fields(Map<String, Object> fields) {
-            u32(fields.size());
-            for (Map.Entry<String, Object> e : fields.entrySet()) {
-                Object v = e.getValue();
-                if (v instanceof Long) {
-                    u8(1);
-                    str(e.getKey());
-                    i64((Long) v);
-                } else if (v instanceof Double) {
-                    u8(2);
-                    str(e.getKey());
-                    i64(Double.doubleToRawLongBits((Double) v));
-                } else {
-                    u8(0);
-                    str(e.getKey());
-                    str((String) v);
+        void put(String key, byte type, String str, long num) {
+            byte[] k = keyBytes(notNull(key, label ? "label key" : "content key"), label);
+            byte[] v = str == null ? null : str.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < count; i++) {
+                if (keys[i].equals(key)) {
+                    replace(i, k, type, v, num);
+                    return;
                 }
             }
+            if (count == keys.length) {
+                int n = Math.max(4, count * 2);
+                keys = Arrays.copyOf(keys, n);
+                starts = Arrays.copyOf(starts, n);
+            }
+            keys[count] = key;
+            starts[count++] = len;
+            append(k, type, v, num);
         }
 
-        byte[] bytes() { return java.util.Arrays.copyOf(b, n); }
+        private void append(byte[] k, byte type, byte[] v, long num) {
+            int need = 9 + k.length + (v == null ? 8 : v.length);
+            if (len + need > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, len + need));
+            byte[] b = bytes;
+            int at = len;
+            b[at] = type;
+            Packer.putU32(b, at + 1, k.length);
+            System.arraycopy(k, 0, b, at + 5, k.length);
+            at += 5 + k.length;
+            if (v == null) {
+                Packer.putI64(b, at, num);
+                at += 8;
+            } else {
+                Packer.putU32(b, at, v.length);
+                System.arraycopy(v, 0, b, at + 4, v.length);
+                at += 4 + v.length;
+            }
+            len = at;
+        }
+
+        /** Field i gets a new value (its position kept): the fields after it move. */
+        private void replace(int i, byte[] k, byte type, byte[] v, long num) {
+            int start = starts[i], end = i + 1 < count ? starts[i + 1] : len;
+            byte[] tail = Arrays.copyOfRange(bytes, end, len);
+            len = start;
+            append(k, type, v, num);
+            int moved = len - end;
+            if (len + tail.length > bytes.length) bytes = Arrays.copyOf(bytes, len + tail.length);
+            System.arraycopy(tail, 0, bytes, len, tail.length);
+            len += tail.length;
+            for (int j = i + 1; j < count; j++) starts[j] += moved;
+        }
+
+        void packInto(Packer p) {
+            p.u32(count);
+            p.raw(bytes, len);
+        }
+
+        Map<String, Object> toMap() {
+            LinkedHashMap<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                int at = starts[i];
+                byte type = bytes[at];
+                at += 5 + Packer.getU32(bytes, at + 1);
+                Object value;
+                if (type == Packer.TYPE_STR) {
+                    value = new String(bytes, at + 4, Packer.getU32(bytes, at), StandardCharsets.UTF_8);
+                } else if (type == Packer.TYPE_I64) {
+                    value = Packer.getI64(bytes, at);
+                } else {
+                    value = Double.longBitsToDouble(Packer.getI64(bytes, at));
+                }
+                m.put(keys[i], value);
+            }
+            return m;
+        }
+    }
+
+    /** The key's UTF-8 bytes, once it passed the core's rules (which throw otherwise). */
+    private static byte[] keyBytes(String key, boolean label) {
+        ConcurrentHashMap<String, byte[]> good = label ? GOOD_LABEL_KEYS : GOOD_CONTENT_KEYS;
+        byte[] b = good.get(key);
+        if (b == null) {
+            Native.checkKey(key, label);
+            b = key.getBytes(StandardCharsets.UTF_8);
+            if (good.size() < 65536) good.put(key, b);
+        }
+        return b;
     }
 }

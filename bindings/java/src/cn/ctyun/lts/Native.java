@@ -71,15 +71,15 @@ final class Native {
 
     static native long clientNew(String endpoint, String accessKey, String secretKey, String project,
                                  String[] keys, String[] values);
-    static native Response putLogs(long client, String project, String unit, byte[] packed, int count);
+    /** {@code packed}: the target and items as {@link Packer} lays them out, its first {@code len} bytes. */
+    static native Response putLogs(long client, byte[] packed, int len, int count);
     static native void clientFree(long client);
 
     static native long producerNew(String[] keys, String[] values);
     static native void producerAddClient(long producer, String endpoint, String accessKey, String secretKey,
                                          String project, String[] keys, String[] values);
     static native void producerStart(long producer);
-    static native void producerSend(long producer, String project, String unit, byte[] packed, int count,
-                                    Callback callback);
+    static native void producerSend(long producer, byte[] packed, int len, int count, Callback callback);
     static native void producerFlush(long producer);
     /** A second reference to the native producer (kept alive until producerRelease). */
     static native long producerRetain(long producer);

@@ -80,17 +80,29 @@ public final class Producer implements AutoCloseable {
      * bad input, a full buffer, or a closed producer; the callback then never runs.
      */
     public void send(String project, String unit, Collection<LogItem> items, Callback callback) {
-        byte[] packed = LogItem.pack(items);
-        lock.readLock().lock();
-        try {
-            Native.producerSend(live(), project, unit, packed, items.size(), callback);
-        } finally {
-            lock.readLock().unlock();
-        }
+        send(Packer.begin(project, unit, items), items.size(), callback);
     }
 
     public void send(String project, String unit, LogItem item, Callback callback) {
-        send(project, unit, Collections.singletonList(item), callback);
+        Packer p = Packer.begin(project, unit);
+        try {
+            LogItem.notNull(item, "log item 0");
+            item.packInto(p, 0);
+        } catch (RuntimeException e) {
+            p.done();
+            throw e;
+        }
+        send(p, 1, callback);
+    }
+
+    private void send(Packer p, int count, Callback callback) {
+        lock.readLock().lock();
+        try {
+            Native.producerSend(live(), p.buf, p.len, count, callback);
+        } finally {
+            lock.readLock().unlock();
+            p.done();
+        }
     }
 
     /** Hands open batches to the senders now; does not wait for delivery. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * What a logging framework's appender needs, once for all of them (the Log4j2 and Logback
@@ -49,6 +50,21 @@ public final class Shipper {
      */
     public String ship(long timestampNs, String message, String level, String logger, String thread,
                        Map<String, String> context, String exception) {
+        return ship(timestampNs, message, level, logger, thread, context == null ? null : context::forEach, exception);
+    }
+
+    /**
+     * A record's context entries where the framework keeps them: {@code each} gets every
+     * entry (values as the framework holds them; {@code toString()} is sent). No copy of the
+     * map is made.
+     */
+    public interface Context {
+        void forEach(BiConsumer<String, Object> each);
+    }
+
+    /** As {@link #ship(long, String, String, String, String, Map, String)}, the context read in place. */
+    public String ship(long timestampNs, String message, String level, String logger, String thread,
+                       Context context, String exception) {
         if (Log.LOGGER_NAME.equals(logger)) return null;
         try {
             LogItem item = new LogItem(timestampNs, message == null || message.isEmpty() ? "(empty message)" : message);
@@ -57,15 +73,15 @@ public final class Shipper {
             if (thread != null && !thread.isEmpty()) item.putContent("thread", thread);
             if (exception != null && !exception.isEmpty()) item.putContent("exception", exception);
             if (context != null) {
-                for (Map.Entry<String, String> e : context.entrySet()) {
-                    String v = e.getValue();
-                    if (v == null || v.isEmpty()) continue; // liblts refuses empty values
+                context.forEach((k, value) -> {
+                    String v = value == null ? null : value.toString();
+                    if (v == null || v.isEmpty()) return; // liblts refuses empty values
                     try {
-                        item.putContent(e.getKey(), v);
+                        item.putContent(k, v);
                     } catch (LtsException bad) {
                         skippedFields.incrementAndGet();
                     }
-                }
+                });
             }
             for (Map.Entry<String, String> e : labels.entrySet()) item.putLabel(e.getKey(), e.getValue());
             producer.send(project, unit, item, null);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +64,29 @@ class LtsTest {
                 "\"latency_ms\":12.5", "\"user_tag\":\"string\""}) {
             assertTrue(logs.contains(want), want + " in " + logs);
         }
+    }
+
+    @Test
+    void aKeyPutAgainIsReplacedInPlaceAndEveryValueReadsBack() throws Exception {
+        LogItem it = new LogItem(7, "中文 message").putContent("a", "first").putContent("b", 2L)
+                .putContent("c", 0.5).putContent("a", "ünïcödé 值").putContent("b", 3.25).putLabel("t", "x")
+                .putLabel("t", 9L);
+        Map<String, Object> c = it.contents();
+        assertEquals(Arrays.asList("a", "b", "c"), new ArrayList<>(c.keySet()));
+        assertEquals("ünïcödé 值", c.get("a"));
+        assertEquals(3.25, c.get("b"));
+        assertEquals(0.5, c.get("c"));
+        assertEquals(9L, it.labels().get("t"));
+        assertEquals(1, it.labels().size());
+        try (LogClient client = new LogClient(config())) {
+            assertTrue(client.putLogs("jproj", "replaced", it).ok());
+        }
+        String logs = server.logs("jproj", "replaced");
+        for (String want : new String[] {"\"origin_msg\":\"中文 message\"", "\"a\":\"ünïcödé 值\"", "\"b\":3.25",
+                "\"c\":0.5", "\"t\":9"}) {
+            assertTrue(logs.contains(want), want + " in " + logs);
+        }
+        assertTrue(!logs.contains("first"), logs);
     }
 
     @Test

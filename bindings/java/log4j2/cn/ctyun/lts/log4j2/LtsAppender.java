@@ -23,6 +23,7 @@ import org.apache.logging.log4j.core.config.plugins.Plugin;
 import org.apache.logging.log4j.core.config.plugins.PluginBuilderAttribute;
 import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
 import org.apache.logging.log4j.core.config.plugins.validation.constraints.Required;
+import org.apache.logging.log4j.util.ReadOnlyStringMap;
 
 import cn.ctyun.lts.ClientConfig;
 import cn.ctyun.lts.Log;
@@ -114,8 +115,10 @@ public final class LtsAppender extends AbstractAppender {
             event.getThrown().printStackTrace(new PrintWriter(w));
             exception = w.toString().trim();
         }
+        ReadOnlyStringMap context = event.getContextData();
+        // The context read where Log4j2 keeps it (no map copied).
         String why = shipper.ship(ts, message, event.getLevel().name(), event.getLoggerName(), event.getThreadName(),
-                event.getContextData().toMap(), exception);
+                each -> context.forEach((String k, Object v) -> each.accept(k, v)), exception);
         if (why != null) error("Lts appender " + getName() + " dropped a record: " + why);
     }
 
