@@ -29,7 +29,10 @@ unsafe extern "C" fn on_failure(user_data: *mut c_void, r: *const lts_send_resul
 #[test]
 fn only_a_failed_delivery_runs_the_callback() {
     let server = common::server_with(|c| {
-        c.projects = Some(BTreeMap::from([("proj".to_owned(), vec!["unit".to_owned()])]));
+        c.projects = Some(BTreeMap::from([(
+            "proj".to_owned(),
+            vec!["unit".to_owned()],
+        )]));
     });
     let mut pc = ProducerConfig::default();
     pc.set_linger_ms(100).unwrap();
@@ -66,13 +69,19 @@ fn only_a_failed_delivery_runs_the_callback() {
     // one callback with the outcome. Malformed: refused at once, never called back.
     assert_eq!(send("unit", &buf, 3), LTS_OK);
     assert_eq!(send("missing", &buf, 3), LTS_OK);
-    assert_eq!(send("unit", &buf[..buf.len() - 1], 3), LTS_ERR_INVALID_ARGUMENT);
+    assert_eq!(
+        send("unit", &buf[..buf.len() - 1], 3),
+        LTS_ERR_INVALID_ARGUMENT
+    );
     // SAFETY: the handle is live until freed here, once.
     unsafe {
         assert_eq!(lts_producer_safe_close(h), LTS_OK);
         lts_producer_free(h);
     }
     assert_eq!(seen.calls.load(Ordering::SeqCst), 1);
-    assert_eq!(seen.codes.load(Ordering::SeqCst), LTS_ERR_SERVER as u64 * 1000 + 3);
+    assert_eq!(
+        seen.codes.load(Ordering::SeqCst),
+        LTS_ERR_SERVER as u64 * 1000 + 3
+    );
     assert_eq!(server.state().logs(Some("proj"), Some("unit")).len(), 3);
 }
