@@ -35,7 +35,7 @@ import (
 	"syscall"
 	"time"
 
-	"liblts/lts"
+	lts "github.com/ctyun-it/liblts/bindings/go"
 )
 
 const (
