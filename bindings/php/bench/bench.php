@@ -169,7 +169,7 @@ if ($rate === null) {
 [$logs, $perSend, $rate] = [(int)$logs, (int)$perSend, (float)$rate];
 if (str_starts_with($name, 'monolog')) {
     require_once '/usr/share/php/Monolog/autoload.php';
-    require_once __DIR__ . '/../src/MonologHandler.php';
+    require_once __DIR__ . '/../src/Monolog/LtsHandler.php';
 }
 $make = match ($name) {
     'producer' => fn() => new ProducerSide($perSend),
