@@ -1,6 +1,6 @@
 // The .NET binding against lts-local: sync put read back, a bad key's exception, a producer
 // with callbacks from several threads, each once; a disposed handle is an error.
-// Run: mcs -out:tests.exe Lts.cs Tests.cs && LTS_LOCAL_BIN=... mono tests.exe
+// Run: mcs -unsafe -out:tests.exe Lts.cs Tests.cs Operability.cs && LTS_LOCAL_BIN=... mono tests.exe
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
