@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
 build)
-    mcs -nologo -warnaserror -optimize+ -out:target/release/lts-dotnet-bench.exe bindings/dotnet/Lts.cs \
+    mcs -nologo -warnaserror -unsafe -optimize+ -out:target/release/lts-dotnet-bench.exe bindings/dotnet/Lts.cs \
         bindings/dotnet/bench/Bench.cs
     ;;
 "" | --*) exec scripts/bench.sh --only dotnet "$@" ;;

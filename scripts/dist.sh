@@ -151,7 +151,7 @@ npm_package() {
 
 nuget_package() {
     echo "--- CTyun.Lts.$version.nupkg: Lts.dll and liblts.so in NuGet's layout"
-    mcs -nologo -warnaserror -target:library -out:"$work/Lts.dll" bindings/dotnet/Lts.cs
+    mcs -nologo -warnaserror -unsafe -optimize+ -target:library -out:"$work/Lts.dll" bindings/dotnet/Lts.cs
     python3 scripts/nupkg.py bindings/dotnet/Lts.csproj --out "$out" \
         "lib/netstandard2.0/Lts.dll=$work/Lts.dll" "runtimes/$rid/native/liblts.so=$build/liblts.so" \
         README.md=bindings/dotnet/README.md LICENSE=LICENSE >/dev/null

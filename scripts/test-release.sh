@@ -229,7 +229,7 @@ PY
     step cp packages/CTyun.Lts.$version/lib/netstandard2.0/Lts.dll packages/CTyun.Lts.$version/runtimes/linux-x64/native/liblts.so .
     arrives 100 lts-local -- mono App.exe
     # The binding's tests against the package's assembly (not compiled with it).
-    step mcs -nologo -warnaserror -r:Lts.dll -out:tests.exe "$repo/bindings/dotnet/Tests.cs" "$repo/bindings/dotnet/Operability.cs"
+    step mcs -nologo -warnaserror -r:Lts.dll -out:tests.exe "$repo/bindings/dotnet/Tests.cs" "$repo/bindings/dotnet/Packing.cs" "$repo/bindings/dotnet/Operability.cs"
     if out=$(LTS_LOCAL_BIN=$(command -v lts-local) mono tests.exe 2>&1) && echo "$out" | grep -q "^[0-9]* passed, 0 failed$"; then
         ok "the .NET tests on the package's Lts.dll and liblts.so: $(echo "$out" | tail -1)"
     else

@@ -124,7 +124,7 @@ go_binding() {
 }
 dotnet_binding() {
     debug_build
-    mcs -nologo -warnaserror -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs \
+    mcs -nologo -warnaserror -unsafe -out:target/dotnet-tests.exe bindings/dotnet/Lts.cs bindings/dotnet/Tests.cs bindings/dotnet/Packing.cs \
         bindings/dotnet/Operability.cs
     LD_LIBRARY_PATH="$repo/target/debug" LTS_LOCAL_BIN="$repo/target/debug/lts-local" mono target/dotnet-tests.exe
     LD_LIBRARY_PATH=/nonexistent mono target/dotnet-tests.exe --without-liblts

@@ -1,5 +1,5 @@
 // The CTyun Cloud Log Service (LTS) SDK for .NET, on the native liblts core (P/Invoke).
-// Builds with mono's mcs (C# 7, .NET Framework 4.x APIs only). Items are packed here and
+// Builds with mono's mcs -unsafe (C# 7, .NET Framework 4.x APIs only). Items are packed here and
 // validated, encoded and sent by liblts.
 using System;
 using System.Collections.Generic;
@@ -174,171 +174,157 @@ namespace Lts
     /// by liblts's rules when added; adding it again replaces its value.</summary>
     public sealed class LogItem
     {
-        readonly Fields contents = new Fields(false, 8, 384);
-        readonly Fields labels = new Fields(true, 0, 0);
         public long TimestampNs;
         public string OriginMsg;
+        // Contents and labels in the order added, each with its value as given: a send encodes
+        // them straight into its packer's buffer, so an item allocates this array and itself
+        // only (room for the `wide` shape's 9 fields before it grows).
+        Field[] fields = new Field[12];
+        int count, labels;
 
         public LogItem(long timestampNs, string originMsg) { TimestampNs = timestampNs; OriginMsg = originMsg; }
 
         public static long NowNs() { return Native.lts_now_ns(); }
 
-        public LogItem Content(string key, string value) { contents.Put(key, value); return this; }
-        public LogItem Content(string key, long value) { contents.Put(key, Fields.I64, value); return this; }
-        public LogItem Content(string key, double value) { contents.Put(key, Fields.F64, BitConverter.DoubleToInt64Bits(value)); return this; }
-        public LogItem Content(string key, object value) { contents.Put(key, value); return this; }
-        public LogItem Label(string key, string value) { labels.Put(key, value); return this; }
-        public LogItem Label(string key, long value) { labels.Put(key, Fields.I64, value); return this; }
-        public LogItem Label(string key, double value) { labels.Put(key, Fields.F64, BitConverter.DoubleToInt64Bits(value)); return this; }
-        public LogItem Label(string key, object value) { labels.Put(key, value); return this; }
+        public LogItem Content(string key, string value) { Put(Key.Of(key, false), Field.Str, value ?? "", 0); return this; }
+        public LogItem Content(string key, long value) { Put(Key.Of(key, false), Field.I64, null, value); return this; }
+        public LogItem Content(string key, double value) { Put(Key.Of(key, false), Field.F64, null, BitConverter.DoubleToInt64Bits(value)); return this; }
+        public LogItem Content(string key, object value) { Put(Key.Of(key, false), value); return this; }
+        public LogItem Label(string key, string value) { Put(Key.Of(key, true), Field.Str, value ?? "", 0); return this; }
+        public LogItem Label(string key, long value) { Put(Key.Of(key, true), Field.I64, null, value); return this; }
+        public LogItem Label(string key, double value) { Put(Key.Of(key, true), Field.F64, null, BitConverter.DoubleToInt64Bits(value)); return this; }
+        public LogItem Label(string key, object value) { Put(Key.Of(key, true), value); return this; }
+
+        void Put(Key k, object value)
+        {
+            if (value is string) Put(k, Field.Str, (string)value, 0);
+            else if (value is long) Put(k, Field.I64, null, (long)value);
+            else if (value is int) Put(k, Field.I64, null, (int)value);
+            else if (value is double) Put(k, Field.F64, null, BitConverter.DoubleToInt64Bits((double)value));
+            else if (value is float) Put(k, Field.F64, null, BitConverter.DoubleToInt64Bits((float)value));
+            else Put(k, Field.Str, Convert.ToString(value) ?? "", 0);
+        }
+
+        /// <summary>Sets the field of `k`: in its place if the key was added before, else last.</summary>
+        void Put(Key k, byte type, string text, long bits)
+        {
+            int i = 0;
+            while (i < count && !fields[i].Key.SameAs(k)) i++;
+            if (i == count)
+            {
+                if (count == fields.Length) Array.Resize(ref fields, count * 2);
+                fields[i].Key = k;
+                count++;
+                if (k.Label) labels++;
+            }
+            fields[i].Type = type;
+            fields[i].Text = text;
+            fields[i].Bits = bits;
+        }
 
         /// <summary>Appends this item in the layout of lts_producer_send_packed.</summary>
         internal void PackInto(Packer p)
         {
             p.I64(TimestampNs);
             p.Str(OriginMsg ?? "");
-            contents.PackInto(p);
-            labels.PackInto(p);
+            p.U32(count - labels);
+            for (int i = 0; i < count; i++)
+                if (!fields[i].Key.Label) p.Put(ref fields[i]);
+            p.U32(labels);
+            if (labels > 0)
+                for (int i = 0; i < count; i++)
+                    if (fields[i].Key.Label) p.Put(ref fields[i]);
+        }
+    }
+
+    /// <summary>A content or label of a LogItem: its key and its value, as given.</summary>
+    internal struct Field
+    {
+        internal const byte Str = 0, I64 = 1, F64 = 2;
+        internal Key Key;
+        internal string Text;
+        internal long Bits;
+        internal byte Type;
+    }
+
+    /// <summary>A key that passed liblts's rules (as a content key or as a label key), with its
+    /// length and UTF-8 as the packed layout has them.</summary>
+    internal sealed class Key
+    {
+        const int Known = 65536, Recent = 256;
+        // Keys repeat from log to log: one that is known is neither checked nor encoded again.
+        // A lookup first tries a small table indexed by a hash of the key's length and a few of
+        // its characters, where a hit is the same string instance (a literal) or an ordinal
+        // match; then the dictionary of every key seen, with its randomized string hash; only a
+        // key new to both is checked by liblts. Both are read without a lock: a table slot is
+        // replaced whole, a new key replaces the dictionary with a bigger copy (keys are few;
+        // adding one is rare).
+        static readonly Key[][] recent = { new Key[Recent], new Key[Recent] };
+        static Dictionary<string, Key>[] known = { new Dictionary<string, Key>(), new Dictionary<string, Key>() };
+        static readonly object KnownLock = new object();
+
+        internal readonly string Text;
+        internal readonly bool Label;
+        /// <summary>The one Key of its text and kind (in the dictionary): another Key object is
+        /// another key. Beyond the dictionary's bound keys are made afresh.</summary>
+        readonly bool only;
+        /// <summary>The key's length (u32) and UTF-8, as a field has them after its type.</summary>
+        internal readonly byte[] Packed;
+
+        Key(string text, bool label, bool only, byte[] utf8)
+        {
+            Text = text;
+            Label = label;
+            this.only = only;
+            Packed = new byte[4 + utf8.Length];
+            Packer.PutU32(Packed, 0, utf8.Length);
+            Buffer.BlockCopy(utf8, 0, Packed, 4, utf8.Length);
         }
 
-        /// <summary>Contents or labels, held in the packed layout's field form as they are
-        /// added (type, key, value: the bytes a send copies as they are), with each field's key
-        /// and where it starts, so that a key added again has its value replaced in place.</summary>
-        sealed class Fields
+        internal bool SameAs(Key k)
         {
-            internal const byte Str = 0, I64 = 1, F64 = 2;
-            // Keys that passed liblts's rules (they repeat from log to log), with their UTF-8:
-            // adding a known key checks and encodes nothing. Read without a lock: a new key
-            // replaces the dictionary with a bigger copy (keys are few; adding one is rare).
-            static Dictionary<string, byte[]>[] good = { new Dictionary<string, byte[]>(), new Dictionary<string, byte[]>() };
-            static readonly object GoodLock = new object();
+            return (object)this == k || (!(only && k.only) && Label == k.Label && Text == k.Text);
+        }
 
-            readonly bool label;
-            byte[] bytes;
-            int len;
-            string[] keys;
-            int[] starts;
-            int count;
+        static int Slot(string s)
+        {
+            int n = s.Length;
+            if (n == 0) return 0;
+            int h = ((n * 31 + s[0]) * 31 + s[n - 1]) * 31 + s[n >> 1];
+            return (h ^ (h >> 8)) & (Recent - 1);
+        }
 
-            internal Fields(bool label, int fields, int size)
+        /// <summary>`key` checked as a content key (or label key): throws for null or a key
+        /// liblts refuses.</summary>
+        internal static Key Of(string key, bool label)
+        {
+            if (key == null) throw new LtsException(Result.InvalidKey, "key is null");
+            Key[] table = recent[label ? 1 : 0];
+            int slot = Slot(key);
+            Key k = Volatile.Read(ref table[slot]);
+            if (k != null && ((object)k.Text == (object)key || string.Equals(k.Text, key))) return k;
+            k = Find(key, label);
+            Volatile.Write(ref table[slot], k);
+            return k;
+        }
+
+        static Key Find(string key, bool label)
+        {
+            int kind = label ? 1 : 0;
+            Key k;
+            if (Volatile.Read(ref known[kind]).TryGetValue(key, out k)) return k;
+            Native.Check(Native.lts_check_key(Native.Z(key), label));
+            byte[] utf8 = Encoding.UTF8.GetBytes(key);
+            lock (KnownLock)
             {
-                this.label = label;
-                keys = new string[fields];
-                starts = new int[fields];
-                bytes = new byte[size];
-            }
-
-            static byte[] KeyBytes(string key, bool label)
-            {
-                if (key == null) throw new LtsException(Result.InvalidKey, "key is null");
-                int kind = label ? 1 : 0;
-                byte[] b;
-                if (Volatile.Read(ref good[kind]).TryGetValue(key, out b)) return b;
-                Native.Check(Native.lts_check_key(Native.Z(key), label));
-                b = Encoding.UTF8.GetBytes(key);
-                lock (GoodLock)
-                {
-                    var now = good[kind];
-                    if (now.Count < 65536 && !now.ContainsKey(key))
-                    {
-                        var bigger = new Dictionary<string, byte[]>(now);
-                        bigger[key] = b;
-                        Volatile.Write(ref good[kind], bigger);
-                    }
-                }
-                return b;
-            }
-
-            internal void Put(string key, object value)
-            {
-                if (value is string) Put(key, (string)value);
-                else if (value is long) Put(key, I64, (long)value);
-                else if (value is int) Put(key, I64, (int)value);
-                else if (value is double) Put(key, F64, BitConverter.DoubleToInt64Bits((double)value));
-                else if (value is float) Put(key, F64, BitConverter.DoubleToInt64Bits((float)value));
-                else Put(key, Convert.ToString(value));
-            }
-
-            internal void Put(string key, string value)
-            {
-                byte[] k = KeyBytes(key, label);
-                value = value ?? "";
-                int at = Start(key, 9 + k.Length + Encoding.UTF8.GetMaxByteCount(value.Length));
-                at = Key(at, Str, k);
-                int n = Encoding.UTF8.GetBytes(value, 0, value.Length, bytes, at + 4);
-                Packer.PutU32(bytes, at, n);
-                Done(at + 4 + n);
-            }
-
-            internal void Put(string key, byte type, long value)
-            {
-                byte[] k = KeyBytes(key, label);
-                int at = Key(Start(key, 13 + k.Length), type, k);
-                Packer.PutI64(bytes, at, value);
-                Done(at + 8);
-            }
-
-            // The field of `key` is written at the end: a field of that key is moved there first,
-            // to be put back in its place by Done.
-            int replacing = -1;
-            byte[] tail;
-
-            int Start(string key, int need)
-            {
-                replacing = -1;
-                for (int i = 0; i < count; i++)
-                {
-                    if (keys[i].Length == key.Length && keys[i] == key)
-                    {
-                        int end = i + 1 < count ? starts[i + 1] : len;
-                        tail = new byte[len - end];
-                        Buffer.BlockCopy(bytes, end, tail, 0, tail.Length);
-                        len = starts[i];
-                        replacing = i;
-                        break;
-                    }
-                }
-                if (replacing < 0)
-                {
-                    if (count == keys.Length)
-                    {
-                        Array.Resize(ref keys, Math.Max(4, count * 2));
-                        Array.Resize(ref starts, keys.Length);
-                    }
-                    keys[count] = key;
-                    starts[count++] = len;
-                }
-                if (len + need > bytes.Length) Array.Resize(ref bytes, Math.Max(bytes.Length * 2, len + need));
-                return len;
-            }
-
-            int Key(int at, byte type, byte[] k)
-            {
-                bytes[at] = type;
-                Packer.PutU32(bytes, at + 1, k.Length);
-                Buffer.BlockCopy(k, 0, bytes, at + 5, k.Length);
-                return at + 5 + k.Length;
-            }
-
-            void Done(int end)
-            {
-                if (replacing >= 0)
-                {
-                    int moved = end - (replacing + 1 < count ? starts[replacing + 1] : end);
-                    if (end + tail.Length > bytes.Length) Array.Resize(ref bytes, end + tail.Length);
-                    Buffer.BlockCopy(tail, 0, bytes, end, tail.Length);
-                    for (int j = replacing + 1; j < count; j++) starts[j] += moved;
-                    end += tail.Length;
-                    tail = null;
-                    replacing = -1;
-                }
-                len = end;
-            }
-
-            internal void PackInto(Packer p)
-            {
-                p.U32(count);
-                p.Raw(bytes, len);
+                var now = known[kind];
+                if (now.TryGetValue(key, out k)) return k;
+                if (now.Count >= Known) return new Key(key, label, false, utf8);
+                k = new Key(key, label, true, utf8);
+                var bigger = new Dictionary<string, Key>(now);
+                bigger[key] = k;
+                Volatile.Write(ref known[kind], bigger);
+                return k;
             }
         }
     }
@@ -392,25 +378,44 @@ namespace Lts
 
         void Room(int n)
         {
-            if (Len + n > Buf.Length) Array.Resize(ref Buf, Math.Max(Buf.Length * 2, Len + n));
+            if (n > Buf.Length - Len) Array.Resize(ref Buf, Math.Max(Buf.Length * 2, Len + n));
         }
 
         internal void U32(int v) { Room(4); PutU32(Buf, Len, v); Len += 4; }
         internal void I64(long v) { Room(8); PutI64(Buf, Len, v); Len += 8; }
 
-        internal void Str(string s)
+        /// <summary>A field: type, key, value.</summary>
+        internal void Put(ref Field f)
         {
-            Room(4 + Encoding.UTF8.GetMaxByteCount(s.Length));
-            int n = Encoding.UTF8.GetBytes(s, 0, s.Length, Buf, Len + 4);
-            PutU32(Buf, Len, n);
-            Len += 4 + n;
+            byte[] k = f.Key.Packed;
+            Room(1 + k.Length + 8);
+            Buf[Len] = f.Type;
+            Buffer.BlockCopy(k, 0, Buf, Len + 1, k.Length);
+            Len += 1 + k.Length;
+            if (f.Type == Field.Str) Str(f.Text);
+            else
+            {
+                PutI64(Buf, Len, f.Bits);
+                Len += 8;
+            }
         }
 
-        internal void Raw(byte[] b, int n)
+        /// <summary>A string: its UTF-8 length (u32) and UTF-8. ASCII is copied char by char
+        /// here; the encoder takes over at the first char that is not.</summary>
+        internal void Str(string s)
         {
-            Room(n);
-            Buffer.BlockCopy(b, 0, Buf, Len, n);
-            Len += n;
+            int n = s.Length;
+            Room(4 + n);
+            int at = Len + 4;
+            int ascii = Ascii.Copy(s, Buf, at);
+            int bytes = ascii;
+            if (ascii < n)
+            {
+                Room(4 + ascii + Encoding.UTF8.GetMaxByteCount(n - ascii));
+                bytes += Encoding.UTF8.GetBytes(s, ascii, n - ascii, Buf, at + ascii);
+            }
+            PutU32(Buf, Len, bytes);
+            Len = at + bytes;
         }
 
         internal static void PutU32(byte[] b, int at, int v)
@@ -425,6 +430,43 @@ namespace Lts
         {
             PutU32(b, at, (int)v);
             PutU32(b, at + 4, (int)(v >> 32));
+        }
+    }
+
+    /// <summary>UTF-16 to bytes while the chars are ASCII, eight at a time: mono's UTF-8 encoder
+    /// costs more than the copy itself for the short strings of a log.</summary>
+    internal static class Ascii
+    {
+        /// <summary>Copies the leading ASCII chars of `s` to b[at..]: how many (s.Length when
+        /// all are); b must have room for s.Length bytes from `at`.</summary>
+        internal static unsafe int Copy(string s, byte[] b, int at)
+        {
+            int n = s.Length;
+            if (n == 0) return 0;
+            if (at < 0 || b.Length - at < n) throw new ArgumentOutOfRangeException("at");
+            int i = 0;
+            fixed (char* src = s)
+            fixed (byte* dst = &b[at])
+            {
+                for (; i + 8 <= n; i += 8)
+                {
+                    ulong lo = *(ulong*)(src + i), hi = *(ulong*)(src + i + 4);
+                    if (((lo | hi) & 0xFF80FF80FF80FF80UL) != 0) break;
+                    // Four chars 0x00cc each to four bytes: fold each pair, then the halves.
+                    lo |= lo >> 8;
+                    lo = (lo & 0xFFFF) | ((lo >> 16) & 0xFFFF0000UL);
+                    hi |= hi >> 8;
+                    hi = (hi & 0xFFFF) | ((hi >> 16) & 0xFFFF0000UL);
+                    *(ulong*)(dst + i) = lo | (hi << 32);
+                }
+                for (; i < n; i++)
+                {
+                    char c = src[i];
+                    if (c >= 0x80) break;
+                    dst[i] = (byte)c;
+                }
+            }
+            return i;
         }
     }
 

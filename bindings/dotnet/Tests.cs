@@ -1,6 +1,6 @@
 // The .NET binding against lts-local: sync put read back, a bad key's exception, a producer
 // with callbacks from several threads, each once; a disposed handle is an error.
-// Run: mcs -out:tests.exe Lts.cs Tests.cs && LTS_LOCAL_BIN=... mono tests.exe
+// Run: mcs -unsafe -out:tests.exe Lts.cs Tests.cs Packing.cs Operability.cs && LTS_LOCAL_BIN=... mono tests.exe
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -61,7 +61,7 @@ static class Tests
         string dir = Path.Combine(Path.GetTempPath(), "lts-dotnet-" + Process.GetCurrentProcess().Id);
         Directory.CreateDirectory(dir);
         string portFile = Path.Combine(dir, "port");
-        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s,unit-f,unit-m --port-file " + portFile)
+        var server = Process.Start(new ProcessStartInfo(bin, "--listen 127.0.0.1:0 --memory --project proj=unit-a,unit-p,unit-s,unit-f,unit-m,unit-v --port-file " + portFile)
         { UseShellExecute = false });
         try
         {
@@ -73,6 +73,7 @@ static class Tests
             }
             url = "http://127.0.0.1:" + File.ReadAllText(portFile).Trim();
             Run();
+            Packing.Run(url, Check);
             Operability.Run(url, Check);
         }
         catch (Exception e) { failed++; Console.Error.WriteLine("FAILED: " + e); }
