@@ -2,7 +2,7 @@
 // The Monolog handler against lts-local (included by run.php, which started the server):
 // records arrive with message, level, channel, time, context and extra; a refused field is
 // left out and reported; a full buffer drops without throwing; records after close are
-// dropped; a script that never closes its logger still ships its records.
+// dropped; a script that never closes its logger still ships its records; no formatter runs.
 require_once '/usr/share/php/Monolog/autoload.php';
 require_once __DIR__ . '/../src/Monolog/LtsHandler.php';
 
@@ -17,6 +17,14 @@ $cfg->linger_ms = 100;
 $errors = [];
 $handler = new LtsHandler($client, 'unit-m', $cfg, Logger::DEBUG, true, function (Throwable $e) use (&$errors) {
     $errors[] = $e;
+});
+// No formatter runs: a log carries the record's fields, not a formatted line.
+$formatted = 0;
+$handler->setFormatter(new class($formatted) implements \Monolog\Formatter\FormatterInterface {
+    private $n;
+    public function __construct(int &$n) { $this->n = &$n; }
+    public function format($record) { $this->n++; return ''; }
+    public function formatBatch(array $records) { $this->n += count($records); return ''; }
 });
 $logger = new Logger('billing');
 $logger->pushHandler($handler);
@@ -55,6 +63,7 @@ check($s['logs_accepted'] === $s['logs_sent'] + $s['logs_failed'] && $s['logs_se
     && $handler->sent === 4, 'monolog: stats balance ' . json_encode($s));
 $logger->info('after close');
 check($handler->dropped === 1, 'monolog: a record after close is dropped and counted');
+check($formatted === 0, "monolog: the handler's formatter never runs ($formatted calls)");
 
 // A full buffer: dropped at once, never thrown, and every record accounted for.
 faults('{"stall": true}');

@@ -12,7 +12,8 @@ use Monolog\Logger;
  * Each record becomes one log: its message as the origin message; as contents its level name
  * (`level`), channel (`logger`) and every field of its context and extra (scalars as they
  * are, booleans as "true"/"false", an exception as its class, message and trace, anything
- * else as JSON; null and empty values are left out); the record's time as the log's.
+ * else as JSON; null and empty values are left out); the record's time as the log's. No
+ * formatter runs (a formatter set on the handler is not used); processors do.
  *
  * The producer runs in poll mode and reports only failed deliveries (a delivered record
  * calls nothing in PHP): a record polls (without waiting) for those when 100 ms have passed
@@ -114,6 +115,24 @@ class LtsHandler extends AbstractProcessingHandler
     }
 
     /** @param array|\Monolog\LogRecord $record (array access works on both) */
+    /**
+     * Monolog's handling without the formatter: a log carries the record's message and its
+     * fields as they are, so a formatted line would be made and thrown away (the line
+     * formatter is most of what a record costs Monolog). Processors still run. The record's
+     * type is left open: an array in Monolog 2, a LogRecord in Monolog 3.
+     */
+    public function handle($record): bool
+    {
+        if (!$this->isHandling($record)) {
+            return false;
+        }
+        if ($this->processors) {
+            $record = $this->processRecord($record);
+        }
+        $this->write($record);
+        return false === $this->bubble;
+    }
+
     protected function write($record): void
     {
         if ($this->closed) {
