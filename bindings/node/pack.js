@@ -55,12 +55,25 @@ function str(s) {
   at = start + n;
 }
 
+// A u32 (or the low 32 bits of a whole number below 2^53) byte by byte: Buffer's
+// writeUInt32LE checks its range and costs more than the whole store.
+function u32At(v, pos) {
+  buf[pos] = v & 0xff;
+  buf[pos + 1] = (v >>> 8) & 0xff;
+  buf[pos + 2] = (v >>> 16) & 0xff;
+  buf[pos + 3] = v >>> 24;
+}
+
+function u32(v) {
+  u32At(v, at);
+  at += 4;
+}
+
 // A whole number of at most 2^53 as an i64, in two halves (no BigInt on the fast path).
 function i64(v) {
   const hi = Math.floor(v / TWO_32);
-  buf.writeUInt32LE(v - hi * TWO_32, at);
-  buf.writeInt32LE(hi, at + 4);
-  at += 8;
+  u32(v - hi * TWO_32);
+  u32(hi);
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -73,9 +86,8 @@ function msAsNs(ms) {
   const low = (whole - high * TWO_32) * 1e6 + Math.round((ms - whole) * 1e6); // < 2^53: exact
   const carry = Math.floor(low / TWO_32);
   room(8);
-  buf.writeUInt32LE(low - carry * TWO_32, at);
-  buf.writeUInt32LE(high * 1e6 + carry, at + 4);
-  at += 8;
+  u32(low - carry * TWO_32);
+  u32(high * 1e6 + carry);
 }
 
 function timestamp(t, index) {
@@ -215,16 +227,18 @@ function setTarget(project, unit) {
 // The layout is written without its strings (each length in its place), then all the
 // strings at once, in their order, through one call of V8's UTF-8 encoder; the native side
 // puts each string back in its place. Anything else (a string that is not ASCII, a bigint, a
-// value or log of the wrong type) gives up here, and the full way lays the logs out again
-// (and words the error).
+// value or log of the wrong type, an object that is not plain) gives up here, and the full
+// way lays the logs out again (and words the error).
 let text = '';
 
-function u32(v) {
-  buf[at] = v & 0xff;
-  buf[at + 1] = (v >>> 8) & 0xff;
-  buf[at + 2] = (v >>> 16) & 0xff;
-  buf[at + 3] = v >>> 24;
-  at += 4;
+// `for…in` walks an object by its shape's cached keys, with loads the JIT keeps monomorphic
+// (Object.keys then `o[key]` costs a megamorphic load a field). It also walks enumerable
+// inherited keys, which Object.keys leaves out: it is taken only for a plain object, and only
+// while nothing has added an enumerable key to Object.prototype.
+function walksOwnKeys(o) {
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  for (const _ in Object.prototype) return false;
+  return true;
 }
 
 function fastFields(o) {
@@ -233,12 +247,12 @@ function fastFields(o) {
     u32(0);
     return true;
   }
-  if (typeof o !== 'object' || Array.isArray(o)) return false;
+  if (typeof o !== 'object' || !walksOwnKeys(o)) return false;
   room(4);
   const countAt = at;
   at += 4;
   let n = 0;
-  for (const key of Object.keys(o)) {
+  for (const key in o) {
     const v = o[key];
     switch (typeof v) {
       case 'string':
@@ -278,7 +292,7 @@ function fastFields(o) {
     }
     n++;
   }
-  buf.writeUInt32LE(n, countAt);
+  u32At(n, countAt);
   return true;
 }
 

@@ -15,7 +15,7 @@ const { LogClient, Producer, LtsError } = lts;
 
 let server;
 test.before(async () => {
-  server = await start('--project', 'proj=unit-a,unit-b,unit-c,unit-f,unit-g,unit-h,unit-p,unit-q,unit-s,unit-t,unit-x');
+  server = await start('--project', 'proj=unit-a,unit-b,unit-c,unit-f,unit-g,unit-h,unit-p,unit-q,unit-s,unit-t,unit-w,unit-x');
 });
 test.after(async () => {
   await server.stop();
@@ -77,6 +77,58 @@ test('ASCII logs (strings out of line) and the rest (laid out whole) arrive alik
   await p.safeClose();
   const sent = (await server.logs('proj', 'unit-f')).slice(3).map((l) => [l.origin_msg, l.contents.k]);
   assert.deepEqual(sent, [['ascii', 'v'], ['ünï', 'v']]);
+});
+
+test('the short way takes only plain objects and sends every string length, ASCII or not', async () => {
+  // Its walk (for...in) would also see enumerable inherited keys: anything but a plain
+  // object, or a plain one while Object.prototype has an enumerable key, takes the full way,
+  // which sends own keys only.
+  const { pack } = require('../pack');
+  const short = (logs) => pack('proj', 'u', logs)[2] > 0;
+  class Fields {
+    constructor() {
+      this.k = 'v';
+    }
+  }
+  Fields.prototype.inherited = 'not sent';
+  const bare = Object.create(null);
+  bare.k = 'v';
+  assert.ok(short({ message: 'm', contents: { k: 'v' } }), 'a plain object: the short way');
+  assert.ok(!short({ message: 'm', contents: new Fields() }), 'a class instance: the full way');
+  assert.ok(!short({ message: 'm', labels: bare }), 'no prototype: the full way');
+  const client = new LogClient(clientOptions(server));
+  const ok = async (sent) => assert.equal((await sent).statusCode, 0);
+  await ok(client.putLogs('proj', 'unit-w', { message: 'class', contents: new Fields(), labels: bare }));
+  let sent;
+  Object.prototype.polluted = 'not sent'; // eslint-disable-line no-extend-native
+  try {
+    assert.ok(!short({ message: 'm', contents: { k: 'v' } }), 'Object.prototype has an enumerable key: the full way');
+    sent = client.putLogs('proj', 'unit-w', { message: 'polluted', contents: { k: 'v' }, labels: { k: 'v' } });
+  } finally {
+    delete Object.prototype.polluted;
+  }
+  await ok(sent); // packed before the key was deleted
+  assert.ok(short({ message: 'm', contents: { k: 'v' } }), 'the short way again');
+  // Strings on both sides of the 32-character byte loop and past the buffer's first size,
+  // ASCII (the short way) and not (the full way); the same keys in every log and in both lists.
+  const lengths = [1, 31, 32, 33, 100, 70000];
+  const ascii = (n, c) => c.repeat(n);
+  const wide = (n, c) => (c + 'é中😀').repeat(Math.ceil(n / 5)).slice(0, n);
+  const batch = (make) => lengths.map((n, i) => ({
+    message: make(n, 'm'),
+    contents: { same: make(n, 'v'), ['k'.repeat(Math.min(n, 60))]: i, d: i + 0.5 },
+    labels: { same: make(Math.min(n, 100), 'l') },
+  }));
+  assert.ok(short(batch(ascii)), 'every string ASCII: the short way');
+  assert.ok(!short(batch(wide)), 'a string not ASCII: the full way');
+  for (const make of [ascii, wide]) await ok(client.putLogs('proj', 'unit-w', batch(make)));
+  const logs = await server.logs('proj', 'unit-w');
+  assert.deepEqual(logs.slice(0, 2).map((l) => [l.origin_msg, l.contents, l.labels]), [
+    ['class', { k: 'v' }, { k: 'v' }],
+    ['polluted', { k: 'v' }, { k: 'v' }],
+  ]);
+  const want = [...batch(ascii), ...batch(wide)].map((l) => [l.message, { ...l.contents }, { ...l.labels }]);
+  assert.deepEqual(logs.slice(2).map((l) => [l.origin_msg, l.contents, l.labels]), want);
 });
 
 test('a refused put rejects with the service answer, a bad key pair with LTS_ERR_AUTH', async () => {
