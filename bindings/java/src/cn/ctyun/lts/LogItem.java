@@ -111,6 +111,13 @@ public final class LogItem {
         labels.packInto(p);
     }
 
+    /** The labels in the packed layout (u32 count, then the fields), for a sender that packs the rest itself. */
+    byte[] packedLabels() {
+        Packer p = new Packer();
+        labels.packInto(p);
+        return Arrays.copyOf(p.buf, p.len);
+    }
+
     /**
      * Contents or labels, held in the packed layout's field form as they are put (type, key,
      * value: the bytes a send copies as they are), with each field's key and where it starts,
@@ -209,7 +216,7 @@ public final class LogItem {
     }
 
     /** The key's UTF-8 bytes, once it passed the core's rules (which throw otherwise). */
-    private static byte[] keyBytes(String key, boolean label) {
+    static byte[] keyBytes(String key, boolean label) {
         ConcurrentHashMap<String, byte[]> good = label ? GOOD_LABEL_KEYS : GOOD_CONTENT_KEYS;
         byte[] b = good.get(key);
         if (b == null) {

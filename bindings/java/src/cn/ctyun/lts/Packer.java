@@ -20,6 +20,7 @@ final class Packer {
     byte[] buf = new byte[4096];
     int len;
     private boolean busy;
+    private Record record;
     // The last target's bytes: a thread sends to the same project and unit again and again.
     private String project, unit;
     private byte[] target;
@@ -70,12 +71,18 @@ final class Packer {
         return p;
     }
 
+    /** This packer's record writer (made on first use). */
+    Record record() {
+        if (record == null) record = new Record(this);
+        return record;
+    }
+
     void done() {
         busy = false;
         if (buf.length > KEEP) buf = new byte[4096];
     }
 
-    private void room(int k) {
+    void room(int k) {
         if (len + k > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + k));
     }
 
