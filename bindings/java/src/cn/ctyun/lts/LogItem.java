@@ -160,21 +160,7 @@ public final class LogItem {
         private void append(byte[] k, byte type, byte[] v, long num) {
             int need = 9 + k.length + (v == null ? 8 : v.length);
             if (len + need > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, len + need));
-            byte[] b = bytes;
-            int at = len;
-            b[at] = type;
-            Packer.putU32(b, at + 1, k.length);
-            System.arraycopy(k, 0, b, at + 5, k.length);
-            at += 5 + k.length;
-            if (v == null) {
-                Packer.putI64(b, at, num);
-                at += 8;
-            } else {
-                Packer.putU32(b, at, v.length);
-                System.arraycopy(v, 0, b, at + 4, v.length);
-                at += 4 + v.length;
-            }
-            len = at;
+            len = Packer.putField(bytes, len, type, k, v, num);
         }
 
         /** Field i gets a new value (its position kept): the fields after it move. */

@@ -110,6 +110,24 @@ final class Packer {
         len += n;
     }
 
+    /**
+     * A field (type, key, value) at {@code at}, where there is room for it: a string value
+     * when {@code v} is not null, else {@code num}'s 8 bytes. Returns where the field ends.
+     */
+    static int putField(byte[] b, int at, byte type, byte[] k, byte[] v, long num) {
+        b[at] = type;
+        putU32(b, at + 1, k.length);
+        System.arraycopy(k, 0, b, at + 5, k.length);
+        at += 5 + k.length;
+        if (v == null) {
+            putI64(b, at, num);
+            return at + 8;
+        }
+        putU32(b, at, v.length);
+        System.arraycopy(v, 0, b, at + 4, v.length);
+        return at + 4 + v.length;
+    }
+
     static void putU32(byte[] b, int at, int v) {
         b[at] = (byte) v;
         b[at + 1] = (byte) (v >>> 8);

@@ -110,15 +110,7 @@ public final class Record implements BiConsumer<String, Object> {
 
     private void field(byte[] k, byte[] v) {
         p.room(9 + k.length + v.length);
-        byte[] b = p.buf;
-        int at = p.len;
-        b[at] = Packer.TYPE_STR;
-        Packer.putU32(b, at + 1, k.length);
-        System.arraycopy(k, 0, b, at + 5, k.length);
-        at += 5 + k.length;
-        Packer.putU32(b, at, v.length);
-        System.arraycopy(v, 0, b, at + 4, v.length);
-        p.len = at + 4 + v.length;
+        p.len = Packer.putField(p.buf, p.len, Packer.TYPE_STR, k, v, 0);
         count++;
     }
 
