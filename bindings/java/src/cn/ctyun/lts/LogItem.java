@@ -111,6 +111,13 @@ public final class LogItem {
         labels.packInto(p);
     }
 
+    /** The labels in the packed layout (u32 count, then the fields), for a sender that packs the rest itself. */
+    byte[] packedLabels() {
+        Packer p = new Packer();
+        labels.packInto(p);
+        return Arrays.copyOf(p.buf, p.len);
+    }
+
     /**
      * Contents or labels, held in the packed layout's field form as they are put (type, key,
      * value: the bytes a send copies as they are), with each field's key and where it starts,
@@ -153,21 +160,7 @@ public final class LogItem {
         private void append(byte[] k, byte type, byte[] v, long num) {
             int need = 9 + k.length + (v == null ? 8 : v.length);
             if (len + need > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, len + need));
-            byte[] b = bytes;
-            int at = len;
-            b[at] = type;
-            Packer.putU32(b, at + 1, k.length);
-            System.arraycopy(k, 0, b, at + 5, k.length);
-            at += 5 + k.length;
-            if (v == null) {
-                Packer.putI64(b, at, num);
-                at += 8;
-            } else {
-                Packer.putU32(b, at, v.length);
-                System.arraycopy(v, 0, b, at + 4, v.length);
-                at += 4 + v.length;
-            }
-            len = at;
+            len = Packer.putField(bytes, len, type, k, v, num);
         }
 
         /** Field i gets a new value (its position kept): the fields after it move. */
@@ -209,7 +202,7 @@ public final class LogItem {
     }
 
     /** The key's UTF-8 bytes, once it passed the core's rules (which throw otherwise). */
-    private static byte[] keyBytes(String key, boolean label) {
+    static byte[] keyBytes(String key, boolean label) {
         ConcurrentHashMap<String, byte[]> good = label ? GOOD_LABEL_KEYS : GOOD_CONTENT_KEYS;
         byte[] b = good.get(key);
         if (b == null) {

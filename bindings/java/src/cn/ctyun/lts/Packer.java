@@ -20,6 +20,7 @@ final class Packer {
     byte[] buf = new byte[4096];
     int len;
     private boolean busy;
+    private Record record;
     // The last target's bytes: a thread sends to the same project and unit again and again.
     private String project, unit;
     private byte[] target;
@@ -70,12 +71,18 @@ final class Packer {
         return p;
     }
 
+    /** This packer's record writer (made on first use). */
+    Record record() {
+        if (record == null) record = new Record(this);
+        return record;
+    }
+
     void done() {
         busy = false;
         if (buf.length > KEEP) buf = new byte[4096];
     }
 
-    private void room(int k) {
+    void room(int k) {
         if (len + k > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + k));
     }
 
@@ -101,6 +108,24 @@ final class Packer {
         room(n);
         System.arraycopy(b, 0, buf, len, n);
         len += n;
+    }
+
+    /**
+     * A field (type, key, value) at {@code at}, where there is room for it: a string value
+     * when {@code v} is not null, else {@code num}'s 8 bytes. Returns where the field ends.
+     */
+    static int putField(byte[] b, int at, byte type, byte[] k, byte[] v, long num) {
+        b[at] = type;
+        putU32(b, at + 1, k.length);
+        System.arraycopy(k, 0, b, at + 5, k.length);
+        at += 5 + k.length;
+        if (v == null) {
+            putI64(b, at, num);
+            return at + 8;
+        }
+        putU32(b, at, v.length);
+        System.arraycopy(v, 0, b, at + 4, v.length);
+        return at + 4 + v.length;
     }
 
     static void putU32(byte[] b, int at, int v) {

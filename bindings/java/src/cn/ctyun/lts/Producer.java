@@ -95,7 +95,8 @@ public final class Producer implements AutoCloseable {
         send(p, 1, callback);
     }
 
-    private void send(Packer p, int count, Callback callback) {
+    /** Sends what {@code p} holds ({@code count} items after the target) and hands {@code p} back. */
+    void send(Packer p, int count, Callback callback) {
         lock.readLock().lock();
         try {
             Native.producerSend(live(), p.buf, p.len, count, callback);

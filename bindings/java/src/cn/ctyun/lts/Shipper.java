@@ -1,10 +1,8 @@
 package cn.ctyun.lts;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * What a logging framework's appender needs, once for all of them (the Log4j2 and Logback
@@ -19,7 +17,8 @@ import java.util.function.BiConsumer;
 public final class Shipper {
     private final Producer producer;
     private final String project, unit;
-    private final Map<String, String> labels;
+    /** The labels, packed once (u32 count, then the fields): every record ends with them. */
+    private final byte[] labels;
     private final AtomicLong dropped = new AtomicLong(), skippedFields = new AtomicLong();
 
     /** Starts the producer; throws LtsException for a bad option, label or endpoint. */
@@ -33,7 +32,7 @@ public final class Shipper {
         for (Map.Entry<String, String> e : labels.entrySet()) probe.putLabel(e.getKey(), e.getValue());
         this.project = client.logProject();
         this.unit = unit;
-        this.labels = new LinkedHashMap<>(labels);
+        this.labels = probe.packedLabels();
         this.producer = new Producer(pc);
         try {
             producer.addClient(client);
@@ -50,43 +49,46 @@ public final class Shipper {
      */
     public String ship(long timestampNs, String message, String level, String logger, String thread,
                        Map<String, String> context, String exception) {
-        return ship(timestampNs, message, level, logger, thread, context == null ? null : context::forEach, exception);
+        return ship(timestampNs, message, level, logger, thread, context, MAP, exception);
+    }
+
+    private static final Context<Map<String, String>> MAP = (m, into) -> m.forEach(into);
+
+    /**
+     * How a framework's record context reaches a {@link Record}: {@code forEach} hands each
+     * entry of {@code context} to {@link Record#put} (values as the framework holds them;
+     * {@code toString()} is sent), each key once, where the framework keeps them (no copy).
+     * A stateless constant: nothing is allocated per record.
+     */
+    public interface Context<C> {
+        void forEach(C context, Record into);
     }
 
     /**
-     * A record's context entries where the framework keeps them: {@code each} gets every
-     * entry (values as the framework holds them; {@code toString()} is sent). No copy of the
-     * map is made.
+     * As {@link #ship(long, String, String, String, String, Map, String)}, the context read in
+     * place by {@code reader}; the record is written straight into this thread's send buffer.
      */
-    public interface Context {
-        void forEach(BiConsumer<String, Object> each);
-    }
-
-    /** As {@link #ship(long, String, String, String, String, Map, String)}, the context read in place. */
-    public String ship(long timestampNs, String message, String level, String logger, String thread,
-                       Context context, String exception) {
+    public <C> String ship(long timestampNs, String message, String level, String logger, String thread,
+                           C context, Context<C> reader, String exception) {
         if (Log.LOGGER_NAME.equals(logger)) return null;
+        Packer p = null;
         try {
-            LogItem item = new LogItem(timestampNs, message == null || message.isEmpty() ? "(empty message)" : message);
-            item.putContent("level", level);
-            if (logger != null && !logger.isEmpty()) item.putContent("logger", logger);
-            if (thread != null && !thread.isEmpty()) item.putContent("thread", thread);
-            if (exception != null && !exception.isEmpty()) item.putContent("exception", exception);
-            if (context != null) {
-                context.forEach((k, value) -> {
-                    String v = value == null ? null : value.toString();
-                    if (v == null || v.isEmpty()) return; // liblts refuses empty values
-                    try {
-                        item.putContent(k, v);
-                    } catch (LtsException bad) {
-                        skippedFields.incrementAndGet();
-                    }
-                });
-            }
-            for (Map.Entry<String, String> e : labels.entrySet()) item.putLabel(e.getKey(), e.getValue());
-            producer.send(project, unit, item, null);
+            p = Packer.begin(project, unit);
+            Record r = p.record();
+            r.begin(timestampNs, message == null || message.isEmpty() ? "(empty message)" : message);
+            r.fixed(Record.LEVEL, level);
+            r.fixed(Record.LOGGER, logger);
+            r.fixed(Record.THREAD, thread);
+            r.fixed(Record.EXCEPTION, exception);
+            if (context != null) reader.forEach(context, r);
+            r.end(labels);
+            if (r.skipped() > 0) skippedFields.addAndGet(r.skipped());
+            Packer full = p;
+            p = null; // the send hands it back, whatever happens
+            producer.send(full, 1, null);
             return null;
         } catch (RuntimeException e) {
+            if (p != null) p.done();
             dropped.incrementAndGet();
             return e.getMessage();
         }

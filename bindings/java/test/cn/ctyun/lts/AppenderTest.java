@@ -1,7 +1,9 @@
 package cn.ctyun.lts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +11,11 @@ import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -221,5 +226,64 @@ class AppenderTest {
         org.slf4j.MDC.clear();
         ctx.stop();
         assertShipped("logback", "app.logback");
+    }
+
+    /**
+     * The record the appenders write straight into the send buffer: a context key naming a
+     * fixed field replaces that value in its place (the fields after it move intact), a key the
+     * rules refuse and an empty value are left out (the key counted), and a record shipped from
+     * inside another's context (a value's toString logging) is written apart from it.
+     */
+    @Test
+    void theShippersRecordKeepsEveryFieldAndLeavesOutOnlyWhatIsRefused() throws Exception {
+        Map<String, String> options = new LinkedHashMap<>(), labels = new LinkedHashMap<>();
+        options.put("linger_ms", "600000");
+        labels.put("service", "api");
+        Shipper s = new Shipper(new ClientConfig(server.url, "lts-local-ak", "lts-local-sk", "jproj"), "shipper",
+                options, labels);
+        Map<String, String> context = new LinkedHashMap<>();
+        context.put("request_id", "r-1");
+        context.put("logger", "from-context");
+        context.put("area:", "refused");
+        context.put("empty", "");
+        assertNull(s.ship(1_700_000_000_000_000_000L, "first", "INFO", "app.shipper", "main-x", context,
+                "java.lang.IllegalStateException: boom"));
+        context.put("logger", "a much longer logger name, given by the context this time");
+        assertNull(s.ship(1_700_000_000_000_000_001L, "second", "WARN", "app.shipper", "main-x", context, null));
+        Object logsWhenPrinted = new Object() {
+            @Override
+            public String toString() {
+                assertNull(s.ship(1_700_000_000_000_000_002L, "inner", "DEBUG", "app.inner", "main-x", null, null));
+                return "printed";
+            }
+        };
+        assertNull(s.ship(1_700_000_000_000_000_003L, "outer", "INFO", "app.outer", "main-x", logsWhenPrinted,
+                (Object o, Record into) -> into.put("nested", o), null));
+        assertEquals(2, s.skippedFields(), "the refused key, once per record that had it");
+        assertEquals(0, s.dropped());
+        assertNull(s.stop(Duration.ofSeconds(10)));
+        String logs = server.logs("jproj", "shipper");
+        assertEquals(4, LocalServer.count(logs, "\"origin_msg\":"), logs);
+        for (String want : new String[] {"\"origin_msg\":\"first\"", "\"origin_msg\":\"second\"",
+                "\"origin_msg\":\"inner\"", "\"origin_msg\":\"outer\"", "\"logger\":\"from-context\"",
+                "\"logger\":\"a much longer logger name, given by the context this time\"", "\"logger\":\"app.inner\"",
+                "\"logger\":\"app.outer\"", "\"nested\":\"printed\"", "\"level\":\"WARN\"", "\"level\":\"DEBUG\"",
+                "\"exception\":\"java.lang.IllegalStateException: boom\"", "\"request_id\":\"r-1\""}) {
+            assertTrue(logs.contains(want), want + " in " + logs);
+        }
+        // Every content in its order: the fixed ones, then the context's (a replaced value in its place).
+        for (String order : new String[] {
+                "\"level\":\\s*\"INFO\",\\s*\"logger\":\\s*\"from-context\",\\s*\"thread\":\\s*\"main-x\",\\s*"
+                        + "\"exception\":\\s*\"java.lang.IllegalStateException: boom\",\\s*\"request_id\":\\s*\"r-1\"\\s*}",
+                "\"level\":\\s*\"WARN\",\\s*\"logger\":\\s*\"a much longer logger name, given by the context this time\","
+                        + "\\s*\"thread\":\\s*\"main-x\",\\s*\"request_id\":\\s*\"r-1\"\\s*}"}) {
+            assertTrue(java.util.regex.Pattern.compile(order).matcher(logs).find(), order + " in " + logs);
+        }
+        assertEquals(4, LocalServer.count(logs, "\"thread\":\"main-x\""), logs);
+        assertEquals(4, LocalServer.count(logs, "\"service\":\"api\""), logs);
+        assertEquals(2, LocalServer.count(logs, "\"request_id\":\"r-1\""), logs);
+        for (String not : new String[] {"app.shipper", "area:", "refused", "\"empty\""}) {
+            assertFalse(logs.contains(not), not + " in " + logs);
+        }
     }
 }

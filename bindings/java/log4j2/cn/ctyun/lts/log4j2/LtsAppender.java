@@ -24,10 +24,12 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderAttribute;
 import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
 import org.apache.logging.log4j.core.config.plugins.validation.constraints.Required;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
+import org.apache.logging.log4j.util.TriConsumer;
 
 import cn.ctyun.lts.ClientConfig;
 import cn.ctyun.lts.Log;
 import cn.ctyun.lts.LtsException;
+import cn.ctyun.lts.Record;
 import cn.ctyun.lts.Shipper;
 
 /**
@@ -103,6 +105,10 @@ public final class LtsAppender extends AbstractAppender {
         }
     }
 
+    // The context read where Log4j2 keeps it (no map copied, nothing allocated per record).
+    private static final TriConsumer<String, Object, Record> PUT = (k, v, into) -> into.put(k, v);
+    private static final Shipper.Context<ReadOnlyStringMap> CONTEXT = (m, into) -> m.forEach(PUT, into);
+
     @Override
     public void append(LogEvent event) {
         long ts = event.getInstant().getEpochSecond() * 1_000_000_000L + event.getInstant().getNanoOfSecond();
@@ -115,10 +121,8 @@ public final class LtsAppender extends AbstractAppender {
             event.getThrown().printStackTrace(new PrintWriter(w));
             exception = w.toString().trim();
         }
-        ReadOnlyStringMap context = event.getContextData();
-        // The context read where Log4j2 keeps it (no map copied).
         String why = shipper.ship(ts, message, event.getLevel().name(), event.getLoggerName(), event.getThreadName(),
-                each -> context.forEach((String k, Object v) -> each.accept(k, v)), exception);
+                event.getContextData(), CONTEXT, exception);
         if (why != null) error("Lts appender " + getName() + " dropped a record: " + why);
     }
 
