@@ -133,46 +133,83 @@ class LogItem
     private array $labels = [];
     /** Keys that passed liblts's rules, per field kind, each in its packed form (u32 length
      * and bytes): a known key is neither checked nor laid out again. */
-    private static array $heads = [[], []];
+    private static array $contentHeads = [];
+    private static array $labelHeads = [];
+    /** u32 lengths of short strings, packed: a lookup costs less than a pack() call. */
+    private static array $lengths = [];
 
-    /** Lays the field out, in place of one of the same key: strings as they are, ints,
-     * floats; booleans as "true"/"false", anything else as its string. */
-    private static function push(array &$list, bool $label, string $key, $value): void
+    /** Checks a key new to this kind and keeps its packed form. */
+    private static function head(string $key, bool $label): string
     {
-        $head = self::$heads[$label ? 1 : 0][$key] ?? null;
-        if ($head === null) {
-            Native::check(Native::ffi()->lts_check_key($key, $label));
-            $head = pack('V', strlen($key)) . $key;
-            if (count(self::$heads[$label ? 1 : 0]) < 65536) {
-                self::$heads[$label ? 1 : 0][$key] = $head;
+        Native::check(Native::ffi()->lts_check_key($key, $label));
+        $head = pack('V', strlen($key)) . $key;
+        if ($label) {
+            if (count(self::$labelHeads) < 65536) {
+                self::$labelHeads[$key] = $head;
             }
+        } elseif (count(self::$contentHeads) < 65536) {
+            self::$contentHeads[$key] = $head;
         }
-        if (is_int($value)) {
-            $list[$key] = "\1" . $head . pack('P', $value);
-            return;
-        }
-        if (is_float($value)) {
-            $list[$key] = "\2" . $head . pack('e', $value);
-            return;
-        }
-        if (!is_string($value)) {
-            $value = is_bool($value) ? ($value ? 'true' : 'false') : (string)$value;
-        }
-        $list[$key] = "\0" . $head . pack('V', strlen($value)) . $value;
+        return $head;
     }
 
-    public function set_log_timestamp(int $ns): void { $this->ts = $ns; }
-    public function set_origin_msg(string $msg): void { $this->msg = $msg; }
+    private static function length(int $n): string
+    {
+        $packed = pack('V', $n);
+        if ($n < 1024) {
+            self::$lengths[$n] = $packed;
+        }
+        return $packed;
+    }
 
+    /** A field of a value that is not a string, int or float: booleans as "true"/"false",
+     * anything else as its string. */
+    private static function other(string $head, $value): string
+    {
+        $value = is_bool($value) ? ($value ? 'true' : 'false') : (string)$value;
+        $n = strlen($value);
+        $len = self::$lengths[$n] ?? self::length($n);
+        return "\0$head$len$value";
+    }
+
+    // The two push_backs lay the field out in one string (strings as they are, ints, floats)
+    // with the fewest PHP operations: they are most of what a log costs in PHP. They are kept
+    // apart, not sharing a helper, because a call more per field costs ~22 ns, ~200 ns of a
+    // 9-field log, a third of what this layout saved over building each piece apart.
     public function contents_push_back(string $key, $value): void
     {
-        self::push($this->contents, false, $key, $value);
+        $head = self::$contentHeads[$key] ?? self::head($key, false);
+        if (is_string($value)) {
+            $n = strlen($value);
+            $len = self::$lengths[$n] ?? self::length($n);
+            $this->contents[$key] = "\0$head$len$value";
+        } elseif (is_int($value)) {
+            $this->contents[$key] = "\1$head" . pack('P', $value);
+        } elseif (is_float($value)) {
+            $this->contents[$key] = "\2$head" . pack('e', $value);
+        } else {
+            $this->contents[$key] = self::other($head, $value);
+        }
     }
 
     public function labels_push_back(string $key, $value): void
     {
-        self::push($this->labels, true, $key, $value);
+        $head = self::$labelHeads[$key] ?? self::head($key, true);
+        if (is_string($value)) {
+            $n = strlen($value);
+            $len = self::$lengths[$n] ?? self::length($n);
+            $this->labels[$key] = "\0$head$len$value";
+        } elseif (is_int($value)) {
+            $this->labels[$key] = "\1$head" . pack('P', $value);
+        } elseif (is_float($value)) {
+            $this->labels[$key] = "\2$head" . pack('e', $value);
+        } else {
+            $this->labels[$key] = self::other($head, $value);
+        }
     }
+
+    public function set_log_timestamp(int $ns): void { $this->ts = $ns; }
+    public function set_origin_msg(string $msg): void { $this->msg = $msg; }
 
     public function set_contents(array $contents): void
     {
@@ -197,9 +234,8 @@ class LogItem
             throw new LogException(Constants::LTS_ERR_INVALID_VALUE,
                 'log item has no ' . ($this->ts === null ? 'timestamp' : 'origin message') . ' (both are required)');
         }
-        return pack('PV', $this->ts, strlen($this->msg)) . $this->msg
-            . pack('V', count($this->contents)) . implode('', $this->contents)
-            . pack('V', count($this->labels)) . implode('', $this->labels);
+        return pack('PVa*Va*Va*', $this->ts, strlen($this->msg), $this->msg, count($this->contents),
+            implode('', $this->contents), count($this->labels), implode('', $this->labels));
     }
 
     /** @param LogItem|LogItem[] $items */

@@ -25,7 +25,7 @@ $dir = sys_get_temp_dir() . '/lts-php-' . getmypid();
 $portFile = "$dir/port";
 $bin = getenv('LTS_LOCAL_BIN');
 $server = proc_open([$bin, '--listen', '127.0.0.1:0', '--memory', '--port-file', $portFile,
-    '--project', 'proj=unit-a,unit-p,unit-s,unit-d,unit-m,unit-e,unit-f,unit-mf'], [1 => ['file', '/dev/null', 'w']], $pipes);
+    '--project', 'proj=unit-a,unit-p,unit-s,unit-d,unit-m,unit-e,unit-f,unit-mf,unit-pk'], [1 => ['file', '/dev/null', 'w']], $pipes);
 $deadline = microtime(true) + 30;
 while (!(file_exists($portFile) && filesize($portFile) > 0)) {
     if (microtime(true) > $deadline) {
@@ -205,6 +205,7 @@ try {
         check(str_contains($said, $says) && str_contains($said, 'set LTS_LIBRARY_PATH'), "not found message: $said");
     }
 
+    require __DIR__ . '/packing.php';
     require __DIR__ . '/operability.php';
     require __DIR__ . '/monolog.php';
 } catch (Throwable $e) {
