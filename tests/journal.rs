@@ -40,16 +40,7 @@ fn producer(url: &str, dir: &Path, f: impl FnOnce(&mut ProducerConfig)) -> lts::
     c.set_batch_count(200).unwrap();
     f(&mut c);
     let p = Producer::new(c)?;
-    let mut cc = lts::ClientConfig::new(
-        url,
-        lts_local::DEFAULT_ACCESS_KEY,
-        lts_local::DEFAULT_SECRET_KEY,
-        "proj",
-    )
-    .unwrap();
-    cc.profile.set("backoff_base_ms", "1").unwrap();
-    cc.profile.set("backoff_cap_ms", "5").unwrap();
-    p.add_client(cc).unwrap();
+    p.add_client(common::config_for(url)).unwrap();
     p.start().unwrap();
     Ok(p)
 }

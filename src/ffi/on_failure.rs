@@ -5,9 +5,8 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::ffi::boundary::{bytes_arg, handle_ref, str_arg};
-use crate::ffi::error::{lts_result, result};
-use crate::ffi::producer::{call_c, lts_producer, lts_send_callback};
+use crate::ffi::error::lts_result;
+use crate::ffi::producer::{call_c, lts_producer, lts_send_callback, send_packed_notifying};
 use crate::producer::{Notify, SendResult};
 
 /// Calls the C callback of `ctx` (see c_callback) if the send's logs were not delivered.
@@ -33,15 +32,10 @@ pub unsafe extern "C" fn lts_producer_send_packed_on_failure(
     callback: lts_send_callback,
     user_data: *mut c_void,
 ) -> lts_result {
-    ffi_boundary! {
-        let p = tri!(handle_ref(p, "p"));
-        let project = tri!(str_arg(log_project, "log_project"));
-        let unit = tri!(str_arg(log_unit, "log_unit"));
-        let buf = tri!(bytes_arg(buf, len, "buf"));
-        let notify = callback.map(|f| Notify::Plain {
+    send_packed_notifying(p, log_project, log_unit, buf, len, count, || {
+        callback.map(|f| Notify::Plain {
             f: call_c_on_failure,
             ctx: [f as usize, user_data as usize],
-        });
-        result(p.inner.send_packed(project, unit, buf, count, notify))
-    }
+        })
+    })
 }

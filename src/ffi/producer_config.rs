@@ -154,12 +154,18 @@ pub unsafe extern "C" fn lts_producer_config_set_journal_dir(
     c: *mut lts_producer_config,
     dir: *const c_char,
 ) -> lts_result {
+    set_dir(c, "journal_dir", dir)
+}
+
+/// Sets directory option `name` (the journal's, by either of its names); "" (which the
+/// option table takes as "no journal") is refused here, where a directory is asked for.
+unsafe fn set_dir(c: *mut lts_producer_config, name: &str, dir: *const c_char) -> lts_result {
     ffi_boundary! {
         let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
         if dir.is_empty() {
-            return set_error(LTS_ERR_INVALID_ARGUMENT, "journal_dir: the directory is empty");
+            return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("{name}: the directory is empty"));
         }
-        by_name(c, "journal_dir", dir)
+        by_name(c, name, dir)
     }
 }
 
@@ -171,13 +177,7 @@ pub unsafe extern "C" fn lts_producer_config_set_spill_dir(
     c: *mut lts_producer_config,
     dir: *const c_char,
 ) -> lts_result {
-    ffi_boundary! {
-        let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
-        if dir.is_empty() {
-            return set_error(LTS_ERR_INVALID_ARGUMENT, "spill_dir: the directory is empty");
-        }
-        by_name(c, "spill_dir", dir)
-    }
+    set_dir(c, "spill_dir", dir)
 }
 
 /// Receives a producer's stats as JSON (the text of lts_producer_stats_json), every

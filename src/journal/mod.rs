@@ -368,12 +368,13 @@ impl Journal {
 
     /// A place for a record of `payload` bytes: the current segment, or a new one. `force`
     /// lets a `DONE` record pass the disk cap (by at most one segment), so reporting a batch
-    /// is never refused. None when the journal is degraded or the disk failed now.
-    fn place(&mut self, payload: usize, force: bool) -> Option<(Arc<Segment>, usize)> {
+    /// is never refused. The segment's number and the offset, in what is then
+    /// `self.current`; None when the journal is degraded or the disk failed now.
+    fn place(&mut self, payload: usize, force: bool) -> Option<(u64, usize)> {
         let span = format::record_span(payload);
         if let Some((seg, at)) = &self.current {
             if at + span <= seg.size() {
-                return Some((seg.clone(), *at));
+                return Some((seg.seq, *at));
             }
         }
         if self.is_degraded() && self.retry_at.is_some_and(|t| Instant::now() < t) {
@@ -384,7 +385,7 @@ impl Journal {
         }
         self.roll();
         let (seg, at) = self.current.as_ref()?;
-        (at + span <= seg.size()).then(|| (seg.clone(), *at))
+        (at + span <= seg.size()).then_some((seg.seq, *at))
     }
 
     /// Ends the current segment and makes the next one.
@@ -490,11 +491,12 @@ impl Journal {
         trace: Option<&mut Trace>,
         fill: impl FnOnce(&mut Sink<'_>),
     ) -> bool {
-        let Some((seg, at)) = self.place(payload, force) else {
+        let Some((seq, at)) = self.place(payload, force) else {
             return false;
         };
         let span = format::record_span(payload);
-        let ring = self.shared.ring.clone();
+        // Borrowed, not cloned: this runs on the sending thread, under the intake lock.
+        let ring = &self.shared.ring;
         let slot = match ring.reserve(span) {
             Some(slot) => slot,
             None => {
@@ -511,7 +513,7 @@ impl Journal {
         };
         let rec = ring.record_at(&slot);
         let mut sink = Sink {
-            ring: &ring,
+            ring,
             at: rec + RECORD_HEAD,
         };
         fill(&mut sink);
@@ -529,20 +531,23 @@ impl Journal {
         head[8] = kind;
         ring.put(rec, &head);
         // The entry is whole: only now is it published (to the copier, and to a replay).
-        ring.commit(slot, seg.seq, at, crc);
+        ring.commit(slot, seq, at, crc);
         if ring.pending() > ring.area() / 4 {
             self.shared.kick();
         }
         let end = at + span;
         if let Some(t) = trace {
-            if !t.segs.contains(&seg.seq) {
-                t.segs.push(seg.seq);
-                if let Some(s) = self.segs.get_mut(&seg.seq) {
+            if !t.segs.contains(&seq) {
+                t.segs.push(seq);
+                if let Some(s) = self.segs.get_mut(&seq) {
                     s.refs += 1;
                 }
             }
         }
-        self.current = Some((seg, end));
+        // `place` left the record's segment current.
+        if let Some((_, next)) = &mut self.current {
+            *next = end;
+        }
         true
     }
 

@@ -63,6 +63,41 @@ struct Seen {
     done_in: Option<u64>,
 }
 
+impl Seen {
+    fn new(pending: Pending) -> Seen {
+        Seen {
+            pending,
+            done_in: None,
+        }
+    }
+}
+
+impl Pending {
+    /// A batch as its first record (`OPEN`, or a whole `RAW`) says it, at `at` in segment `seq`.
+    #[allow(clippy::too_many_arguments)]
+    fn first(
+        key: Key,
+        id: &str,
+        project: &str,
+        unit: &str,
+        created_ms: u64,
+        seq: u64,
+        at: usize,
+        log_count: u32,
+    ) -> Pending {
+        Pending {
+            id: id.to_owned(),
+            project: project.to_owned(),
+            unit: unit.to_owned(),
+            created_ms,
+            segs: vec![seq],
+            last_at: at,
+            log_count: log_count as usize,
+            key,
+        }
+    }
+}
+
 /// Reads segment `path` (a regular file of at most the largest segment size), checks its
 /// header; `Err` says why it cannot be used.
 fn read_segment(path: &Path) -> Result<(Header, Vec<u8>), String> {
@@ -127,22 +162,8 @@ pub fn scan(segs: &[(u64, PathBuf)]) -> Scan {
                     };
                     let key = Key::Built(run, no);
                     order.push(key);
-                    seen.insert(
-                        key,
-                        Seen {
-                            pending: Pending {
-                                id: id.to_owned(),
-                                project: project.to_owned(),
-                                unit: unit.to_owned(),
-                                created_ms: created,
-                                segs: vec![*seq],
-                                last_at: at,
-                                log_count: 0,
-                                key,
-                            },
-                            done_in: None,
-                        },
-                    );
+                    let first = Pending::first(key, id, project, unit, created, *seq, at, 0);
+                    seen.insert(key, Seen::new(first));
                 }
                 format::LOGS => {
                     let (Some(no), Some(count)) = (r.u64(), r.u32()) else {
@@ -167,22 +188,8 @@ pub fn scan(segs: &[(u64, PathBuf)]) -> Scan {
                     };
                     let key = Key::Raw(*seq, at);
                     order.push(key);
-                    seen.insert(
-                        key,
-                        Seen {
-                            pending: Pending {
-                                id: id.to_owned(),
-                                project: project.to_owned(),
-                                unit: unit.to_owned(),
-                                created_ms: created,
-                                segs: vec![*seq],
-                                last_at: at,
-                                log_count: count as usize,
-                                key,
-                            },
-                            done_in: None,
-                        },
-                    );
+                    let first = Pending::first(key, id, project, unit, created, *seq, at, count);
+                    seen.insert(key, Seen::new(first));
                 }
                 format::DONE => {
                     if let Some(id) = r.str() {

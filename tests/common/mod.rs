@@ -16,13 +16,12 @@ pub fn server_with(f: impl FnOnce(&mut ServerConfig)) -> Server {
 
 /// A config for `server` with fast backoff, so retry tests take milliseconds.
 pub fn config(server: &Server) -> ClientConfig {
-    let mut c = ClientConfig::new(
-        &server.url(),
-        DEFAULT_ACCESS_KEY,
-        DEFAULT_SECRET_KEY,
-        "proj",
-    )
-    .unwrap();
+    config_for(&server.url())
+}
+
+/// `config` for a URL (a server restarted on its port, or one where nothing listens).
+pub fn config_for(url: &str) -> ClientConfig {
+    let mut c = ClientConfig::new(url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, "proj").unwrap();
     c.profile.set("backoff_base_ms", "1").unwrap();
     c.profile.set("backoff_cap_ms", "5").unwrap();
     c
