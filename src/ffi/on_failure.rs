@@ -32,10 +32,12 @@ pub unsafe extern "C" fn lts_producer_send_packed_on_failure(
     callback: lts_send_callback,
     user_data: *mut c_void,
 ) -> lts_result {
-    send_packed_notifying(p, log_project, log_unit, buf, len, count, || {
-        callback.map(|f| Notify::Plain {
-            f: call_c_on_failure,
-            ctx: [f as usize, user_data as usize],
+    ffi_boundary! {
+        send_packed_notifying(p, log_project, log_unit, buf, len, count, || {
+            callback.map(|f| Notify::Plain {
+                f: call_c_on_failure,
+                ctx: [f as usize, user_data as usize],
+            })
         })
-    })
+    }
 }

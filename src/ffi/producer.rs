@@ -225,13 +225,16 @@ pub unsafe extern "C" fn lts_producer_send_packed(
     callback: lts_send_callback,
     user_data: *mut c_void,
 ) -> lts_result {
-    send_packed_notifying(p, log_project, log_unit, buf, len, count, || {
-        c_callback(callback, user_data)
-    })
+    ffi_boundary! {
+        send_packed_notifying(p, log_project, log_unit, buf, len, count, || {
+            c_callback(callback, user_data)
+        })
+    }
 }
 
 /// lts_producer_send_packed's arguments checked and sent, with the notification `notify`
-/// makes (the callback forms differ: every result, or failures only).
+/// makes (the callback forms differ: every result, or failures only). Call it inside
+/// `ffi_boundary!`.
 pub(crate) unsafe fn send_packed_notifying(
     p: *mut lts_producer,
     log_project: *const c_char,
@@ -241,13 +244,11 @@ pub(crate) unsafe fn send_packed_notifying(
     count: usize,
     notify: impl FnOnce() -> Option<Notify>,
 ) -> lts_result {
-    ffi_boundary! {
-        let p = tri!(handle_ref(p, "p"));
-        let project = tri!(str_arg(log_project, "log_project"));
-        let unit = tri!(str_arg(log_unit, "log_unit"));
-        let buf = tri!(bytes_arg(buf, len, "buf"));
-        result(p.inner.send_packed(project, unit, buf, count, notify()))
-    }
+    let p = tri!(handle_ref(p, "p"));
+    let project = tri!(str_arg(log_project, "log_project"));
+    let unit = tri!(str_arg(log_unit, "log_unit"));
+    let buf = tri!(bytes_arg(buf, len, "buf"));
+    result(p.inner.send_packed(project, unit, buf, count, notify()))
 }
 
 /// Sends OTLP `LogsData` bytes (uncompressed) again under their original batch id, so a

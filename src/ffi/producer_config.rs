@@ -154,19 +154,23 @@ pub unsafe extern "C" fn lts_producer_config_set_journal_dir(
     c: *mut lts_producer_config,
     dir: *const c_char,
 ) -> lts_result {
-    set_dir(c, "journal_dir", dir)
+    ffi_boundary! {
+        set_dir(c, "journal_dir", dir)
+    }
 }
 
 /// Sets directory option `name` (the journal's, by either of its names); "" (which the
 /// option table takes as "no journal") is refused here, where a directory is asked for.
+/// Call it inside `ffi_boundary!`.
 unsafe fn set_dir(c: *mut lts_producer_config, name: &str, dir: *const c_char) -> lts_result {
-    ffi_boundary! {
-        let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
-        if dir.is_empty() {
-            return set_error(LTS_ERR_INVALID_ARGUMENT, &format!("{name}: the directory is empty"));
-        }
-        by_name(c, name, dir)
+    let dir = tri!(crate::ffi::boundary::str_arg(dir, "dir"));
+    if dir.is_empty() {
+        return set_error(
+            LTS_ERR_INVALID_ARGUMENT,
+            &format!("{name}: the directory is empty"),
+        );
     }
+    by_name(c, name, dir)
 }
 
 /// The former name of lts_producer_config_set_journal_dir (the same setting): what close
@@ -177,7 +181,9 @@ pub unsafe extern "C" fn lts_producer_config_set_spill_dir(
     c: *mut lts_producer_config,
     dir: *const c_char,
 ) -> lts_result {
-    set_dir(c, "spill_dir", dir)
+    ffi_boundary! {
+        set_dir(c, "spill_dir", dir)
+    }
 }
 
 /// Receives a producer's stats as JSON (the text of lts_producer_stats_json), every
